@@ -1,0 +1,184 @@
+package auth
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Roles a user can hold.
+const (
+	RoleAttendee  = "attendee"
+	RoleOrganizer = "organizer"
+	RoleAdmin     = "admin"
+)
+
+// Identity is a verified caller.
+type Identity struct {
+	UserID int64
+	Role   string
+}
+
+// IsAdmin reports whether the caller is an administrator.
+func (id Identity) IsAdmin() bool { return id.Role == RoleAdmin }
+
+type claims struct {
+	Role string `json:"role"`
+	jwt.RegisteredClaims
+}
+
+// Signer issues access tokens.
+type Signer struct {
+	key    ed25519.PrivateKey
+	kid    string
+	issuer string
+	ttl    time.Duration
+	now    func() time.Time
+}
+
+// NewSigner returns a signer with key; tokens live for ttl.
+func NewSigner(key ed25519.PrivateKey, issuer string, ttl time.Duration) *Signer {
+	return &Signer{key: key, kid: KeyID(key.Public().(ed25519.PublicKey)), issuer: issuer, ttl: ttl, now: time.Now}
+}
+
+// PublicKey returns the key that verifies this signer's tokens.
+func (s *Signer) PublicKey() ed25519.PublicKey { return s.key.Public().(ed25519.PublicKey) }
+
+// TTL returns how long an access token lives.
+func (s *Signer) TTL() time.Duration { return s.ttl }
+
+// Sign returns an access token for id.
+func (s *Signer) Sign(id Identity) (string, error) {
+	now := s.now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, claims{
+		Role: id.Role,
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    s.issuer,
+			Subject:   strconv.FormatInt(id.UserID, 10),
+			IssuedAt:  jwt.NewNumericDate(now),
+			NotBefore: jwt.NewNumericDate(now.Add(-5 * time.Second)),
+			ExpiresAt: jwt.NewNumericDate(now.Add(s.ttl)),
+		},
+	})
+	tok.Header["kid"] = s.kid
+	signed, err := tok.SignedString(s.key)
+	if err != nil {
+		return "", fmt.Errorf("sign token: %w", err)
+	}
+	return signed, nil
+}
+
+// ErrInvalidToken is returned for any token that does not verify; the reason is wrapped
+// for logs, not for clients.
+var ErrInvalidToken = errors.New("invalid token")
+
+// Verifier checks access tokens against a set of public keys chosen by kid.
+type Verifier struct {
+	keys   map[string]ed25519.PublicKey
+	issuer string
+	parser *jwt.Parser
+}
+
+// NewVerifier returns a verifier trusting keys.
+func NewVerifier(issuer string, keys ...ed25519.PublicKey) *Verifier {
+	v := &Verifier{keys: make(map[string]ed25519.PublicKey, len(keys)), issuer: issuer}
+	for _, k := range keys {
+		v.keys[KeyID(k)] = k
+	}
+	// Only EdDSA: this rejects alg "none" and any HMAC-with-public-key confusion.
+	v.parser = jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
+		jwt.WithIssuer(issuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(5*time.Second))
+	return v
+}
+
+// Verify returns the identity in a valid token.
+func (v *Verifier) Verify(token string) (Identity, error) {
+	var c claims
+	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+		kid, _ := t.Header["kid"].(string)
+		key, ok := v.keys[kid]
+		if !ok {
+			return nil, fmt.Errorf("unknown key id %q", kid)
+		}
+		return key, nil
+	})
+	if err != nil {
+		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	id, err := strconv.ParseInt(c.Subject, 10, 64)
+	if err != nil || id <= 0 {
+		return Identity{}, fmt.Errorf("%w: subject %q", ErrInvalidToken, c.Subject)
+	}
+	switch c.Role {
+	case RoleAttendee, RoleOrganizer, RoleAdmin:
+	default:
+		return Identity{}, fmt.Errorf("%w: role %q", ErrInvalidToken, c.Role)
+	}
+	return Identity{UserID: id, Role: c.Role}, nil
+}
+
+// JWKS is the JSON Web Key Set document of the verifier's keys.
+func (v *Verifier) JWKS() map[string]any {
+	keys := make([]map[string]string, 0, len(v.keys))
+	for kid, k := range v.keys {
+		keys = append(keys, map[string]string{
+			"kty": "OKP", "crv": "Ed25519", "alg": "EdDSA", "use": "sig", "kid": kid,
+			"x": base64.RawURLEncoding.EncodeToString(k),
+		})
+	}
+	return map[string]any{"keys": keys}
+}
+
+// BearerToken returns the token of an "Authorization: Bearer" header, or "".
+func BearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+type ctxKey struct{}
+
+// WithIdentity returns ctx carrying id.
+func WithIdentity(ctx context.Context, id Identity) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// FromContext returns the caller's identity, and whether there is one.
+func FromContext(ctx context.Context) (Identity, bool) {
+	id, ok := ctx.Value(ctxKey{}).(Identity)
+	return id, ok
+}
+
+// RequireCtx returns the caller's identity, or a 401 error for an anonymous caller.
+func RequireCtx(ctx context.Context) (Identity, error) {
+	id, ok := FromContext(ctx)
+	if !ok {
+		return Identity{}, errAnonymous
+	}
+	return id, nil
+}
+
+// RequireRole returns the caller's identity, or 401 for an anonymous caller and 403 for a
+// caller with none of roles.
+func RequireRole(ctx context.Context, roles ...string) (Identity, error) {
+	id, err := RequireCtx(ctx)
+	if err != nil {
+		return id, err
+	}
+	for _, r := range roles {
+		if id.Role == r {
+			return id, nil
+		}
+	}
+	return id, errForbidden
+}

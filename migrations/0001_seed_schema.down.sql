@@ -1,0 +1,10 @@
+DROP TABLE IF EXISTS outbox;
+DROP TABLE IF EXISTS favorites;
+DROP TABLE IF EXISTS event_registrations;
+DROP TABLE IF EXISTS events;
+DROP TABLE IF EXISTS refresh_tokens;
+DROP TABLE IF EXISTS users;
+DROP FUNCTION IF EXISTS immutable_array_to_string(text[], text);
+DROP EXTENSION IF EXISTS earthdistance;
+DROP EXTENSION IF EXISTS cube;
+DROP EXTENSION IF EXISTS pg_trgm;

@@ -1,0 +1,139 @@
+package users
+
+import (
+	"context"
+	"encoding/base64"
+	"strconv"
+	"strings"
+
+	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/internal/httpapi"
+)
+
+type emptyInput struct{}
+
+func (s *Service) handleGetMe(ctx context.Context, _ *emptyInput) (*httpapi.Output[User], error) {
+	id, err := auth.RequireCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.user(ctx, id.UserID)
+	if err != nil {
+		return nil, s.fail(ctx, "get me", err)
+	}
+	return httpapi.OK(u), nil
+}
+
+type updateMeInput struct {
+	Body struct {
+		Name      *string   `json:"name,omitempty" minLength:"1" maxLength:"100"`
+		Bio       *string   `json:"bio,omitempty" maxLength:"2000"`
+		AvatarURL *string   `json:"avatar_url,omitempty" maxLength:"2048"`
+		City      *string   `json:"city,omitempty" maxLength:"100"`
+		Interests *[]string `json:"interests,omitempty" maxItems:"50"`
+	}
+}
+
+func (s *Service) handleUpdateMe(ctx context.Context, in *updateMeInput) (*httpapi.Output[User], error) {
+	id, err := auth.RequireCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := in.Body
+	if b.Name != nil {
+		if *b.Name = strings.TrimSpace(*b.Name); *b.Name == "" {
+			return nil, httpapi.BadRequest("name must not be blank", httpapi.Detail{Field: "name", Message: "must not be blank"})
+		}
+	}
+	if b.Interests != nil {
+		for _, it := range *b.Interests {
+			if it == "" || len(it) > 50 {
+				return nil, httpapi.BadRequest("each interest must be 1 to 50 characters", httpapi.Detail{Field: "interests", Message: "1 to 50 characters each"})
+			}
+		}
+	}
+	u, err := s.store.updateProfile(ctx, id.UserID, profileUpdate{Name: b.Name, Bio: b.Bio, AvatarURL: b.AvatarURL, City: b.City, Interests: b.Interests})
+	if err != nil {
+		return nil, s.fail(ctx, "update me", err)
+	}
+	return httpapi.OK(u), nil
+}
+
+type userIDInput struct {
+	ID int64 `path:"id" minimum:"1"`
+}
+
+func (s *Service) handleGetUser(ctx context.Context, in *userIDInput) (*httpapi.Output[Profile], error) {
+	u, err := s.store.user(ctx, in.ID)
+	if err != nil {
+		return nil, s.fail(ctx, "get user", err)
+	}
+	return httpapi.OK(u.profile()), nil
+}
+
+type listUsersInput struct {
+	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Cursor string `query:"cursor" maxLength:"64"`
+	Role   string `query:"role" enum:"attendee,organizer,admin"`
+	Q      string `query:"q" maxLength:"100" doc:"Email prefix or part of the name"`
+}
+
+func (s *Service) handleListUsers(ctx context.Context, in *listUsersInput) (*httpapi.ListOutput[User], error) {
+	if _, err := auth.RequireRole(ctx, auth.RoleAdmin); err != nil {
+		return nil, err
+	}
+	after, err := decodeCursor(in.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.store.list(ctx, listFilter{AfterID: after, Limit: in.Limit + 1, Role: in.Role, Query: in.Q})
+	if err != nil {
+		return nil, s.fail(ctx, "list users", err)
+	}
+	page := httpapi.Page{Limit: in.Limit}
+	if len(users) > in.Limit {
+		users = users[:in.Limit]
+		page.NextCursor = encodeCursor(users[len(users)-1].ID)
+	}
+	return httpapi.List(users, page), nil
+}
+
+type setRoleInput struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body struct {
+		Role string `json:"role" enum:"attendee,organizer,admin"`
+	}
+}
+
+func (s *Service) handleSetRole(ctx context.Context, in *setRoleInput) (*httpapi.Output[User], error) {
+	caller, err := auth.RequireRole(ctx, auth.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	if caller.UserID == in.ID {
+		// Keeps an install from losing its last administrator by accident.
+		return nil, httpapi.NewError(422, httpapi.CodeUnprocessable, "administrators cannot change their own role")
+	}
+	u, err := s.store.setRole(ctx, in.ID, in.Body.Role)
+	if err != nil {
+		return nil, s.fail(ctx, "set role", err)
+	}
+	return httpapi.OK(u), nil
+}
+
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("u" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(c string) (int64, error) {
+	if c == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && len(b) > 1 && b[0] == 'u' {
+		if id, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && id > 0 {
+			return id, nil
+		}
+	}
+	return 0, httpapi.BadRequest("cursor is malformed", httpapi.Detail{Field: "cursor", Message: "use next_cursor from the previous page"})
+}
