@@ -64,7 +64,7 @@ test: deps-up envtest lint ## Run every test against real PostgreSQL, Redis, NAT
 
 .PHONY: bench-gateway
 bench-gateway: deps-up ## Load scenario: login and /users/me through the gateway and directly.
-	@$(DEPS_ENV); go run ./test/load gateway
+	@$(DEPS_ENV); $(MAKE) build >/dev/null; go run ./test/load gateway
 
 ##@ Dependencies (local)
 

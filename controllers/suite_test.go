@@ -18,7 +18,9 @@ package controllers
 
 import (
 	"context"
+	"io"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,10 +31,14 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
 )
@@ -42,12 +48,14 @@ import (
 // writing the status of Deployments, StatefulSets and Jobs.
 
 var (
-	cfg       *rest.Config
-	k8sClient client.Client
-	testEnv   *envtest.Environment
-	scheme    = runtime.NewScheme()
-	ctx       context.Context
-	cancel    context.CancelFunc
+	reconciler *EventsPlatformReconciler
+	writes     *writeCounter
+	cfg        *rest.Config
+	k8sClient  client.Client
+	testEnv    *envtest.Environment
+	scheme     = runtime.NewScheme()
+	ctx        context.Context
+	cancel     context.CancelFunc
 )
 
 func TestControllers(t *testing.T) {
@@ -72,6 +80,24 @@ var _ = BeforeSuite(func() {
 
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
+
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	writes = &writeCounter{Client: mgr.GetClient(), byNamespace: map[string]int{}}
+	reconciler = &EventsPlatformReconciler{
+		Client:   writes,
+		Recorder: mgr.GetEventRecorder("eventsplatform-controller"),
+	}
+	Expect(reconciler.SetupWithManager(mgr)).To(Succeed())
+	go func() {
+		defer GinkgoRecover()
+		Expect(mgr.Start(ctx)).To(Succeed())
+	}()
 })
 
 var _ = AfterSuite(func() {
@@ -96,3 +122,93 @@ const (
 	eventually = 20 * time.Second
 	poll       = 100 * time.Millisecond
 )
+
+// writeCounter counts the writes the reconciler sends to the API server, by namespace.
+type writeCounter struct {
+	client.Client
+	mu          sync.Mutex
+	byNamespace map[string]int
+}
+
+func (w *writeCounter) count(namespace string) {
+	w.mu.Lock()
+	w.byNamespace[namespace]++
+	w.mu.Unlock()
+}
+
+// in returns how many writes went to a namespace so far.
+func (w *writeCounter) in(namespace string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.byNamespace[namespace]
+}
+
+func (w *writeCounter) Create(ctx context.Context, obj client.Object, opts ...client.CreateOption) error {
+	w.count(obj.GetNamespace())
+	return w.Client.Create(ctx, obj, opts...)
+}
+
+func (w *writeCounter) Update(ctx context.Context, obj client.Object, opts ...client.UpdateOption) error {
+	w.count(obj.GetNamespace())
+	return w.Client.Update(ctx, obj, opts...)
+}
+
+func (w *writeCounter) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+	w.count(obj.GetNamespace())
+	return w.Client.Patch(ctx, obj, patch, opts...)
+}
+
+func (w *writeCounter) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
+	if m, ok := obj.(interface{ GetNamespace() string }); ok {
+		w.count(m.GetNamespace())
+	} else {
+		w.count("")
+	}
+	return w.Client.Apply(ctx, obj, opts...)
+}
+
+func (w *writeCounter) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
+	w.count(obj.GetNamespace())
+	return w.Client.Delete(ctx, obj, opts...)
+}
+
+func (w *writeCounter) DeleteAllOf(ctx context.Context, obj client.Object, opts ...client.DeleteAllOfOption) error {
+	w.count(obj.GetNamespace())
+	return w.Client.DeleteAllOf(ctx, obj, opts...)
+}
+
+func (w *writeCounter) Status() client.SubResourceWriter {
+	return &statusWriteCounter{SubResourceWriter: w.Client.Status(), w: w}
+}
+
+type statusWriteCounter struct {
+	client.SubResourceWriter
+	w *writeCounter
+}
+
+func (s *statusWriteCounter) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+	s.w.count(obj.GetNamespace())
+	return s.SubResourceWriter.Update(ctx, obj, opts...)
+}
+
+func (s *statusWriteCounter) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
+	s.w.count(obj.GetNamespace())
+	return s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
+}
+
+func (s *statusWriteCounter) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.SubResourceApplyOption) error {
+	s.w.count("")
+	return s.SubResourceWriter.Apply(ctx, obj, opts...)
+}
+
+// kubectl runs the envtest kubectl against the test control plane.
+func kubectl(args ...string) (string, error) {
+	k := testEnv.ControlPlane.KubeCtl()
+	stdout, stderr, err := k.Run(args...)
+	if err != nil {
+		b, _ := io.ReadAll(stderr)
+		return string(b), err
+	}
+	b, err := io.ReadAll(stdout)
+	return string(b), err
+}

@@ -107,9 +107,12 @@ CREATE TABLE favorites (
 CREATE INDEX favorites_event_idx ON favorites (event_id);
 
 -- Domain events written in the same transaction as the change they describe, relayed to
--- NATS JetStream with Nats-Msg-Id = id.
+-- NATS JetStream in id order with Nats-Msg-Id = msg_id. The message id is a UUID rather
+-- than the row id so that it stays unique when a database is re-created or restored and
+-- its identity restarts: JetStream would silently drop a reused id as a duplicate.
 CREATE TABLE outbox (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    msg_id       uuid        NOT NULL DEFAULT gen_random_uuid(),
     subject      text        NOT NULL,
     payload      jsonb       NOT NULL,
     created_at   timestamptz NOT NULL DEFAULT now(),

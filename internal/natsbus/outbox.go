@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -34,8 +33,8 @@ func Enqueue(ctx context.Context, tx pgx.Tx, subject string, payload any) error 
 	return nil
 }
 
-// Relay publishes outbox rows to JetStream in id order, each with Nats-Msg-Id = the row id,
-// and marks them published. Several relays (one per replica) share the work through
+// Relay publishes outbox rows to JetStream in id order, each with Nats-Msg-Id = the row's
+// msg_id, and marks them published. Several relays (one per replica) share the work through
 // SKIP LOCKED; a row is published again only if marking it failed, and JetStream's
 // duplicate window or the consumer's id check drops that copy.
 type Relay struct {
@@ -139,13 +138,14 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	rows, err := tx.Query(ctx, `
-		SELECT id, subject, payload FROM outbox
+		SELECT id, msg_id::text, subject, payload FROM outbox
 		WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, r.batch)
 	if err != nil {
 		return 0, fmt.Errorf("select outbox: %w", err)
 	}
 	type row struct {
 		ID      int64
+		MsgID   string
 		Subject string
 		Payload []byte
 	}
@@ -162,7 +162,7 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 		msg := &nats.Msg{Subject: p.Subject, Data: p.Payload, Header: nats.Header{}}
 		msg.Header.Set("Content-Type", "application/json")
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := r.js.PublishMsg(pctx, msg, jetstream.WithMsgID(strconv.FormatInt(p.ID, 10)), jetstream.WithExpectStream(StreamName))
+		_, err := r.js.PublishMsg(pctx, msg, jetstream.WithMsgID(p.MsgID), jetstream.WithExpectStream(StreamName))
 		cancel()
 		if err != nil {
 			// Stop here so that messages stay in order; the rest go next round.

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/events-platform/events-platform/internal/config"
+	"github.com/events-platform/events-platform/internal/postgres"
+	"github.com/events-platform/events-platform/internal/seed"
+	"github.com/events-platform/events-platform/migrations"
+)
+
+func seedCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.Command {
+	var opts seed.Options
+	cmd := &cobra.Command{
+		Use:   "seed",
+		Short: "Insert demo users and events (idempotent)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Users < 0 || opts.Events < 0 {
+				return fmt.Errorf("--users and --events must not be negative")
+			}
+			cfg, err := config.Load(getenv)
+			if err != nil {
+				return err
+			}
+			if err := cfg.Require("seed", "DATABASE_URL"); err != nil {
+				return err
+			}
+			db, err := postgres.Open(cmd.Context(), cfg.DatabaseURL)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := postgres.CheckSchema(cmd.Context(), db, migrations.Latest()); err != nil {
+				return err
+			}
+			res, err := seed.Run(cmd.Context(), db, opts, stderr)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "seeded %d users and %d events (demo password %q)\n", res.Users, res.Events, seed.DemoPassword)
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&opts.Users, "users", 50, "generated demo attendees besides the named accounts")
+	cmd.Flags().IntVar(&opts.Events, "events", 200, "demo events")
+	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "random seed, for repeatable data")
+	return cmd
+}

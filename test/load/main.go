@@ -1,0 +1,274 @@
+// Command load runs the load scenarios against a local platform on loopback and prints
+// their figures. Each scenario is bounded in time and stops by itself.
+//
+//	go run ./test/load gateway   # login and GET /users/me, through the gateway and direct
+//
+// It needs the local dependencies (hack/deps.sh up) and builds nothing: pass -platform
+// (default bin/platform, from `make build`).
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/migrations"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "load:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	platform := fs.String("platform", "bin/platform", "the platform binary")
+	duration := fs.Duration("duration", 10*time.Second, "length of each attack")
+	workers := fs.Uint64("workers", 32, "concurrent clients for GET /users/me")
+	loginWorkers := fs.Uint64("login-workers", 8, "concurrent clients for login (bcrypt bound)")
+	users := fs.Int("users", 50, "accounts to log in as")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.Arg(0) != "gateway" {
+		return errors.New("usage: load [flags] gateway")
+	}
+	if *duration > 2*time.Minute {
+		return errors.New("-duration is capped at 2m")
+	}
+	env, cleanup, err := setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	gwAddr, usersAddr := freeAddr(), freeAddr()
+	gw, err := start(*platform, env, gwAddr, "all")
+	if err != nil {
+		return err
+	}
+	defer stop(gw)
+	direct, err := start(*platform, env, usersAddr, "users")
+	if err != nil {
+		return err
+	}
+	defer stop(direct)
+
+	gwBase, directBase := "http://"+gwAddr, "http://"+usersAddr
+	tokens, err := registerUsers(gwBase, *users)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "loopback load: %d accounts, %s per attack, %d clients for /users/me, %d for login\n\n",
+		*users, *duration, *workers, *loginWorkers)
+
+	results := []result{
+		attack("login via gateway", loginTargeter(gwBase, *users), *loginWorkers, *duration),
+		attack("login direct", loginTargeter(directBase, *users), *loginWorkers, *duration),
+		attack("GET /users/me via gateway", meTargeter(gwBase, tokens), *workers, *duration),
+		attack("GET /users/me direct", meTargeter(directBase, tokens), *workers, *duration),
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "scenario\trequests\treq/s\tsuccess\tp50\tp95\tp99\t")
+	for _, r := range results {
+		m := r.m
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f%%\t%s\t%s\t%s\t\n", r.name, m.Requests, m.Throughput, m.Success*100,
+			round(m.Latencies.P50), round(m.Latencies.P95), round(m.Latencies.P99))
+	}
+	_ = tw.Flush()
+	fmt.Fprintln(stdout)
+	for i := 0; i+1 < len(results); i += 2 {
+		g, d := results[i].m, results[i+1].m
+		fmt.Fprintf(stdout, "%s: gateway/direct throughput %.2f, p50 %.2f, p99 %.2f\n", strings.TrimSuffix(results[i].name, " via gateway"),
+			g.Throughput/d.Throughput, ratio(g.Latencies.P50, d.Latencies.P50), ratio(g.Latencies.P99, d.Latencies.P99))
+	}
+	for _, r := range results {
+		if len(r.m.Errors) > 0 {
+			fmt.Fprintf(stdout, "%s errors: %v\n", r.name, r.m.Errors)
+		}
+	}
+	return nil
+}
+
+type result struct {
+	name string
+	m    *vegeta.Metrics
+}
+
+func attack(name string, tr vegeta.Targeter, workers uint64, d time.Duration) result {
+	a := vegeta.NewAttacker(vegeta.Workers(workers), vegeta.MaxWorkers(workers), vegeta.KeepAlive(true),
+		vegeta.Connections(int(workers)), vegeta.Timeout(10*time.Second))
+	var m vegeta.Metrics
+	for res := range a.Attack(tr, vegeta.Rate{}, d, name) {
+		m.Add(res)
+	}
+	m.Close()
+	return result{name, &m}
+}
+
+func loginTargeter(base string, users int) vegeta.Targeter {
+	var n atomic.Uint64
+	hdr := http.Header{"Content-Type": {"application/json"}}
+	return func(t *vegeta.Target) error {
+		i := n.Add(1) % uint64(users)
+		*t = vegeta.Target{Method: "POST", URL: base + "/api/v1/auth/login", Header: hdr,
+			Body: fmt.Appendf(nil, `{"email":"load%d@example.com","password":"password123"}`, i)}
+		return nil
+	}
+}
+
+func meTargeter(base string, tokens []string) vegeta.Targeter {
+	var n atomic.Uint64
+	headers := make([]http.Header, len(tokens))
+	for i, tok := range tokens {
+		headers[i] = http.Header{"Authorization": {"Bearer " + tok}}
+	}
+	return func(t *vegeta.Target) error {
+		i := n.Add(1) % uint64(len(tokens))
+		*t = vegeta.Target{Method: "GET", URL: base + "/api/v1/users/me", Header: headers[i]}
+		return nil
+	}
+}
+
+func registerUsers(base string, n int) ([]string, error) {
+	tokens := make([]string, 0, n)
+	for i := range n {
+		body := fmt.Sprintf(`{"email":"load%d@example.com","password":"password123","name":"Load %d"}`, i, i)
+		res, err := http.Post(base+"/api/v1/auth/register", "application/json", strings.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("register: %w", err)
+		}
+		var env struct {
+			Data struct {
+				Token string `json:"token"`
+			} `json:"data"`
+		}
+		err = json.NewDecoder(res.Body).Decode(&env)
+		res.Body.Close()
+		if err != nil || res.StatusCode != http.StatusCreated {
+			return nil, fmt.Errorf("register load%d: status %d %v", i, res.StatusCode, err)
+		}
+		tokens = append(tokens, env.Data.Token)
+	}
+	return tokens, nil
+}
+
+// setup makes a fresh migrated database and a signing key; cleanup drops them.
+func setup(ctx context.Context) ([]string, func(), error) {
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		return nil, nil, errors.New("DATABASE_URL is not set; run: eval \"$(hack/deps.sh env)\"")
+	}
+	name := fmt.Sprintf("load_%d", time.Now().UnixNano())
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connect: %w", err)
+	}
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		admin.Close(ctx)
+		return nil, nil, err
+	}
+	u, _ := url.Parse(base)
+	u.Path = "/" + name
+	dir, _ := os.MkdirTemp("", "platform-load")
+	cleanup := func() {
+		_, _ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		admin.Close(context.Background())
+		_ = os.RemoveAll(dir)
+	}
+	r, err := migrations.Open(u.String())
+	if err == nil {
+		err = r.Up()
+		_ = r.Close()
+	}
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	pemBytes, _ := auth.EncodePrivateKey(key)
+	keyFile := filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(keyFile, pemBytes, 0o600); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	env := append(os.Environ(), "DATABASE_URL="+u.String(), "JWT_PRIVATE_KEY_FILE="+keyFile, "LOG_LEVEL=error",
+		// The scenario measures the gateway's cost, limiter included, not its refusals.
+		"RATE_LIMIT_PER_MINUTE=100000000", "RATE_LIMIT_BURST=1000000", "USER_RATE_LIMIT_PER_MINUTE=100000000")
+	return env, cleanup, nil
+}
+
+func start(bin string, env []string, addr, target string) (*exec.Cmd, error) {
+	cmd := exec.Command(bin, "serve", "--target="+target)
+	cmd.Env = append(env, "HTTP_ADDR="+addr)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if res, err := http.Get("http://" + addr + "/readyz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return cmd, nil
+			}
+		}
+	}
+	stop(cmd)
+	return nil, fmt.Errorf("%s --target=%s not ready after 30s", bin, target)
+}
+
+func stop(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+	}
+}
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func round(d time.Duration) time.Duration {
+	if d > time.Millisecond {
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
