@@ -32,7 +32,7 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: dev
-dev: deps-up build ## Run the whole platform locally (migrate, seed, serve --target=all on :8080).
+dev: deps-up build-platform ## Run the whole platform locally (migrate, seed, serve --target=all on :8080).
 	@$(DEPS_ENV); export JWT_PRIVATE_KEY_FILE="$${JWT_PRIVATE_KEY_FILE:-$(CURDIR)/.local/jwt/signing-key.pem}"; \
 	bin/platform migrate up && bin/platform seed && exec bin/platform serve --target=all --dev
 
@@ -64,7 +64,7 @@ test: deps-up envtest lint ## Run every test against real PostgreSQL, Redis, NAT
 
 .PHONY: bench-gateway
 bench-gateway: deps-up ## Load scenario: login and /users/me through the gateway and directly.
-	@$(DEPS_ENV); $(MAKE) build >/dev/null; go run ./test/load gateway
+	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load gateway
 
 ##@ Dependencies (local)
 
@@ -82,10 +82,12 @@ envtest: ## Build kube-apiserver and etcd for envtest into bin/k8s (once).
 
 ##@ Build
 
-.PHONY: build
-build: ## Build bin/platform and bin/manager.
-	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/platform ./cmd/platform
+.PHONY: build build-platform
+build: build-platform ## Build bin/platform and bin/manager.
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/manager ./cmd/manager
+
+build-platform:
+	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/platform ./cmd/platform
 
 .PHONY: docker-build
 docker-build: ## Build the images (needs a container engine).

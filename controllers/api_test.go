@@ -17,10 +17,14 @@ limitations under the License.
 package controllers
 
 import (
+	"encoding/json"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/ptr"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
 )
@@ -48,3 +52,92 @@ var _ = Describe("The EventsPlatform API", func() {
 		Expect(p.RetainsData()).To(BeTrue())
 	})
 })
+
+// createRaw creates an EventsPlatform from a JSON spec, as kubectl would send it.
+func createRaw(namespace, spec string) error {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(platformv1alpha1.GroupVersion.WithKind("EventsPlatform"))
+	u.SetNamespace(namespace)
+	u.SetGenerateName("bad-")
+	var m map[string]any
+	Expect(json.Unmarshal([]byte(spec), &m)).To(Succeed())
+	u.Object["spec"] = m
+	return k8sClient.Create(ctx, u)
+}
+
+var _ = Describe("Validation of EventsPlatform by the API server", func() {
+	var ns string
+	BeforeEach(func() { ns = newNamespace() })
+
+	DescribeTable("rejects what cannot be valid, saying why",
+		func(spec, message string) {
+			err := createRaw(ns, spec)
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(ContainSubstring(message))
+		},
+		Entry("both managed and external postgres",
+			`{"version":"1.0.0","postgres":{"managed":{},"external":{"secretRef":{"name":"pg"}}}}`,
+			"postgres: set exactly one of managed or external"),
+		Entry("neither managed nor external redis",
+			`{"version":"1.0.0","redis":{}}`,
+			"redis: set exactly one of managed or external"),
+		Entry("negative replicas",
+			`{"version":"1.0.0","services":{"search":{"replicas":-1}}}`,
+			"replicas must be zero or more"),
+		Entry("a schedule that is not cron",
+			`{"version":"1.0.0","retraining":{"schedule":"every 6 hours"}}`,
+			"retraining.schedule must be a cron expression of five fields"),
+		Entry("a four-field schedule",
+			`{"version":"1.0.0","retraining":{"schedule":"*/6 * * *"}}`,
+			"retraining.schedule must be a cron expression of five fields"),
+		Entry("autoscaling with min above max",
+			`{"version":"1.0.0","services":{"events":{"autoscaling":{"minReplicas":5,"maxReplicas":2}}}}`,
+			"autoscaling.minReplicas must not be greater than maxReplicas"),
+		Entry("an even NATS cluster",
+			`{"version":"1.0.0","nats":{"managed":{"replicas":2}}}`,
+			"nats.managed.replicas must be 1, 3 or 5"),
+		Entry("TLS without a host",
+			`{"version":"1.0.0","gateway":{"ingress":{"enabled":true,"tls":{"secretName":"tls"}}}}`,
+			"ingress.tls needs ingress.host"),
+		Entry("a version that is no image tag",
+			`{"version":"1.0 beta"}`,
+			"version must be a valid image tag"),
+		Entry("an external dependency without a Secret name",
+			`{"version":"1.0.0","nats":{"external":{"secretRef":{"name":""}}}}`,
+			"spec.nats.external.secretRef.name"),
+	)
+
+	It("keeps the storage class of a managed dependency", func() {
+		p := newPlatform(ns, "storage", "1.0.0")
+		p.Spec.Paused = true
+		p.Spec.Postgres.Managed = &platformv1alpha1.ManagedPostgres{Storage: platformv1alpha1.StorageSpec{StorageClassName: ptr.To("fast")}}
+		Expect(k8sClient.Create(ctx, p)).To(Succeed())
+		p.Spec.Postgres.Managed.Storage.StorageClassName = ptr.To("slow")
+		err := k8sClient.Update(ctx, p)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("storageClassName is immutable"))
+	})
+
+	It("refuses a version older than the migrated schema's minor release", func() {
+		p := newPlatform(ns, "downgrade", "1.3.0")
+		p.Spec.Paused = true
+		Expect(k8sClient.Create(ctx, p)).To(Succeed())
+		Eventually(func() error {
+			got := getPlatform(p)
+			got.Status.SchemaVersion = "1.3.0"
+			return k8sClient.Status().Update(ctx, got)
+		}, eventually, poll).Should(Succeed())
+
+		for _, allowed := range []string{"1.3.0", "1.4.0", "v1.3.0", "1.3.0-hotfix"} {
+			got := getPlatform(p)
+			got.Spec.Version = allowed
+			Expect(k8sClient.Update(ctx, got)).To(Succeed(), allowed)
+		}
+		got := getPlatform(p)
+		got.Spec.Version = "1.2.9"
+		err := k8sClient.Update(ctx, got)
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring("spec.version cannot go back to a minor release older than status.schemaVersion"))
+	})
+})
+

@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -28,7 +29,9 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -103,8 +106,6 @@ var _ = Describe("Changing a running EventsPlatform", func() {
 		By("letting the autoscaler scale without the operator undoing it")
 		Eventually(func() error {
 			d := deployment("events")()
-			scale := &autoscalingv1Scale{}
-			_ = scale
 			d.Spec.Replicas = ptr.To(int32(5))
 			return k8sClient.Update(ctx, d, client.FieldOwner("horizontal-pod-autoscaler"))
 		}, eventually, poll).Should(Succeed())
@@ -120,7 +121,11 @@ var _ = Describe("Changing a running EventsPlatform", func() {
 		Eventually(func() map[string]string {
 			return envMap(deployment("gateway")().Spec.Template.Spec.Containers[0].Env)
 		}, eventually, poll).ShouldNot(HaveKey("CURATION_URL"))
+		Eventually(func() string { return getPlatform(p).Status.ReadyComponents }, eventually, poll).Should(Equal("9/10"),
+			"the gateway rolls out without the route")
+		markDeploymentsAvailable(p)
 		Eventually(func() string { return getPlatform(p).Status.ReadyComponents }, eventually, poll).Should(Equal("10/10"))
+		Expect(phaseOf(p)()).To(Equal(platformv1alpha1.PhaseReady))
 	})
 
 	It("stops changing anything while paused, and catches up when resumed", func() {
@@ -256,4 +261,15 @@ func resourceVersions(p *platformv1alpha1.EventsPlatform) map[string]string {
 		Expect(eachObject(list, func(o client.Object) { rv[kind+"/"+o.GetName()] = o.GetResourceVersion() })).To(Succeed())
 	}
 	return rv
+}
+
+func eachObject(list client.ObjectList, fn func(client.Object)) error {
+	return meta.EachListItem(list, func(o runtime.Object) error {
+		fn(o.(client.Object))
+		return nil
+	})
+}
+
+func containsField(raw []byte, field string) bool {
+	return strings.Contains(string(raw), field)
 }

@@ -312,20 +312,29 @@ func (r *EventsPlatformReconciler) reconcileDependencies(ctx context.Context, s 
 			waiting = append(waiting, fmt.Sprintf("%s (%d/%d ready)", dep.component, have, want))
 		}
 	}
+	// A platform that never ran waits here; one that runs keeps its services reconciled at the
+	// version they run, and only its next migration waits for the dependencies.
+	installing := p.Status.SchemaVersion == ""
 	if len(problems) > 0 {
 		msg := strings.Join(problems, "; ")
-		if !meta.IsStatusConditionPresentAndEqual(p.Status.Conditions, platformv1alpha1.ConditionDependenciesReady, metav1.ConditionFalse) ||
-			meta.FindStatusCondition(p.Status.Conditions, platformv1alpha1.ConditionDependenciesReady).Message != msg {
+		if c := findCondition(p, platformv1alpha1.ConditionDependenciesReady); c == nil || c.Message != msg {
 			r.event(p, corev1.EventTypeWarning, reason, "CheckDependencies", "%s", msg)
 		}
 		s.setCondition(platformv1alpha1.ConditionDependenciesReady, metav1.ConditionFalse, reason, msg)
-		return s.block(platformv1alpha1.ReasonWaitingForDependency, "Waiting for the dependencies: "+msg), nil
+		if installing {
+			return s.block(platformv1alpha1.ReasonWaitingForDependency, "Waiting for the dependencies: "+msg), nil
+		}
+		return nil, nil
 	}
 	if len(waiting) > 0 {
 		msg := "Waiting for " + strings.Join(waiting, ", ")
 		s.setCondition(platformv1alpha1.ConditionDependenciesReady, metav1.ConditionFalse, reason, msg)
-		return s.block(platformv1alpha1.ReasonWaitingForDependency, msg), nil
+		if installing {
+			return s.block(platformv1alpha1.ReasonWaitingForDependency, msg), nil
+		}
+		return nil, nil
 	}
+	s.dependenciesReady = true
 	if !meta.IsStatusConditionTrue(p.Status.Conditions, platformv1alpha1.ConditionDependenciesReady) {
 		r.event(p, corev1.EventTypeNormal, "DependenciesReady", "CheckDependencies", "PostgreSQL, Redis and NATS are ready")
 	}

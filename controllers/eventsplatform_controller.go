@@ -77,6 +77,8 @@ type scope struct {
 	// runVersion is the version the services run: spec.version once its migrations completed,
 	// the version migrated before that until then, and empty before the first migration.
 	runVersion string
+	// dependenciesReady is set once every dependency was found ready.
+	dependenciesReady bool
 	// blockedBy is the reason later conditions report when a step stopped the reconcile.
 	blockedBy, blockedMessage string
 	// touched records the conditions set during this reconcile.

@@ -51,7 +51,6 @@ func getPlatform(p *platformv1alpha1.EventsPlatform) *platformv1alpha1.EventsPla
 	return got
 }
 
-
 // phaseOf polls the platform's phase.
 func phaseOf(p *platformv1alpha1.EventsPlatform) func() platformv1alpha1.Phase {
 	return func() platformv1alpha1.Phase {

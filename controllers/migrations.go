@@ -97,6 +97,11 @@ func (r *EventsPlatformReconciler) reconcileMigrations(ctx context.Context, s *s
 	job := &batchv1.Job{}
 	err := r.Client.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: name}, job)
 	switch {
+	case apierrors.IsNotFound(err) && !s.dependenciesReady:
+		s.setCondition(platformv1alpha1.ConditionMigrationsComplete, metav1.ConditionFalse, platformv1alpha1.ReasonWaitingForDependency,
+			fmt.Sprintf("The migrations of version %s start once the dependencies are ready", want))
+		s.runVersion = p.Status.SchemaVersion
+		return nil, nil
 	case apierrors.IsNotFound(err):
 		// A Job's template cannot change: it is created once and then only read.
 		if _, err := r.applier.apply(ctx, desiredMigrationJob(p, want)); err != nil {

@@ -32,12 +32,12 @@ const PausedAnnotation = "platform.events-platform.io/paused"
 type EventsPlatformSpec struct {
 	// Version is the tag of the platform image to run, such as "1.4.2". Changing it upgrades the
 	// platform: the database migrations of the new version run first, and the services roll out
-	// only once they have completed. A semantic version may not go back to an earlier minor release,
-	// because migrations only move forward.
+	// only once they have completed. A semantic version may not go back to a minor release older
+	// than status.schemaVersion, because migrations only move forward; going back to the version
+	// that still runs after a failed upgrade is allowed.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z0-9_][A-Za-z0-9_.-]*$')",message="version must be a valid image tag: letters, digits, '_', '.' and '-', not starting with '.' or '-'"
-	// +kubebuilder:validation:XValidation:rule="!isSemver(oldSelf, true) || !isSemver(self, true) || semver(self, true).compareTo(semver(oldSelf, true)) >= 0 || (semver(self, true).major() == semver(oldSelf, true).major() && semver(self, true).minor() == semver(oldSelf, true).minor())",message="version cannot go back to an earlier minor release: database migrations only move forward (a patch downgrade within the same minor release is allowed)"
 	Version string `json:"version"`
 
 	// Image is the repository of the platform image; the tag comes from version.
@@ -570,6 +570,7 @@ type EventsPlatformStatus struct {
 
 	// SchemaVersion is the platform version whose database migrations last completed; the
 	// services run this version.
+	// +kubebuilder:validation:MaxLength=128
 	// +optional
 	SchemaVersion string `json:"schemaVersion,omitempty"`
 
@@ -615,6 +616,8 @@ type RetrainingRun struct {
 // +kubebuilder:printcolumn:name="Components",type=string,JSONPath=`.status.readyComponents`,description="Ready components over all components"
 // +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.status.endpoint`,description="Where the API is reached"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// +kubebuilder:validation:XValidation:rule="!has(self.status) || !has(self.status.schemaVersion) || !isSemver(self.status.schemaVersion, true) || !isSemver(self.spec.version, true) || semver(self.spec.version, true).compareTo(semver(self.status.schemaVersion, true)) >= 0 || (semver(self.spec.version, true).major() == semver(self.status.schemaVersion, true).major() && semver(self.spec.version, true).minor() == semver(self.status.schemaVersion, true).minor())",message="spec.version cannot go back to a minor release older than status.schemaVersion: the database is already migrated past it (a patch downgrade within the same minor release is allowed)"
 
 // EventsPlatform runs a complete events platform: the API gateway, seven domain services,
 // PostgreSQL, Redis and NATS (managed or external), the schema migrations and the model

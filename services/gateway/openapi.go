@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"slices"
@@ -93,7 +94,11 @@ func (g *Gateway) buildOpenAPI(ctx context.Context) (*aggregate, error) {
 	wg.Wait()
 	for _, d := range docs {
 		if d.err != nil {
-			g.log.WarnContext(ctx, "leaving a service out of the OpenAPI document", "upstream", d.service, "err", d.err)
+			level := slog.LevelWarn
+			if errors.Is(d.err, errNotConfigured) { // expected, not worth a warning each refresh
+				level = slog.LevelDebug
+			}
+			g.log.Log(ctx, level, "leaving a service out of the OpenAPI document", "upstream", d.service, "err", d.err)
 		}
 	}
 	doc, unavailable := mergeOpenAPI(g.version, docs)
@@ -106,6 +111,9 @@ func (g *Gateway) buildOpenAPI(ctx context.Context) (*aggregate, error) {
 
 // fetchOpenAPI returns a service's OpenAPI JSON: from its OpenAPI function, else from
 // GET /openapi.json on its in-process handler or its URL.
+// errNotConfigured: the gateway knows neither a handler nor a URL for the service.
+var errNotConfigured = errors.New("not configured on this gateway")
+
 func (g *Gateway) fetchOpenAPI(ctx context.Context, u *upstream) ([]byte, error) {
 	switch {
 	case u.openAPI != nil:
@@ -144,7 +152,7 @@ func (g *Gateway) fetchOpenAPI(ctx context.Context, u *upstream) ([]byte, error)
 		}
 		return b, nil
 	}
-	return nil, errors.New("not configured on this gateway")
+	return nil, errNotConfigured
 }
 
 // mergeOpenAPI merges the services' documents into one OpenAPI 3.1 document: paths the
