@@ -246,7 +246,7 @@ func (p *process) startNATS(ctx context.Context) (func(context.Context) error, e
 		}
 		dir := filepath.Join(".local", "nats-embedded")
 		var err error
-		if embedded, err = natsbus.StartEmbedded(dir); err != nil {
+		if embedded, err = natsbus.StartEmbedded(dir, -1); err != nil {
 			return nil, err
 		}
 		url = embedded.ClientURL()

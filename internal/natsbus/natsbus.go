@@ -74,11 +74,12 @@ func (b *Bus) Close() {
 	_ = b.Conn.Drain()
 }
 
-// StartEmbedded runs a JetStream-enabled NATS server in this process on a free loopback
-// port, storing under dir. It serves local `all` mode without NATS_URL, and tests.
-func StartEmbedded(dir string) (*server.Server, error) {
+// StartEmbedded runs a JetStream-enabled NATS server in this process on a loopback
+// port (-1: any free one), storing under dir. It serves local `all` mode without NATS_URL,
+// and tests.
+func StartEmbedded(dir string, port int) (*server.Server, error) {
 	s, err := server.NewServer(&server.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true,
+		Host: "127.0.0.1", Port: port, JetStream: true, StoreDir: dir, NoSigs: true, NoLog: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats: %w", err)
