@@ -164,4 +164,3 @@ func redact(u string) string {
 	}
 	return p.Redacted()
 }
-
