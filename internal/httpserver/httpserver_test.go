@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -128,5 +130,53 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 	if strings.Contains(string(body), "10.0.0.1") {
 		t.Errorf("readiness leaks the error text: %s", body)
+	}
+}
+
+func TestShutdownFinishesInFlightRequests(t *testing.T) {
+	s, _, _ := newTestServer(t, nil)
+	started := make(chan struct{})
+	s.Mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		time.Sleep(300 * time.Millisecond)
+		w.Write([]byte("done"))
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+
+	type result struct {
+		body string
+		err  error
+	}
+	inflight := make(chan result, 1)
+	go func() {
+		res, err := http.Get(url + "/slow")
+		if err != nil {
+			inflight <- result{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		inflight <- result{body: string(b)}
+	}()
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if r := <-inflight; r.err != nil || r.body != "done" {
+		t.Fatalf("in-flight request: got %q, %v; want it finished", r.body, r.err)
+	}
+	if err := <-served; err != nil {
+		t.Fatalf("Serve after a clean shutdown: %v", err)
+	}
+	if _, err := http.Get(url + "/health"); err == nil {
+		t.Fatalf("new requests must be refused after shutdown")
 	}
 }
