@@ -39,6 +39,8 @@ import (
 type serveOptions struct {
 	targets []string
 	dev     bool
+	// debugAddr serves net/http/pprof when set; keep it on loopback.
+	debugAddr string
 	// ready, when set, receives the address the server listens on (tests use it).
 	ready func(addr string)
 }
@@ -60,6 +62,7 @@ func serveCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.C
 		},
 	}
 	cmd.Flags().StringSliceVar(&opts.targets, "target", []string{"all"}, "services to run: all, gateway, users (comma-separated)")
+	cmd.Flags().StringVar(&opts.debugAddr, "debug-addr", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060")
 	cmd.Flags().BoolVar(&opts.dev, "dev", false, "local development: create a signing key if missing, embedded NATS without NATS_URL, print URLs")
 	return cmd
 }
@@ -114,6 +117,13 @@ func serve(ctx context.Context, cfg config.Config, opts serveOptions, stdout, st
 	srv := httpserver.New(log, reg, name, p.version, p.checks)
 	if err := p.mount(srv.Mux); err != nil {
 		return errors.Join(err, running.Stop(context.WithoutCancel(ctx)))
+	}
+	if opts.debugAddr != "" {
+		stopDebug, err := serveDebug(opts.debugAddr, log)
+		if err != nil {
+			return errors.Join(err, running.Stop(context.WithoutCancel(ctx)))
+		}
+		defer stopDebug()
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -119,3 +119,31 @@ func TestPasswords(t *testing.T) {
 		t.Errorf("CheckPassword gives the wrong answer")
 	}
 }
+
+func TestVerifiedTokensAreRememberedOnlyUntilTheyExpire(t *testing.T) {
+	key := newKey(t)
+	s := NewSigner(key, "events-platform", time.Minute)
+	v := NewVerifier("events-platform", s.PublicKey())
+	tok, _ := s.Sign(Identity{UserID: 3, Role: RoleAttendee})
+	if _, err := v.Verify(tok); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := v.cache.get(tok, time.Now()); !ok {
+		t.Fatalf("a verified token should be remembered")
+	}
+	v.now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	if id, err := v.Verify(tok); err == nil {
+		t.Fatalf("an expired token must be rejected even when remembered: got %+v", id)
+	}
+	// A tampered copy is a different key and is verified in full.
+	v.now = time.Now
+	if _, err := v.Verify(tok[:len(tok)-2] + "AA"); err == nil {
+		t.Fatalf("tampered signature accepted")
+	}
+	v.cache.max = 1
+	other, _ := s.Sign(Identity{UserID: 4, Role: RoleAttendee})
+	_, _ = v.Verify(other)
+	if len(v.cache.m) > 1 {
+		t.Errorf("cache grew past its bound: %d", len(v.cache.m))
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -85,22 +86,65 @@ type Verifier struct {
 	keys   map[string]ed25519.PublicKey
 	issuer string
 	parser *jwt.Parser
+	cache  verified
+	now    func() time.Time
+}
+
+// verified remembers tokens that passed verification until they expire: a client sends
+// the same token with every request for its 15 minutes, and an Ed25519 verification is a
+// quarter of the CPU of a small request. A token is immutable, so its verdict cannot
+// change before it expires.
+type verified struct {
+	mu  sync.Mutex
+	m   map[string]verifiedToken
+	max int
+}
+
+type verifiedToken struct {
+	id  Identity
+	exp time.Time
+}
+
+func (c *verified) get(token string, now time.Time) (Identity, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[token]
+	if !ok || !now.Before(v.exp) {
+		return Identity{}, false
+	}
+	return v.id, true
+}
+
+func (c *verified) put(token string, id Identity, exp time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		clear(c.m) // crude but bounded; the next requests refill it
+	}
+	c.m[token] = verifiedToken{id: id, exp: exp}
 }
 
 // NewVerifier returns a verifier trusting keys.
 func NewVerifier(issuer string, keys ...ed25519.PublicKey) *Verifier {
-	v := &Verifier{keys: make(map[string]ed25519.PublicKey, len(keys)), issuer: issuer}
+	v := &Verifier{
+		keys: make(map[string]ed25519.PublicKey, len(keys)), issuer: issuer, now: time.Now,
+		cache: verified{m: map[string]verifiedToken{}, max: 50_000},
+	}
 	for _, k := range keys {
 		v.keys[KeyID(k)] = k
 	}
 	// Only EdDSA: this rejects alg "none" and any HMAC-with-public-key confusion.
 	v.parser = jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodEdDSA.Alg()}),
-		jwt.WithIssuer(issuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(5*time.Second))
+		jwt.WithIssuer(issuer), jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(5*time.Second),
+		jwt.WithTimeFunc(func() time.Time { return v.now() }))
 	return v
 }
 
 // Verify returns the identity in a valid token.
 func (v *Verifier) Verify(token string) (Identity, error) {
+	if id, ok := v.cache.get(token, v.now()); ok {
+		return id, nil
+	}
 	var c claims
 	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
@@ -122,7 +166,11 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 	default:
 		return Identity{}, fmt.Errorf("%w: role %q", ErrInvalidToken, c.Role)
 	}
-	return Identity{UserID: id, Role: c.Role}, nil
+	ident := Identity{UserID: id, Role: c.Role}
+	if len(token) <= 2048 {
+		v.cache.put(token, ident, c.ExpiresAt.Time)
+	}
+	return ident, nil
 }
 
 // JWKS is the JSON Web Key Set document of the verifier's keys.

@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	workers := fs.Uint64("workers", 32, "concurrent clients for GET /users/me")
 	loginWorkers := fs.Uint64("login-workers", 8, "concurrent clients for login (bcrypt bound)")
 	users := fs.Int("users", 50, "accounts to log in as")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the gateway process during the /users/me attack to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,12 +66,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	defer cleanup()
 
 	gwAddr, usersAddr := freeAddr(), freeAddr()
-	gw, err := start(*platform, env, gwAddr, "all")
+	debugAddr := ""
+	if *cpuProfile != "" {
+		debugAddr = freeAddr()
+	}
+	gw, err := start(*platform, env, gwAddr, "all", debugAddr)
 	if err != nil {
 		return err
 	}
 	defer stop(gw)
-	direct, err := start(*platform, env, usersAddr, "users")
+	direct, err := start(*platform, env, usersAddr, "users", "")
 	if err != nil {
 		return err
 	}
@@ -87,7 +92,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	results := []result{
 		attack("login via gateway", loginTargeter(gwBase, *users), *loginWorkers, *duration),
 		attack("login direct", loginTargeter(directBase, *users), *loginWorkers, *duration),
-		attack("GET /users/me via gateway", meTargeter(gwBase, tokens), *workers, *duration),
+		profiled(debugAddr, *cpuProfile, *duration, func() result {
+			return attack("GET /users/me via gateway", meTargeter(gwBase, tokens), *workers, *duration)
+		}),
 		attack("GET /users/me direct", meTargeter(directBase, tokens), *workers, *duration),
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -126,6 +133,35 @@ func attack(name string, tr vegeta.Targeter, workers uint64, d time.Duration) re
 	}
 	m.Close()
 	return result{name, &m}
+}
+
+// profiled runs fn while taking a CPU profile of the process serving pprof at debugAddr.
+func profiled(debugAddr, file string, d time.Duration, fn func() result) result {
+	if debugAddr == "" {
+		return fn()
+	}
+	secs := max(int(d.Seconds())-1, 1)
+	done := make(chan error, 1)
+	go func() {
+		res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", debugAddr, secs))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer res.Body.Close()
+		f, err := os.Create(file)
+		if err != nil {
+			done <- err
+			return
+		}
+		_, err = io.Copy(f, res.Body)
+		done <- errors.Join(err, f.Close())
+	}()
+	r := fn()
+	if err := <-done; err != nil {
+		fmt.Fprintln(os.Stderr, "cpu profile:", err)
+	}
+	return r
 }
 
 func loginTargeter(base string, users int) vegeta.Targeter {
@@ -220,8 +256,12 @@ func setup(ctx context.Context) ([]string, func(), error) {
 	return env, cleanup, nil
 }
 
-func start(bin string, env []string, addr, target string) (*exec.Cmd, error) {
-	cmd := exec.Command(bin, "serve", "--target="+target)
+func start(bin string, env []string, addr, target, debugAddr string) (*exec.Cmd, error) {
+	args := []string{"serve", "--target=" + target}
+	if debugAddr != "" {
+		args = append(args, "--debug-addr="+debugAddr)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(env, "HTTP_ADDR="+addr)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
