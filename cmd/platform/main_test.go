@@ -365,3 +365,30 @@ func TestSplitModeUsersService(t *testing.T) {
 		t.Fatalf("users service trusted X-User-ID: got %d", r.Status)
 	}
 }
+
+func TestUsersCreateAdmin(t *testing.T) {
+	env := testEnv(t, integration.DatabaseURL(t))
+	out, err := runCmd(t, env, "users", "create-admin", "--email", "Boss@Example.com")
+	if err != nil || !strings.Contains(out, "created administrator") || !strings.Contains(out, "with password ") {
+		t.Fatalf("create with a generated password: %v %q", err, out)
+	}
+	password := strings.TrimSpace(out[strings.LastIndex(out, "with password ")+len("with password "):])
+	out, err = runCmd(t, env, "users", "create-admin", "--email", "boss@example.com", "--password", "ignored123")
+	if err != nil || !strings.Contains(out, "is now an administrator; password unchanged") {
+		t.Fatalf("second run must keep the account: %v %q", err, out)
+	}
+	base, _ := startServe(t, env, "--target=all")
+	login := call(t, "POST", base+"/api/v1/auth/login", "", map[string]string{"email": "boss@example.com", "password": password})
+	if login.Status != http.StatusOK || !strings.Contains(string(login.Data), `"role":"admin"`) {
+		t.Fatalf("admin login with the printed password: %d %s", login.Status, login.Data)
+	}
+	if _, err := runCmd(t, env, "users", "create-admin"); err == nil {
+		t.Fatalf("--email is required")
+	}
+	if _, err := runCmd(t, env, "users", "create-admin", "--email", "x@example.com", "--password", "short"); err == nil {
+		t.Fatalf("a short password must be refused")
+	}
+	if out, err := runCmd(t, env, "version"); err != nil || strings.TrimSpace(out) == "" {
+		t.Fatalf("version: %v %q", err, out)
+	}
+}
