@@ -43,16 +43,34 @@ pg_bindir() {
 
 # PostgreSQL refuses to run as root: as root, run it as the postgres user on folders it owns.
 pg_as() {
-	if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+	if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+# pg_home is PostgreSQL's folder: .local/postgres, or, when running as root in a checkout
+# the postgres user cannot reach (a parent folder closed to others), a folder under
+# /var/tmp named after the checkout. .local/postgres-home records which.
+pg_home() {
+	if [[ -s "$state/postgres-home" ]]; then cat "$state/postgres-home"; return; fi
+	local home="$state/postgres"
+	if [[ $(id -u) -eq 0 ]]; then
+		mkdir -p "$home"; chown postgres: "$home"; chmod 755 "$state"
+		if ! runuser -u postgres -- test -w "$home"; then
+			home="/var/tmp/events-platform-$(echo "$root" | md5sum | cut -c1-12)/postgres"
+			mkdir -p "$home"; chown postgres: "$home"; chmod 755 "$(dirname "$home")"
+			log "the postgres user cannot reach $state; keeping PostgreSQL's data in $home"
+		fi
+	fi
+	mkdir -p "$state"; echo "$home" >"$state/postgres-home"
+	echo "$home"
 }
 
 pg_up() {
 	local bin; bin="$(pg_bindir)" || { apt_install postgresql-15 postgresql-contrib-15; bin="$(pg_bindir)"; }
-	[[ -f "$(dirname "$bin")/../../../share/postgresql/15/extension/earthdistance.control" ||
-		-f /usr/share/postgresql/15/extension/earthdistance.control ]] || apt_install postgresql-contrib-15 || true
-	local data="$state/postgres/data" run="$state/postgres/run"
-	mkdir -p "$state/postgres" "$run"
-	if [[ $(id -u) -eq 0 ]]; then chown postgres: "$state/postgres" "$run"; chmod 755 "$state"; fi
+	[[ -f /usr/share/postgresql/15/extension/earthdistance.control ]] || apt_install postgresql-contrib-15 || true
+	local home; home="$(pg_home)"
+	local data="$home/data" run="$home/run"
+	mkdir -p "$home" "$run"
+	if [[ $(id -u) -eq 0 ]]; then chown postgres: "$home" "$run"; fi
 	if [[ ! -s "$data/PG_VERSION" ]]; then
 		log "initialising PostgreSQL in $data"
 		local pw; pw="$(mktemp)"; echo "$PG_PASSWORD" >"$pw"; chmod 644 "$pw"
@@ -73,8 +91,8 @@ CONF
 	if pg_as "$bin/pg_ctl" status -D "$data" >/dev/null 2>&1; then
 		log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
 	else
-		pg_as "$bin/pg_ctl" start -w -t 60 -D "$data" -l "$state/postgres/server.log" >/dev/null ||
-			die "PostgreSQL did not start; see $state/postgres/server.log"
+		pg_as "$bin/pg_ctl" start -w -t 60 -D "$data" -l "$home/server.log" >/dev/null ||
+			die "PostgreSQL did not start; see $home/server.log"
 		log "PostgreSQL started on 127.0.0.1:$PG_PORT"
 	fi
 	if ! pg_as "$bin/psql" -h "$run" -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc \
@@ -84,7 +102,7 @@ CONF
 }
 
 pg_down() {
-	local bin data="$state/postgres/data"
+	local bin data; data="$(pg_home)/data"
 	[[ -s "$data/PG_VERSION" ]] || return 0
 	bin="$(pg_bindir)" || return 0
 	if pg_as "$bin/pg_ctl" status -D "$data" >/dev/null 2>&1; then
@@ -143,8 +161,9 @@ nats_down() {
 
 status() {
 	local bin
-	if bin="$(pg_bindir)" && [[ -s "$state/postgres/data/PG_VERSION" ]] &&
-		pg_as "$bin/pg_ctl" status -D "$state/postgres/data" >/dev/null 2>&1; then
+	local data; data="$(pg_home)/data"
+	if bin="$(pg_bindir)" && [[ -s "$data/PG_VERSION" ]] &&
+		pg_as "$bin/pg_ctl" status -D "$data" >/dev/null 2>&1; then
 		echo "postgres: running on 127.0.0.1:$PG_PORT"
 	else echo "postgres: stopped"; fi
 	if running "$state/redis/redis.pid"; then echo "redis: running on 127.0.0.1:$REDIS_PORT"; else echo "redis: stopped"; fi
