@@ -56,6 +56,7 @@ generate: controller-gen ## Generate DeepCopy methods.
 manifests: controller-gen ## Generate the CRD, RBAC and copy the CRD into the Helm chart.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
 	@if [[ -d charts/events-platform/crds ]]; then cp config/crd/bases/*.yaml charts/events-platform/crds/; fi
+	@if [[ -d charts/events-platform/files ]]; then cp config/rbac/role.yaml charts/events-platform/files/manager-role.yaml; fi
 
 .PHONY: test
 test: deps-up envtest lint ## Run every test against real PostgreSQL, Redis, NATS and kube-apiserver.
@@ -104,3 +105,42 @@ $(CONTROLLER_GEN):
 helm: $(HELM)
 $(HELM):
 	GOBIN=$(LOCALBIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+
+##@ Operator
+
+KUBECTL ?= kubectl
+KUSTOMIZE ?= $(KUBECTL) kustomize
+
+.PHONY: install
+install: manifests ## Install the EventsPlatform CRD into the cluster of the current kubeconfig.
+	$(KUSTOMIZE) config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests ## Remove the EventsPlatform CRD (and every EventsPlatform) from the cluster.
+	$(KUSTOMIZE) config/crd | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: deploy
+deploy: manifests ## Deploy the operator with kustomize (config/default), image OPERATOR_IMG.
+	@tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; cp -r config "$$tmp/"; img="$(OPERATOR_IMG)"; \
+	sed -i -e "s#newName: .*#newName: $${img%:*}#" -e "s#newTag: .*#newTag: $${img##*:}#" "$$tmp/config/manager/kustomization.yaml"; \
+	$(KUSTOMIZE) "$$tmp/config/default" | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: ## Remove the operator deployed by `make deploy` (the CRD too).
+	$(KUSTOMIZE) config/default | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: run
+run: manifests ## Run the operator here against the cluster of the current kubeconfig (metrics on :8080).
+	go run ./cmd/manager --metrics-bind-address=:8080 --metrics-secure=false --health-probe-bind-address=:8081
+
+.PHONY: helm-lint
+helm-lint: helm manifests ## Lint the Helm chart strictly, with default values and with every value set.
+	$(HELM) lint --strict charts/events-platform
+	$(HELM) lint --strict charts/events-platform -f charts/events-platform/ci/full-values.yaml
+
+.PHONY: e2e
+e2e: ## End-to-end tests on a kind cluster (skipped when no container engine or kind is available).
+	go test -tags e2e -count=1 -timeout=30m ./test/e2e/... -v -ginkgo.v
+
+# The chart tests of `make test` run bin/helm.
+test: helm

@@ -32,12 +32,13 @@ const PausedAnnotation = "platform.events-platform.io/paused"
 type EventsPlatformSpec struct {
 	// Version is the tag of the platform image to run, such as "1.4.2". Changing it upgrades the
 	// platform: the database migrations of the new version run first, and the services roll out
-	// only once they have completed. A semantic version may not go back to a minor release older
-	// than status.schemaVersion, because migrations only move forward; going back to the version
-	// that still runs after a failed upgrade is allowed.
+	// only once they have completed. A semantic version may not go back to an earlier minor
+	// release, because migrations only move forward (a patch downgrade within the same minor
+	// release is allowed); after a failed upgrade, fix forward with a newer version.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=128
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z0-9_][A-Za-z0-9_.-]*$')",message="version must be a valid image tag: letters, digits, '_', '.' and '-', not starting with '.' or '-'"
+	// +kubebuilder:validation:XValidation:rule="!isSemver(oldSelf, true) || !isSemver(self, true) || semver(self, true).compareTo(semver(oldSelf, true)) >= 0 || (semver(self, true).major() == semver(oldSelf, true).major() && semver(self, true).minor() == semver(oldSelf, true).minor())",message="version cannot go back to an earlier minor release: database migrations only move forward (a patch downgrade within the same minor release is allowed)"
 	Version string `json:"version"`
 
 	// Image is the repository of the platform image; the tag comes from version.
@@ -188,7 +189,7 @@ type GatewaySpec struct {
 }
 
 // IngressSpec configures the gateway's Ingress.
-// +kubebuilder:validation:XValidation:rule="!has(self.tls) || (has(self.host) && self.host != '')",message="ingress.tls needs ingress.host"
+// +kubebuilder:validation:XValidation:rule="!has(self.tls) || (has(self.host) && size(self.host) > 0)",message="ingress.tls needs ingress.host"
 type IngressSpec struct {
 	// Enabled creates the Ingress.
 	// +optional
@@ -200,7 +201,7 @@ type IngressSpec struct {
 
 	// Host is the public host name of the API, such as api.example.com.
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:XValidation:rule="self == '' || self.matches('^([*][.])?[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="ingress.host must be a DNS name such as api.example.com"
+	// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.matches('^([*][.])?[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="ingress.host must be a DNS name such as api.example.com"
 	// +optional
 	Host string `json:"host,omitempty"`
 
@@ -616,8 +617,6 @@ type RetrainingRun struct {
 // +kubebuilder:printcolumn:name="Components",type=string,JSONPath=`.status.readyComponents`,description="Ready components over all components"
 // +kubebuilder:printcolumn:name="Endpoint",type=string,JSONPath=`.status.endpoint`,description="Where the API is reached"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-
-// +kubebuilder:validation:XValidation:rule="!has(self.status) || !has(self.status.schemaVersion) || self.spec.version != ''",message="dbg"
 
 // EventsPlatform runs a complete events platform: the API gateway, seven domain services,
 // PostgreSQL, Redis and NATS (managed or external), the schema migrations and the model

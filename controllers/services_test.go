@@ -1,0 +1,106 @@
+/*
+Copyright 2026 The Events Platform Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+
+	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
+)
+
+func envOf(c corev1.Container) map[string]corev1.EnvVar {
+	m := map[string]corev1.EnvVar{}
+	for _, e := range c.Env {
+		m[e.Name] = e
+	}
+	return m
+}
+
+func TestDesiredDeployment(t *testing.T) {
+	p := samplePlatform()
+	p.Spec.Services.Search.Replicas = ptr.To(int32(3))
+	p.Spec.Services.Search.Env = []corev1.EnvVar{{Name: "SEARCH_TYPO_TOLERANCE", Value: "2"}}
+	p.Spec.Services.Events.Autoscaling = &platformv1alpha1.AutoscalingSpec{MaxReplicas: 5}
+	p.Spec.PodTemplate.NodeSelector = map[string]string{"pool": "apps"}
+	p.Spec.PodTemplate.Labels = map[string]string{"team": "events", labelComponent: "spoofed"}
+
+	search := desiredDeployment(p, "search", "1.0.0", "hash1")
+	if got := ptr.Deref(search.Spec.Replicas, 0); got != 3 {
+		t.Errorf("search replicas = %d, want 3", got)
+	}
+	c := search.Spec.Template.Spec.Containers[0]
+	if got := envOf(c)["SEARCH_TYPO_TOLERANCE"].Value; got != "2" {
+		t.Errorf("extra env = %q, want 2", got)
+	}
+	if _, ok := envOf(c)["JWT_PRIVATE_KEY_FILE"]; ok {
+		t.Error("search gets the signing key")
+	}
+	if got := search.Spec.Template.Annotations[configHashAnnotation]; got != "hash1" {
+		t.Errorf("config hash = %q, want hash1", got)
+	}
+	if got := search.Spec.Template.Labels[labelComponent]; got != "search" {
+		t.Errorf("pod component label = %q, want search (the selector cannot be overridden)", got)
+	}
+	if got := search.Spec.Template.Labels["team"]; got != "events" {
+		t.Errorf("pod label team = %q, want events", got)
+	}
+	if got := search.Spec.Template.Spec.NodeSelector["pool"]; got != "apps" {
+		t.Errorf("nodeSelector pool = %q, want apps", got)
+	}
+	for _, v := range search.Spec.Template.Spec.Volumes {
+		if v.Name == "jwt" && len(v.Secret.Items) != 1 {
+			t.Errorf("search mounts %d JWT keys, want only public.pem", len(v.Secret.Items))
+		}
+	}
+
+	if events := desiredDeployment(p, "events", "1.0.0", "h"); events.Spec.Replicas != nil {
+		t.Errorf("autoscaled events sets replicas %d, want it left to the autoscaler", *events.Spec.Replicas)
+	}
+
+	users := desiredDeployment(p, "users", "1.0.0", "h")
+	if got := envOf(users.Spec.Template.Spec.Containers[0])["JWT_PRIVATE_KEY_FILE"].Value; got != "/etc/platform/jwt/private.pem" {
+		t.Errorf("users JWT_PRIVATE_KEY_FILE = %q", got)
+	}
+}
+
+func TestDesiredDeploymentExternalDatabase(t *testing.T) {
+	p := samplePlatform()
+	p.Spec.Postgres = platformv1alpha1.PostgresSpec{External: &platformv1alpha1.ExternalDependency{
+		SecretRef: platformv1alpha1.SecretKeyReference{Name: "db", Key: "dsn"},
+	}}
+	env := envOf(desiredDeployment(p, "events", "1.0.0", "h").Spec.Template.Spec.Containers[0])
+	ref := env["DATABASE_URL"].ValueFrom.SecretKeyRef
+	if ref.Name != "db" || ref.Key != "dsn" {
+		t.Errorf("DATABASE_URL from %s/%s, want db/dsn", ref.Name, ref.Key)
+	}
+}
+
+func TestDesiredService(t *testing.T) {
+	svc := desiredService(samplePlatform(), "analytics")
+	if got, want := svc.Name, "demo-analytics"; got != want {
+		t.Errorf("name = %q, want %q", got, want)
+	}
+	if got := svc.Spec.Ports[0].Port; got != 8080 {
+		t.Errorf("port = %d, want 8080", got)
+	}
+	if got := svc.Labels[metricsLabel]; got != "true" {
+		t.Errorf("metrics label = %q, want true", got)
+	}
+}
