@@ -1,7 +1,6 @@
 package users_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -50,58 +49,11 @@ func newEnv(t *testing.T, limits users.LoginLimits) *env {
 	return &env{t: t, srv: srv, db: db, signer: signer}
 }
 
-type response struct {
-	Status  int
-	Header  http.Header
-	Success bool            `json:"success"`
-	Data    json.RawMessage `json:"data"`
-	Page    struct {
-		NextCursor string `json:"next_cursor"`
-		Limit      int    `json:"limit"`
-	} `json:"page"`
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Details []struct {
-			Field   string `json:"field"`
-			Message string `json:"message"`
-		} `json:"details"`
-	} `json:"error"`
-}
+type response = integration.Response
 
 func (e *env) do(method, path, token string, body any, headers ...string) response {
 	e.t.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		buf, _ := json.Marshal(b)
-		rd = bytes.NewReader(buf)
-	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	var r response
-	if err := json.Unmarshal(raw, &r); err != nil {
-		e.t.Fatalf("%s %s: body is not JSON: %q", method, path, raw)
-	}
-	r.Status, r.Header = res.StatusCode, res.Header
-	return r
+	return integration.Do(e.t, method, e.srv.URL+path, token, body, headers...)
 }
 
 type session struct {
@@ -115,15 +67,6 @@ type session struct {
 	RefreshToken string `json:"refresh_token"`
 }
 
-func decode[T any](t *testing.T, r response) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(r.Data, &v); err != nil {
-		t.Fatalf("decode data %s: %v", r.Data, err)
-	}
-	return v
-}
-
 func (e *env) register(email, role string) session {
 	e.t.Helper()
 	body := map[string]string{"email": email, "password": "password123", "name": "Test " + email}
@@ -134,7 +77,7 @@ func (e *env) register(email, role string) session {
 	if r.Status != http.StatusCreated {
 		e.t.Fatalf("register %s: got %d %+v", email, r.Status, r.Error)
 	}
-	return decode[session](e.t, r)
+	return integration.Data[session](e.t, r)
 }
 
 func TestRegisterLoginMeFlow(t *testing.T) {
@@ -152,10 +95,10 @@ func TestRegisterLoginMeFlow(t *testing.T) {
 	if r.Status != http.StatusOK || !r.Success {
 		t.Fatalf("login: got %d %+v", r.Status, r.Error)
 	}
-	login := decode[session](t, r)
+	login := integration.Data[session](t, r)
 
 	r = e.do("GET", "/api/v1/users/me", login.Token, nil)
-	me := decode[session](t, response{Data: []byte(`{"user":` + string(r.Data) + `}`)}).User
+	me := integration.Data[session](t, response{Data: []byte(`{"user":` + string(r.Data) + `}`)}).User
 	if r.Status != http.StatusOK || me.ID != s.User.ID || me.Email != "alice@example.com" {
 		t.Fatalf("me: got %d %s", r.Status, r.Data)
 	}
@@ -265,7 +208,7 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("refresh: got %d %+v", r.Status, r.Error)
 	}
-	second := decode[session](t, r)
+	second := integration.Data[session](t, r)
 	if second.RefreshToken == s.RefreshToken || second.Token == "" {
 		t.Fatalf("refresh must rotate: got %+v", second)
 	}
@@ -278,7 +221,7 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 		t.Fatalf("token of a revoked family: got %d", r.Status)
 	}
 	// Another login's family is unaffected.
-	l := decode[session](t, e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "rot@example.com", "password": "password123"}))
+	l := integration.Data[session](t, e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "rot@example.com", "password": "password123"}))
 	if r := e.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": l.RefreshToken}); r.Status != 200 {
 		t.Fatalf("other family: got %d", r.Status)
 	}
@@ -319,7 +262,7 @@ func TestLogoutRevokesTheFamily(t *testing.T) {
 	e := newEnv(t, users.LoginLimits{})
 	s := e.register("out@example.com", "")
 	r := e.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": s.RefreshToken})
-	rotated := decode[session](t, r)
+	rotated := integration.Data[session](t, r)
 	if r := e.do("POST", "/api/v1/auth/logout", "", map[string]string{"refresh_token": rotated.RefreshToken}); r.Status != 200 {
 		t.Fatalf("logout: got %d", r.Status)
 	}
@@ -360,9 +303,9 @@ func TestAdminRoutesNeedTheAdminRole(t *testing.T) {
 	if r.Status != 200 || r.Page.NextCursor == "" || r.Page.Limit != 2 {
 		t.Fatalf("admin list page 1: got %d %s %+v", r.Status, r.Data, r.Page)
 	}
-	page1 := decode[[]session](t, response{Data: wrapUsers(r.Data)})
+	page1 := integration.Data[[]session](t, response{Data: wrapUsers(r.Data)})
 	r2 := e.do("GET", "/api/v1/users?limit=2&cursor="+r.Page.NextCursor, adminToken, nil)
-	page2 := decode[[]session](t, response{Data: wrapUsers(r2.Data)})
+	page2 := integration.Data[[]session](t, response{Data: wrapUsers(r2.Data)})
 	if len(page1) != 2 || len(page2) != 1 || r2.Page.NextCursor != "" || page2[0].User.ID == page1[1].User.ID {
 		t.Fatalf("pagination: page1 %s page2 %s next %q", r.Data, r2.Data, r2.Page.NextCursor)
 	}
@@ -385,7 +328,7 @@ func TestAdminRoutesNeedTheAdminRole(t *testing.T) {
 	}
 	// The new role reaches new tokens through refresh.
 	rr := e.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": attendee.RefreshToken})
-	if got := decode[session](t, rr).User.Role; got != "organizer" {
+	if got := integration.Data[session](t, rr).User.Role; got != "organizer" {
 		t.Errorf("role after refresh: got %q", got)
 	}
 }
