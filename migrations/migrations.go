@@ -86,6 +86,15 @@ func (r *Runner) Down(steps int) error {
 	return nil
 }
 
+// Force records version as applied and clean without running anything: for recovering
+// by hand after a migration failed part way and the database was repaired.
+func (r *Runner) Force(version int) error {
+	if err := r.m.Force(version); err != nil {
+		return fmt.Errorf("force version %d: %w", version, err)
+	}
+	return nil
+}
+
 // Status reports the applied version.
 func (r *Runner) Status() (Status, error) {
 	v, dirty, err := r.m.Version()

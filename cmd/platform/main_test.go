@@ -12,15 +12,18 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/migrations"
 	"github.com/events-platform/events-platform/test/integration"
 )
 
@@ -129,44 +132,9 @@ func startServe(t *testing.T, env map[string]string, args ...string) (base strin
 	return base, stop
 }
 
-type envelope struct {
-	Status  int
-	Header  http.Header
-	Success bool            `json:"success"`
-	Data    json.RawMessage `json:"data"`
-	Error   struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func call(t *testing.T, method, url, token string, body any, hdr ...string) envelope {
+func call(t *testing.T, method, url, token string, body any, hdr ...string) integration.Response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, url, rd)
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, url, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	var e envelope
-	if err := json.Unmarshal(raw, &e); err != nil {
-		t.Fatalf("%s %s: not JSON (%d): %q", method, url, res.StatusCode, raw)
-	}
-	e.Status, e.Header = res.StatusCode, res.Header
-	return e
+	return integration.Do(t, method, url, token, body, hdr...)
 }
 
 func TestServeAllRegisterLoginMeThroughTheGateway(t *testing.T) {
@@ -324,6 +292,30 @@ func TestMigrateDownAndStatus(t *testing.T) {
 	}
 	if _, err := runCmd(t, env, "migrate", "down", "zero"); err == nil {
 		t.Fatalf("bad steps: want an error")
+	}
+
+	// A migration that failed part way leaves the schema dirty: services refuse to start
+	// and status says how to recover.
+	latest := strconv.Itoa(int(migrations.Latest()))
+	db, err := pgx.Connect(context.Background(), env["DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close(context.Background())
+	if _, err := db.Exec(context.Background(), `UPDATE schema_migrations SET dirty = true`); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := runCmd(t, env, "migrate", "status"); !strings.Contains(out, "DIRTY") || !strings.Contains(out, "migrate force") {
+		t.Fatalf("status of a dirty schema: %q", out)
+	}
+	if _, err := runCmd(t, env, "serve", "--target=users"); err == nil || !strings.Contains(err.Error(), "dirty") {
+		t.Fatalf("serve on a dirty schema: got %v", err)
+	}
+	if out, err := runCmd(t, env, "migrate", "force", latest); err != nil || !strings.Contains(out, "up to date") {
+		t.Fatalf("force: %v %q", err, out)
+	}
+	if _, err := runCmd(t, env, "migrate", "force", "999"); err == nil {
+		t.Fatalf("force to an unknown version: want an error")
 	}
 }
 

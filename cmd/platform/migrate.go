@@ -14,16 +14,6 @@ import (
 
 func migrateCommand(getenv func(string) string, stdout io.Writer) *cobra.Command {
 	cmd := &cobra.Command{Use: "migrate", Short: "Apply, revert or show database migrations"}
-	open := func() (*migrations.Runner, error) {
-		cfg, err := config.Load(getenv)
-		if err != nil {
-			return nil, err
-		}
-		if err := cfg.Require("migrate", "DATABASE_URL"); err != nil {
-			return nil, err
-		}
-		return migrations.Open(cfg.DatabaseURL)
-	}
 	printStatus := func(r *migrations.Runner) error {
 		st, err := r.Status()
 		if err != nil {
@@ -32,7 +22,7 @@ func migrateCommand(getenv func(string) string, stdout io.Writer) *cobra.Command
 		state := "up to date"
 		switch {
 		case st.Dirty:
-			state = "DIRTY: a migration failed part way; fix the database and force the version"
+			state = "DIRTY: a migration failed part way; repair the database, then `platform migrate force VERSION`"
 		case st.Version < st.Latest:
 			state = fmt.Sprintf("%d pending", st.Latest-st.Version)
 		case st.Version > st.Latest:
@@ -41,20 +31,31 @@ func migrateCommand(getenv func(string) string, stdout io.Writer) *cobra.Command
 		fmt.Fprintf(stdout, "schema version %d of %d (%s)\n", st.Version, st.Latest, state)
 		return nil
 	}
+	// withRunner runs fn on the configured database, then prints where the schema stands.
+	withRunner := func(fn func(*migrations.Runner) error) error {
+		cfg, err := config.Load(getenv)
+		if err != nil {
+			return err
+		}
+		if err := cfg.Require("migrate", "DATABASE_URL"); err != nil {
+			return err
+		}
+		r, err := migrations.Open(cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		if err := fn(r); err != nil {
+			return err
+		}
+		return printStatus(r)
+	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "up",
 		Short: "Apply every pending migration",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			r, err := open()
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			if err := r.Up(); err != nil {
-				return err
-			}
-			return printStatus(r)
+			return withRunner((*migrations.Runner).Up)
 		},
 	}, &cobra.Command{
 		Use:   "down [steps]",
@@ -71,27 +72,25 @@ func migrateCommand(getenv func(string) string, stdout io.Writer) *cobra.Command
 					return errors.New("steps must be a positive number or 'all'")
 				}
 			}
-			r, err := open()
-			if err != nil {
-				return err
+			return withRunner(func(r *migrations.Runner) error { return r.Down(steps) })
+		},
+	}, &cobra.Command{
+		Use:   "force VERSION",
+		Short: "Mark VERSION as applied and clean, running nothing (after repairing a failed migration by hand)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			v, err := strconv.Atoi(args[0])
+			if err != nil || v < 0 || v > int(migrations.Latest()) {
+				return fmt.Errorf("VERSION must be a number from 0 to %d", migrations.Latest())
 			}
-			defer r.Close()
-			if err := r.Down(steps); err != nil {
-				return err
-			}
-			return printStatus(r)
+			return withRunner(func(r *migrations.Runner) error { return r.Force(v) })
 		},
 	}, &cobra.Command{
 		Use:   "status",
 		Short: "Show the schema version",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			r, err := open()
-			if err != nil {
-				return err
-			}
-			defer r.Close()
-			return printStatus(r)
+			return withRunner(func(*migrations.Runner) error { return nil })
 		},
 	})
 	return cmd

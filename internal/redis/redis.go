@@ -4,6 +4,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -27,4 +28,16 @@ func Open(ctx context.Context, redisURL string) (*goredis.Client, error) {
 		return nil, fmt.Errorf("connect to redis %s: %w", opts.Addr, err)
 	}
 	return c, nil
+}
+
+// SetLogger sends go-redis's own log lines (connection pool failures, mostly) to log
+// instead of plain stderr. go-redis keeps one logger per process.
+func SetLogger(log *slog.Logger) {
+	goredis.SetLogger(logger{log: log.With("component", "redis")})
+}
+
+type logger struct{ log *slog.Logger }
+
+func (l logger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, fmt.Sprintf(format, v...))
 }
