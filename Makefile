@@ -144,3 +144,11 @@ e2e: ## End-to-end tests on a kind cluster (skipped when no container engine or 
 
 # The chart tests of `make test` run bin/helm.
 test: helm
+
+.PHONY: bench-search
+bench-search: deps-up ## Load scenario: 1M seeded events (once), 20 clients for 60 s of mixed searches, endpoint vs raw SQL.
+	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/bench -duration 60s search
+
+.PHONY: bench-registrations
+bench-registrations: deps-up ## Load scenario: one hot event, 2,000 concurrent clients registering; registrations/s, p99, oversell.
+	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/bench -duration 60s registrations

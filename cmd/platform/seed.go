@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,8 +20,8 @@ func seedCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.Co
 		Short: "Insert demo users and events (idempotent)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Users < 0 || opts.Events < 0 {
-				return fmt.Errorf("--users and --events must not be negative")
+			if opts.Users < 0 || opts.Events < 0 || opts.Interactions < 0 {
+				return fmt.Errorf("--users, --events and --interactions must not be negative")
 			}
 			cfg, err := config.Load(getenv)
 			if err != nil {
@@ -37,16 +38,19 @@ func seedCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.Co
 			if err := postgres.CheckSchema(cmd.Context(), db, migrations.Latest()); err != nil {
 				return err
 			}
+			start := time.Now()
 			res, err := seed.Run(cmd.Context(), db, opts, stderr)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "seeded %d users and %d events (demo password %q)\n", res.Users, res.Events, seed.DemoPassword)
+			fmt.Fprintf(stdout, "seeded %d users and %d events, %d registrations and %d favorites (demo password %q) in %s\n",
+				res.Users, res.Events, res.Registrations, res.Favorites, seed.DemoPassword, time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
 	cmd.Flags().IntVar(&opts.Users, "users", 50, "generated demo attendees besides the named accounts")
 	cmd.Flags().IntVar(&opts.Events, "events", 200, "demo events")
+	cmd.Flags().IntVar(&opts.Interactions, "interactions", 1000, "registrations and favorites following the users' tastes")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "random seed, for repeatable data")
 	return cmd
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	natsserver "github.com/nats-io/nats-server/v2/server"
@@ -31,7 +32,9 @@ import (
 	"github.com/events-platform/events-platform/internal/redis"
 	"github.com/events-platform/events-platform/internal/telemetry"
 	"github.com/events-platform/events-platform/migrations"
+	"github.com/events-platform/events-platform/services/events"
 	"github.com/events-platform/events-platform/services/gateway"
+	"github.com/events-platform/events-platform/services/search"
 	"github.com/events-platform/events-platform/services/users"
 )
 
@@ -90,6 +93,7 @@ func serve(ctx context.Context, cfg config.Config, opts serveOptions, stdout, st
 	if err != nil {
 		return fmt.Errorf("LOG_LEVEL/LOG_FORMAT: %w", err)
 	}
+	redis.SetLogger(log)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	p := &process{cfg: cfg, opts: opts, log: log, reg: reg, version: buildinfo.Version, services: map[string]gateway.Upstream{}}
@@ -201,19 +205,21 @@ func (p *process) registry() *modules.Registry {
 	r.Register(modules.Module{Name: "outbox", Deps: []string{"postgres", "nats"}, Start: p.startOutbox})
 	r.Register(modules.Module{Name: "keys", Start: p.startKeys})
 	r.Register(modules.Module{Name: "users", Public: true, Deps: []string{"postgres", "redis", "outbox", "keys"}, Start: p.startUsers})
+	r.Register(modules.Module{Name: "events", Public: true, Deps: []string{"postgres", "outbox", "keys"}, Start: p.startEvents})
+	r.Register(modules.Module{Name: "search", Public: true, Deps: []string{"postgres", "redis", "nats", "keys"}, Start: p.startSearch})
 
 	// The gateway starts after whichever services share its process, so it can route to
 	// them in-process.
 	gwDeps := []string{"redis", "keys"}
 	for _, t := range p.opts.targets {
 		if t == "all" {
-			gwDeps = append(gwDeps, "users")
+			gwDeps = append(gwDeps, "users", "events", "search")
 		} else if slices.Contains(serviceNames, t) {
 			gwDeps = append(gwDeps, t)
 		}
 	}
 	r.Register(modules.Module{Name: "gateway", Public: true, Deps: gwDeps, Start: p.startGateway})
-	r.Alias("all", "users", "gateway")
+	r.Alias("all", "users", "events", "search", "gateway")
 	return r
 }
 
@@ -338,6 +344,29 @@ func (p *process) startUsers(context.Context) (func(context.Context) error, erro
 	})
 	p.services["users"] = gateway.Upstream{Name: "users", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
 	return nil, nil
+}
+
+func (p *process) startEvents(ctx context.Context) (func(context.Context) error, error) {
+	svc := events.New(events.Options{Log: p.log.With("service", "events"), DB: p.db, Verifier: p.verifier, Version: p.version})
+	p.services["events"] = gateway.Upstream{Name: "events", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { svc.Run(runCtx, time.Minute) })
+	return func(context.Context) error { cancel(); wg.Wait(); return nil }, nil
+}
+
+func (p *process) startSearch(ctx context.Context) (func(context.Context) error, error) {
+	svc := search.New(search.Options{Log: p.log.With("service", "search"), DB: p.db, Redis: p.rdb, JS: p.bus.JS,
+		Verifier: p.verifier, Version: p.version})
+	p.services["search"] = gateway.Upstream{Name: "search", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := svc.Run(runCtx); err != nil {
+			p.log.Error("search consumer stopped", "err", err)
+		}
+	})
+	return func(context.Context) error { cancel(); wg.Wait(); return nil }, nil
 }
 
 func (p *process) startGateway(context.Context) (func(context.Context) error, error) {

@@ -1,13 +1,19 @@
-// Package seed fills a database with demo users and events for local development and
-// demos. It is idempotent: a second run adds nothing.
+// Package seed fills a database with realistic demo data: users with consistent tastes,
+// events in real cities over a year with skewed category and tag popularity, and
+// registrations and favorites that follow those tastes, filling some events and leaving
+// waitlists (signal for the recommender). Bulk rows go through CopyFrom. It is idempotent:
+// a second run adds nothing.
 package seed
 
 import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,132 +28,494 @@ const DemoPassword = "password123"
 
 // Options size the demo data.
 type Options struct {
-	Users  int // generated attendees besides the named demo accounts
-	Events int
-	Seed   uint64 // random seed, for repeatable data
+	Users        int // generated attendees besides the named demo accounts
+	Events       int
+	Interactions int    // registrations and favorites, following the users' tastes
+	Seed         uint64 // random seed, for repeatable data
 }
 
 // Result counts what a run inserted.
 type Result struct {
-	Users  int
-	Events int
+	Users         int
+	Events        int
+	Registrations int
+	Favorites     int
 }
 
-type account struct{ email, name, role string }
+type account struct {
+	email, name, role string
+	city              int
+	tastes            []int // category indexes, favourite first
+}
 
 // Named demo accounts, always present.
-var accounts = []account{
+var named = []struct{ email, name, role string }{
 	{"admin@example.com", "Ada Admin", auth.RoleAdmin},
 	{"organizer@example.com", "Olu Organizer", auth.RoleOrganizer},
 	{"alice@example.com", "Alice Attendee", auth.RoleAttendee},
 	{"bob@example.com", "Bob Attendee", auth.RoleAttendee},
 }
 
-type city struct {
-	name, country string
-	lat, lng      float64
-}
+// usersPerOrganizer: generated data has one organizer account per this many users.
+const usersPerOrganizer = 100
 
-var cities = []city{
-	{"San Francisco", "US", 37.7749, -122.4194}, {"New York", "US", 40.7128, -74.0060},
-	{"London", "GB", 51.5074, -0.1278}, {"Berlin", "DE", 52.5200, 13.4050},
-	{"Paris", "FR", 48.8566, 2.3522}, {"Tokyo", "JP", 35.6762, 139.6503},
-	{"Toronto", "CA", 43.6532, -79.3832}, {"Sydney", "AU", -33.8688, 151.2093},
-	{"Amsterdam", "NL", 52.3676, 4.9041}, {"Lisbon", "PT", 38.7223, -9.1393},
-}
-
-var categories = map[string][]string{
-	"technology": {"Tech Conference", "Go Meetup", "AI Workshop", "Kubernetes Day", "Startup Pitch Night"},
-	"music":      {"Jazz Night", "Techno Rave", "Indie Showcase", "Symphony in the Park", "Open Mic"},
-	"sports":     {"City Marathon", "Yoga in the Park", "Climbing Meetup", "5-a-side Football", "Cycling Tour"},
-	"food":       {"Street Food Festival", "Wine Tasting", "Cooking Class", "Coffee Cupping", "Vegan Brunch"},
-	"arts":       {"Gallery Opening", "Photography Walk", "Theatre Premiere", "Poetry Slam", "Design Week"},
-	"business":   {"Founders Breakfast", "Marketing Summit", "Leadership Forum", "Networking Mixer", "Product Meetup"},
-}
-
-var tagsByCategory = map[string][]string{
-	"technology": {"golang", "ai", "cloud", "startups", "kubernetes", "data"},
-	"music":      {"live", "jazz", "electronic", "indie", "classical"},
-	"sports":     {"outdoors", "running", "fitness", "team", "wellness"},
-	"food":       {"tasting", "vegan", "wine", "street-food", "coffee"},
-	"arts":       {"exhibition", "photography", "theatre", "poetry", "design"},
-	"business":   {"networking", "marketing", "leadership", "founders", "product"},
-}
-
-// Run inserts the demo data. progress receives a progress bar for long runs (nil: none).
+// Run inserts the demo data. progress receives a progress bar (nil: none).
 func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer) (Result, error) {
 	var res Result
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
-	// One hash for every demo account: hashing thousands of passwords would take minutes,
-	// and the accounts share a password anyway.
-	hash, err := auth.HashPassword(DemoPassword)
+	g := newGen(rng)
+	bar := newBar(progress, opts.Users+len(named)+opts.Events+opts.Interactions, "seeding")
+	defer func() { _ = bar.Finish() }()
+
+	accounts := g.accounts(opts.Users)
+	n, err := insertUsers(ctx, db, accounts, bar)
 	if err != nil {
 		return res, err
 	}
-	all := append([]account(nil), accounts...)
-	for i := 1; i <= opts.Users; i++ {
-		all = append(all, account{fmt.Sprintf("user%d@example.com", i), fmt.Sprintf("Demo User %d", i), auth.RoleAttendee})
-	}
-	bar := newBar(progress, len(all)+opts.Events, "seeding")
-	for _, a := range all {
-		tag, err := db.Exec(ctx, `
-			INSERT INTO users (email, password_hash, name, role, city)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (lower(email)) DO NOTHING`,
-			a.email, hash, a.name, a.role, cities[rng.IntN(len(cities))].name)
-		if err != nil {
-			return res, fmt.Errorf("seed user %s: %w", a.email, err)
-		}
-		res.Users += int(tag.RowsAffected())
-		_ = bar.Add(1)
-	}
+	res.Users = n
 
-	var organizer int64
-	if err := db.QueryRow(ctx, `SELECT id FROM users WHERE email = 'organizer@example.com'`).Scan(&organizer); err != nil {
+	var demoOrganizer int64
+	if err := db.QueryRow(ctx, `SELECT id FROM users WHERE email = 'organizer@example.com'`).Scan(&demoOrganizer); err != nil {
 		return res, fmt.Errorf("find demo organizer: %w", err)
 	}
-	var existing int
-	if err := db.QueryRow(ctx, `SELECT count(*) FROM events WHERE created_by = $1`, organizer).Scan(&existing); err != nil {
-		return res, fmt.Errorf("count demo events: %w", err)
+	var seeded bool
+	if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE created_by = $1)`, demoOrganizer).Scan(&seeded); err != nil {
+		return res, fmt.Errorf("look for demo events: %w", err)
 	}
-	if existing > 0 {
-		_ = bar.Finish()
+	if seeded || opts.Events == 0 {
 		return res, nil // the demo events are there already
 	}
-	names := make([]string, 0, len(categories))
-	for c := range categories {
-		names = append(names, c)
-	}
-	slices.Sort(names)
-	now := time.Now().UTC().Truncate(time.Hour)
-	rows := make([][]any, 0, opts.Events)
-	for i := 0; i < opts.Events; i++ {
-		cat := names[rng.IntN(len(names))]
-		c := cities[rng.IntN(len(cities))]
-		title := categories[cat][rng.IntN(len(categories[cat]))] + " " + c.name
-		tags := pick(rng, tagsByCategory[cat], 1+rng.IntN(3))
-		start := now.Add(time.Duration(1+rng.IntN(180*24)) * time.Hour)
-		price := 0.0
-		if rng.IntN(3) > 0 {
-			price = float64(5 + rng.IntN(20)*5)
-		}
-		rows = append(rows, []any{
-			title, fmt.Sprintf("Join us for %s in %s. A %s event for everyone interested in %v.", title, c.name, cat, tags),
-			cat, tags, start, start.Add(time.Duration(2+rng.IntN(6)) * time.Hour),
-			c.name + " Hall", fmt.Sprintf("%d Main Street", 1+rng.IntN(200)), c.name, c.country,
-			c.lat + (rng.Float64()-0.5)*0.1, c.lng + (rng.Float64()-0.5)*0.1,
-			20 + rng.IntN(20)*10, price, "USD", "published", organizer, now,
-		})
-	}
-	n, err := db.CopyFrom(ctx, pgx.Identifier{"events"}, []string{
-		"title", "description", "category", "tags", "starts_at", "ends_at", "venue_name", "address",
-		"city", "country", "lat", "lng", "capacity", "price", "currency", "status", "created_by", "published_at",
-	}, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) { _ = bar.Add(1); return rows[i], nil }))
+	ids, err := userIDs(ctx, db, accounts)
 	if err != nil {
-		return res, fmt.Errorf("seed events: %w", err)
+		return res, err
 	}
-	res.Events = int(n)
-	_ = bar.Finish()
+	var organizers []int64
+	for i, a := range accounts {
+		if a.role == auth.RoleOrganizer {
+			organizers = append(organizers, ids[i])
+		}
+	}
+	evs, err := g.insertEvents(ctx, db, opts.Events, organizers, bar)
+	if err != nil {
+		return res, err
+	}
+	res.Events = len(evs)
+	if opts.Interactions > 0 {
+		res.Registrations, res.Favorites, err = g.insertInteractions(ctx, db, opts.Interactions, accounts, ids, evs, bar)
+		if err != nil {
+			return res, err
+		}
+	}
+	// Autocomplete terms and planner statistics follow the new rows.
+	for _, sql := range []string{`REFRESH MATERIALIZED VIEW search_terms`, `ANALYZE events`, `ANALYZE event_search`, `ANALYZE event_registrations`} {
+		if _, err := db.Exec(ctx, sql); err != nil {
+			return res, fmt.Errorf("%s: %w", sql, err)
+		}
+	}
 	return res, nil
+}
+
+// gen draws the data; its random source makes a run repeatable.
+type gen struct {
+	rng       *rand.Rand
+	cityPick  *weighted
+	catPick   *weighted
+	now       time.Time
+	runMarker time.Time
+}
+
+func newGen(rng *rand.Rand) *gen {
+	cw := make([]float64, len(cities))
+	for i, c := range cities {
+		cw[i] = c.weight
+	}
+	kw := make([]float64, len(categories))
+	for i, c := range categories {
+		kw[i] = c.weight
+	}
+	now := time.Now().UTC().Truncate(time.Hour)
+	return &gen{rng: rng, cityPick: newWeighted(cw), catPick: newWeighted(kw), now: now,
+		// Rows of this run carry this created_at, so their ids can be read back in order.
+		runMarker: time.Now().UTC().Truncate(time.Microsecond)}
+}
+
+func (g *gen) tastes() []int {
+	n := 1 + g.rng.IntN(3)
+	var t []int
+	for len(t) < n {
+		c := g.catPick.pick(g.rng)
+		if !slices.Contains(t, c) {
+			t = append(t, c)
+		}
+	}
+	return t
+}
+
+func (g *gen) accounts(users int) []account {
+	var out []account
+	for _, a := range named {
+		out = append(out, account{email: a.email, name: a.name, role: a.role, city: g.cityPick.pick(g.rng), tastes: g.tastes()})
+	}
+	for i := 1; i <= users; i++ {
+		a := account{email: fmt.Sprintf("user%d@example.com", i), name: fmt.Sprintf("Demo User %d", i), role: auth.RoleAttendee,
+			city: g.cityPick.pick(g.rng), tastes: g.tastes()}
+		if users >= usersPerOrganizer && i%usersPerOrganizer == 0 {
+			a.email, a.name, a.role = fmt.Sprintf("organizer%d@example.com", i/usersPerOrganizer), fmt.Sprintf("Demo Organizer %d", i/usersPerOrganizer), auth.RoleOrganizer
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// insertUsers copies the accounts into a temporary table and inserts those not there yet.
+// One password hash serves every account: hashing thousands would take minutes, and they
+// share a password anyway.
+func insertUsers(ctx context.Context, db *pgxpool.Pool, accounts []account, bar *progressbar.ProgressBar) (int, error) {
+	hash, err := auth.HashPassword(DemoPassword)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE seed_users (email text, name text, role text, city text, interests text[]) ON COMMIT DROP`); err != nil {
+			return fmt.Errorf("seed users: %w", err)
+		}
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"seed_users"}, []string{"email", "name", "role", "city", "interests"},
+			pgx.CopyFromSlice(len(accounts), func(i int) ([]any, error) {
+				a := accounts[i]
+				interests := make([]string, len(a.tastes))
+				for j, t := range a.tastes {
+					interests[j] = categories[t].name
+				}
+				_ = bar.Add(1)
+				return []any{a.email, a.name, a.role, cities[a.city].name, interests}, nil
+			}))
+		if err != nil {
+			return fmt.Errorf("copy users: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO users (email, password_hash, name, role, city, interests)
+			SELECT email, $1, name, role, city, interests FROM seed_users ON CONFLICT (lower(email)) DO NOTHING`, hash)
+		if err != nil {
+			return fmt.Errorf("insert users: %w", err)
+		}
+		n = int(tag.RowsAffected())
+		return nil
+	})
+	return n, err
+}
+
+func userIDs(ctx context.Context, db *pgxpool.Pool, accounts []account) ([]int64, error) {
+	emails := make([]string, len(accounts))
+	for i, a := range accounts {
+		emails[i] = a.email
+	}
+	rows, err := db.Query(ctx, `SELECT lower(email), id FROM users WHERE lower(email) = ANY($1)`, emails)
+	if err != nil {
+		return nil, fmt.Errorf("read user ids: %w", err)
+	}
+	byEmail := map[string]int64{}
+	for rows.Next() {
+		var e string
+		var id int64
+		if err := rows.Scan(&e, &id); err != nil {
+			return nil, fmt.Errorf("read user ids: %w", err)
+		}
+		byEmail[e] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read user ids: %w", err)
+	}
+	ids := make([]int64, len(accounts))
+	for i, a := range accounts {
+		ids[i] = byEmail[a.email]
+	}
+	return ids, nil
+}
+
+// genEvent is what the interactions need to know of an event.
+type genEvent struct {
+	id       int64
+	cat      uint8
+	city     uint8
+	status   uint8 // 0 published upcoming, 1 completed, 2 draft, 3 cancelled
+	capacity int32
+	weight   float32
+	start    time.Time
+}
+
+func (g *gen) insertEvents(ctx context.Context, db *pgxpool.Pool, n int, organizers []int64, bar *progressbar.ProgressBar) ([]genEvent, error) {
+	evs := make([]genEvent, n)
+	// Organizers' output is skewed too: a few run most events.
+	orgPick := newWeighted(pareto(g.rng, len(organizers), 1.2))
+	row := make([]any, 20)
+	i := 0
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		if i == n {
+			return nil, nil
+		}
+		ci, ki := g.cityPick.pick(g.rng), g.catPick.pick(g.rng)
+		c, k := cities[ci], categories[ki]
+		topic, kind := k.topics[skewed(g.rng, len(k.topics))], k.kinds[g.rng.IntN(len(k.kinds))]
+		title := topic + " " + kind
+		switch g.rng.IntN(4) {
+		case 0:
+			title += " " + c.name
+		case 1:
+			title = c.name + " " + title
+		case 2:
+			title += fmt.Sprintf(" %d", 2026+g.rng.IntN(2))
+		}
+		tags := []string{}
+		for len(tags) < 1+g.rng.IntN(4) {
+			t := k.tags[skewed(g.rng, len(k.tags))]
+			if !slices.Contains(tags, t) {
+				tags = append(tags, t)
+			}
+		}
+		venue := c.name + " " + k.venues[g.rng.IntN(len(k.venues))]
+		desc := fmt.Sprintf("%s in %s. %s %s Tags: %s.", title, c.name, k.blurbs[g.rng.IntN(len(k.blurbs))],
+			k.blurbs[g.rng.IntN(len(k.blurbs))], strings.Join(tags, ", "))
+		// A year of events: two months back to ten months ahead, evenings mostly.
+		day := g.rng.IntN(365) - 60
+		start := g.now.Truncate(24*time.Hour).AddDate(0, 0, day).Add(time.Duration(9+g.rng.IntN(13)) * time.Hour)
+		end := start.Add(time.Duration(1+g.rng.IntN(5)) * time.Hour)
+		status, st := "published", uint8(0)
+		switch r := g.rng.Float64(); {
+		case start.Before(g.now):
+			status, st = "completed", 1
+		case r < 0.02:
+			status, st = "draft", 2
+		case r < 0.04:
+			status, st = "cancelled", 3
+		}
+		capacity := capacityOf(g.rng)
+		price := 0.0
+		if g.rng.Float64() > 0.35 {
+			price = math.Round(math.Exp(2+g.rng.NormFloat64()*0.8)/5) * 5
+			price = max(price, 5)
+		}
+		var organizer int64
+		if i == 0 {
+			organizer = organizers[0] // the demo organizer (first account with the role) always has events
+		} else {
+			organizer = organizers[orgPick.pick(g.rng)]
+		}
+		var published any
+		if status != "draft" {
+			published = start.Add(-time.Duration(7+g.rng.IntN(60)) * 24 * time.Hour)
+		}
+		lat, lng := c.lat+(g.rng.Float64()-0.5)*0.15, c.lng+(g.rng.Float64()-0.5)*0.2
+		evs[i] = genEvent{cat: uint8(ki), city: uint8(ci), status: st, capacity: int32(capacity), start: start,
+			weight: float32(math.Pow(1-g.rng.Float64(), -1/0.9))} // Pareto: a few events draw most interest
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6] = title, desc, k.name, tags, start, end, c.tz
+		row[7], row[8], row[9], row[10], row[11], row[12] = venue, fmt.Sprintf("%d %s Street", 1+g.rng.IntN(300), topic), c.name, c.country, lat, lng
+		row[13], row[14], row[15], row[16], row[17], row[18], row[19] = capacity, price, c.currency, status, organizer, g.runMarker, published
+		i++
+		_ = bar.Add(1)
+		return row, nil
+	})
+	_, err := db.CopyFrom(ctx, pgx.Identifier{"events"}, []string{
+		"title", "description", "category", "tags", "starts_at", "ends_at", "timezone", "venue_name", "address",
+		"city", "country", "lat", "lng", "capacity", "price", "currency", "status", "created_by", "created_at", "published_at",
+	}, src)
+	if err != nil {
+		return nil, fmt.Errorf("copy events: %w", err)
+	}
+	rows, err := db.Query(ctx, `SELECT id FROM events WHERE created_at = $1 ORDER BY id`, g.runMarker)
+	if err != nil {
+		return nil, fmt.Errorf("read event ids: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("read event ids: %w", err)
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("read event ids: got %d, want %d", len(ids), n)
+	}
+	for i := range evs {
+		evs[i].id = ids[i]
+	}
+	return evs, nil
+}
+
+func capacityOf(rng *rand.Rand) int {
+	switch r := rng.Float64(); {
+	case r < 0.4:
+		return 10 + rng.IntN(40)
+	case r < 0.8:
+		return 50 + rng.IntN(150)
+	case r < 0.95:
+		return 200 + rng.IntN(800)
+	default:
+		return 1000 + rng.IntN(4000)
+	}
+}
+
+// insertInteractions draws registrations and favorites: a user picks, most of the time,
+// an event of a category they like, often in their city, and popular events more often.
+// Seats are confirmed up to the capacity, then the waitlist grows.
+func (g *gen) insertInteractions(ctx context.Context, db *pgxpool.Pool, n int, accounts []account, ids []int64, evs []genEvent, bar *progressbar.ProgressBar) (int, int, error) {
+	type key struct{ cat, city uint8 }
+	byCat := map[uint8][]int{}
+	byCatCity := map[key][]int{}
+	for i, e := range evs {
+		if e.status <= 1 {
+			byCat[e.cat] = append(byCat[e.cat], i)
+			byCatCity[key{e.cat, e.city}] = append(byCatCity[key{e.cat, e.city}], i)
+		}
+	}
+	pickers := map[any]*weighted{}
+	picker := func(k any, idx []int) *weighted {
+		if w, ok := pickers[k]; ok {
+			return w
+		}
+		ws := make([]float64, len(idx))
+		for j, i := range idx {
+			ws[j] = float64(evs[i].weight)
+		}
+		w := newWeighted(ws)
+		pickers[k] = w
+		return w
+	}
+	userPick := newWeighted(pareto(g.rng, len(accounts), 1.5)) // a few users are very active
+	type pair struct{ u, e int }
+	seen := map[pair]bool{}
+	confirmed := map[int]int32{}
+	var regs, favs [][]any
+	for attempt := 0; len(regs)+len(favs) < n && attempt < 4*n; attempt++ {
+		u := userPick.pick(g.rng)
+		a := accounts[u]
+		cat := uint8(g.catPick.pick(g.rng))
+		if g.rng.Float64() < 0.8 {
+			cat = uint8(a.tastes[skewed(g.rng, len(a.tastes))])
+		}
+		var idx []int
+		var k any = cat
+		if g.rng.Float64() < 0.6 {
+			idx, k = byCatCity[key{cat, uint8(a.city)}], key{cat, uint8(a.city)}
+		}
+		if len(idx) == 0 {
+			idx, k = byCat[cat], cat
+		}
+		if len(idx) == 0 {
+			continue
+		}
+		ei := idx[picker(k, idx).pick(g.rng)]
+		isReg := g.rng.Float64() < 0.6
+		p := pair{u, ei}
+		if !isReg {
+			p.u = -u - 1 // favorites and registrations are separate sets
+		}
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		e := evs[ei]
+		at := e.start.Add(-time.Duration(1+g.rng.IntN(30*24)) * time.Hour)
+		if at.After(g.now) {
+			at = g.now.Add(-time.Duration(g.rng.IntN(72)) * time.Hour)
+		}
+		if !isReg {
+			favs = append(favs, []any{ids[u], e.id, at})
+		} else {
+			status := "confirmed"
+			if confirmed[ei] >= e.capacity {
+				if e.status == 1 {
+					continue // a past event's waitlist is gone
+				}
+				status = "waitlisted"
+			} else {
+				confirmed[ei]++
+			}
+			var checkedIn any
+			if e.status == 1 && status == "confirmed" && g.rng.Float64() < 0.7 {
+				checkedIn = e.start.Add(-time.Duration(g.rng.IntN(30)) * time.Minute)
+			}
+			regs = append(regs, []any{e.id, ids[u], status, at, checkedIn})
+		}
+		_ = bar.Add(1)
+	}
+	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		// Registrations arrive in time order, so the identity orders each waitlist as the
+		// events service would have.
+		sort.SliceStable(regs, func(i, j int) bool { return regs[i][3].(time.Time).Before(regs[j][3].(time.Time)) })
+		fixWaitlists(regs, evs, ids)
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"event_registrations"}, []string{"event_id", "user_id", "status", "created_at", "checked_in_at"},
+			pgx.CopyFromRows(regs)); err != nil {
+			return fmt.Errorf("copy registrations: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"favorites"}, []string{"user_id", "event_id", "created_at"}, pgx.CopyFromRows(favs)); err != nil {
+			return fmt.Errorf("copy favorites: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE events e SET registered_count = c.confirmed, waitlist_count = c.waitlisted
+			FROM (SELECT event_id, count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
+			             count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted
+			      FROM event_registrations GROUP BY event_id) c
+			WHERE e.id = c.event_id AND (e.registered_count, e.waitlist_count) <> (c.confirmed, c.waitlisted)`); err != nil {
+			return fmt.Errorf("count registrations: %w", err)
+		}
+		return nil
+	})
+	return len(regs), len(favs), err
+}
+
+// fixWaitlists re-assigns statuses after sorting by time: per event, the first capacity
+// registrations are confirmed and the rest waitlisted.
+func fixWaitlists(regs [][]any, evs []genEvent, ids []int64) {
+	capOf := make(map[int64]int32, len(evs))
+	past := make(map[int64]bool)
+	for _, e := range evs {
+		capOf[e.id] = e.capacity
+		past[e.id] = e.status == 1
+	}
+	count := map[int64]int32{}
+	for _, r := range regs {
+		id := r[0].(int64)
+		if count[id] < capOf[id] || past[id] {
+			r[2] = "confirmed"
+			count[id]++
+		} else {
+			r[2] = "waitlisted"
+			r[4] = nil
+		}
+	}
+}
+
+// weighted picks indexes with probability proportional to their weights.
+type weighted struct{ cum []float64 }
+
+func newWeighted(ws []float64) *weighted {
+	cum := make([]float64, len(ws))
+	sum := 0.0
+	for i, w := range ws {
+		sum += w
+		cum[i] = sum
+	}
+	return &weighted{cum: cum}
+}
+
+func (w *weighted) pick(rng *rand.Rand) int {
+	if len(w.cum) == 0 {
+		return 0
+	}
+	x := rng.Float64() * w.cum[len(w.cum)-1]
+	return min(sort.SearchFloat64s(w.cum, x), len(w.cum)-1)
+}
+
+// pareto returns n heavy-tailed weights (a few large, most small).
+func pareto(rng *rand.Rand, n int, alpha float64) []float64 {
+	ws := make([]float64, n)
+	for i := range ws {
+		ws[i] = math.Pow(1-rng.Float64(), -1/alpha)
+	}
+	return ws
+}
+
+// skewed returns an index in [0, n) favouring the first ones (Zipf-like).
+func skewed(rng *rand.Rand, n int) int {
+	return min(int(float64(n)*math.Pow(rng.Float64(), 2.2)), n-1)
 }
 
 func newBar(w io.Writer, total int, desc string) *progressbar.ProgressBar {
@@ -155,14 +523,6 @@ func newBar(w io.Writer, total int, desc string) *progressbar.ProgressBar {
 		return progressbar.DefaultSilent(int64(total))
 	}
 	return progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-}
-
-func pick(rng *rand.Rand, from []string, n int) []string {
-	idx := rng.Perm(len(from))[:min(n, len(from))]
-	out := make([]string, len(idx))
-	for i, j := range idx {
-		out[i] = from[j]
-	}
-	return out
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionClearOnFinish())
 }

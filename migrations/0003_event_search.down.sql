@@ -1,0 +1,3 @@
+DROP TRIGGER IF EXISTS event_search_sync ON events;
+DROP FUNCTION IF EXISTS event_search_sync();
+DROP TABLE IF EXISTS event_search;

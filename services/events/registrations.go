@@ -1,0 +1,294 @@
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/events-platform/events-platform/internal/natsbus"
+	"github.com/events-platform/events-platform/internal/postgres"
+)
+
+// Registration is a user's place at an event: a confirmed seat or a place on the waitlist.
+type Registration struct {
+	ID               int64      `json:"id"`
+	EventID          int64      `json:"event_id"`
+	UserID           int64      `json:"user_id"`
+	Status           string     `json:"status" enum:"confirmed,waitlisted,cancelled"`
+	WaitlistPosition int        `json:"waitlist_position,omitempty" doc:"1 is next in line"`
+	CreatedAt        time.Time  `json:"created_at"`
+	CheckedInAt      *time.Time `json:"checked_in_at,omitempty"`
+}
+
+func registrationMessage(r Registration) RegistrationMessage {
+	return RegistrationMessage{
+		Version: MessageVersion, RegistrationID: r.ID, EventID: r.EventID, UserID: r.UserID, Status: r.Status,
+		WaitlistPosition: r.WaitlistPosition, OccurredAt: time.Now().UTC(),
+	}
+}
+
+// openCondition is what an event must be for registrations to be taken.
+const openCondition = `status = 'published' AND coalesce(ends_at, starts_at) > now()`
+
+// registerSQL takes a seat, or a place at the back of the waitlist, records the
+// registration and writes its domain event, in one statement and so one transaction. The
+// seat is taken by a conditional UPDATE of the event's counters, never from a count read
+// earlier: the UPDATE locks the event row, so registrations to one event are serialised
+// and the counter cannot pass the capacity. The lock is held only while this statement
+// runs and commits (no client round trip), which is what lets one hot event take
+// thousands of registrations a second. Registration ids are handed out under the lock, so
+// id order is arrival order and orders the waitlist. A seat is confirmed only while nobody
+// waits, so a seat freed between two registrations never jumps the line.
+//
+// The payload is RegistrationMessage (version 1), built here because the registration id
+// is only known inside the statement.
+const registerSQL = `
+WITH e AS (
+	UPDATE events SET
+		registered_count = registered_count + CASE WHEN (capacity IS NULL OR registered_count < capacity) AND waitlist_count = 0 THEN 1 ELSE 0 END,
+		waitlist_count = waitlist_count + CASE WHEN (capacity IS NULL OR registered_count < capacity) AND waitlist_count = 0 THEN 0 ELSE 1 END
+	WHERE id = $1 AND ` + openCondition + ` AND (visibility <> 'private' OR created_by = $2)
+	RETURNING id, waitlist_count
+), r AS (
+	INSERT INTO event_registrations (event_id, user_id, status)
+	SELECT e.id, $2, CASE WHEN e.waitlist_count = 0 THEN 'confirmed' ELSE 'waitlisted' END FROM e
+	RETURNING id, event_id, user_id, status, created_at
+), o AS (
+	INSERT INTO outbox (subject, payload)
+	SELECT 'platform.registration.' || r.status, jsonb_strip_nulls(jsonb_build_object(
+		'version', 1, 'registration_id', r.id, 'event_id', r.event_id, 'user_id', r.user_id, 'status', r.status,
+		'waitlist_position', nullif(e.waitlist_count, 0), 'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))
+	FROM r, e
+	RETURNING id
+)
+SELECT r.id, r.event_id, r.user_id, r.status, r.created_at, e.waitlist_count, (SELECT count(*) FROM (SELECT pg_notify('outbox', '') FROM o) n)
+FROM r, e`
+
+// register confirms a seat while seats remain, and otherwise appends the user to the
+// waitlist (see registerSQL).
+func (s *store) register(ctx context.Context, eventID, userID int64) (Registration, error) {
+	for range 2 {
+		var (
+			reg      Registration
+			notified int
+		)
+		err := s.db.QueryRow(ctx, registerSQL, eventID, userID).Scan(&reg.ID, &reg.EventID, &reg.UserID, &reg.Status, &reg.CreatedAt,
+			&reg.WaitlistPosition, &notified)
+		switch {
+		case err == nil:
+			return reg, nil
+		case errors.Is(err, pgx.ErrNoRows):
+			return reg, whyClosed(ctx, s.db, eventID, userID)
+		case !postgres.IsUniqueViolation(err, ""):
+			return reg, fmt.Errorf("register: %w", err)
+		}
+		// Registered before: a user who cancelled registers again at the back of the
+		// line, with a new id; anyone else is registered already.
+		tag, err := s.db.Exec(ctx, `DELETE FROM event_registrations WHERE event_id = $1 AND user_id = $2 AND status = 'cancelled'`, eventID, userID)
+		if err != nil {
+			return reg, fmt.Errorf("clear cancelled registration: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return reg, errAlreadyRegistered
+		}
+	}
+	return Registration{}, errAlreadyRegistered
+}
+
+// whyClosed explains why registerSQL matched no event.
+func whyClosed(ctx context.Context, q querier, eventID, userID int64) error {
+	var status, visibility string
+	var organizer int64
+	err := q.QueryRow(ctx, `SELECT `+statusExpr+`, visibility, created_by FROM events WHERE id = $1`, eventID).Scan(&status, &visibility, &organizer)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows), err == nil && status == "draft", err == nil && visibility == "private" && organizer != userID:
+		return errNotFound
+	case err != nil:
+		return fmt.Errorf("load event %d: %w", eventID, err)
+	case status == "published":
+		return conflict("registration has closed: the event has started")
+	}
+	return conflict("registration is closed: the event is %s", status)
+}
+
+// cancelRegistration cancels the user's registration. A freed seat goes to the head of
+// the waitlist in the same transaction. The event row is locked first, as in register,
+// so that the two never wait on each other in opposite orders.
+func (s *store) cancelRegistration(ctx context.Context, eventID, userID int64) (Registration, error) {
+	var reg Registration
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		if _, err := lockEvent(ctx, tx, eventID); err != nil {
+			return err
+		}
+		err := tx.QueryRow(ctx, `
+			SELECT id, event_id, user_id, status, created_at, checked_in_at FROM event_registrations
+			WHERE event_id = $1 AND user_id = $2 AND status <> 'cancelled' FOR UPDATE`, eventID, userID).
+			Scan(&reg.ID, &reg.EventID, &reg.UserID, &reg.Status, &reg.CreatedAt, &reg.CheckedInAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errNotRegistered
+		}
+		if err != nil {
+			return fmt.Errorf("load registration: %w", err)
+		}
+		was := reg.Status
+		if _, err := tx.Exec(ctx, `UPDATE event_registrations SET status = 'cancelled', updated_at = now() WHERE id = $1`, reg.ID); err != nil {
+			return fmt.Errorf("cancel registration %d: %w", reg.ID, err)
+		}
+		counter := "registered_count"
+		if was == "waitlisted" {
+			counter = "waitlist_count"
+		}
+		if _, err := tx.Exec(ctx, `UPDATE events SET `+counter+` = `+counter+` - 1 WHERE id = $1`, eventID); err != nil {
+			return fmt.Errorf("release place at event %d: %w", eventID, err)
+		}
+		if err := natsbus.Enqueue(ctx, tx, SubjectRegistrationCancelled, registrationMessage(reg)); err != nil {
+			return err
+		}
+		reg.Status = "cancelled"
+		if was != "confirmed" {
+			return nil
+		}
+		e, err := s.event(ctx, tx, eventID)
+		if err != nil {
+			return err
+		}
+		_, err = promote(ctx, tx, e)
+		return err
+	})
+	return reg, err
+}
+
+// waitlistPosition returns the place of a waitlisted registration in line, from 1.
+func waitlistPosition(ctx context.Context, q querier, eventID, regID int64) (int, error) {
+	var n int
+	err := q.QueryRow(ctx, `SELECT count(*) FROM event_registrations WHERE event_id = $1 AND status = 'waitlisted' AND id <= $2`,
+		eventID, regID).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("waitlist position: %w", err)
+	}
+	return n, nil
+}
+
+// checkIn records that a confirmed registrant arrived. It reports whether they had
+// already checked in (then nothing changes).
+func (s *store) checkIn(ctx context.Context, eventID int64, by actor, regID, userID int64) (Registration, bool, error) {
+	var (
+		reg     Registration
+		already bool
+	)
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		e, err := s.event(ctx, tx, eventID)
+		if err != nil {
+			return err
+		}
+		if !by.owns(e) {
+			return errForbidden
+		}
+		err = tx.QueryRow(ctx, `
+			SELECT id, event_id, user_id, status, created_at, checked_in_at FROM event_registrations
+			WHERE event_id = $1 AND (id = $2 OR $2 = 0 AND user_id = $3) FOR UPDATE`, eventID, regID, userID).
+			Scan(&reg.ID, &reg.EventID, &reg.UserID, &reg.Status, &reg.CreatedAt, &reg.CheckedInAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errRegNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("load registration: %w", err)
+		}
+		if reg.Status != "confirmed" {
+			return conflict("only a confirmed registration can check in; this one is %s", reg.Status)
+		}
+		if reg.CheckedInAt != nil {
+			already = true
+			return nil
+		}
+		if err := tx.QueryRow(ctx, `UPDATE event_registrations SET checked_in_at = now(), updated_at = now() WHERE id = $1 RETURNING checked_in_at`,
+			reg.ID).Scan(&reg.CheckedInAt); err != nil {
+			return fmt.Errorf("check in registration %d: %w", reg.ID, err)
+		}
+		return natsbus.Enqueue(ctx, tx, SubjectRegistrationCheckedIn, registrationMessage(reg))
+	})
+	return reg, already, err
+}
+
+// Attendee is a registration with the registrant's name and email, for the organizer.
+type Attendee struct {
+	Registration
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+func (s *store) attendees(ctx context.Context, eventID int64, status string, afterID int64, limit int) ([]Attendee, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT r.id, r.event_id, r.user_id, r.status, r.created_at, r.checked_in_at, u.name, u.email
+		FROM event_registrations r JOIN users u ON u.id = r.user_id
+		WHERE r.event_id = $1 AND r.id > $2 AND ($3 = '' AND r.status <> 'cancelled' OR r.status = $3)
+		ORDER BY r.id LIMIT $4`, eventID, afterID, status, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list attendees of event %d: %w", eventID, err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Attendee, error) {
+		var a Attendee
+		err := r.Scan(&a.ID, &a.EventID, &a.UserID, &a.Status, &a.CreatedAt, &a.CheckedInAt, &a.Name, &a.Email)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list attendees of event %d: %w", eventID, err)
+	}
+	// Waitlist positions follow from the id order within the event.
+	pos := 0
+	if len(list) > 0 && afterID > 0 {
+		if pos, err = waitlistPosition(ctx, s.db, eventID, afterID); err != nil {
+			return nil, err
+		}
+	}
+	for i := range list {
+		if list[i].Status == "waitlisted" {
+			pos++
+			list[i].WaitlistPosition = pos
+		}
+	}
+	return list, nil
+}
+
+// MyRegistration is one of the caller's registrations with the event it is for.
+type MyRegistration struct {
+	Registration
+	Event EventSummary `json:"event"`
+}
+
+// EventSummary is enough of an event to list it.
+type EventSummary struct {
+	ID     int64     `json:"id"`
+	Title  string    `json:"title"`
+	Date   time.Time `json:"date"`
+	City   string    `json:"city,omitempty"`
+	Status string    `json:"status"`
+}
+
+func (s *store) myRegistrations(ctx context.Context, userID, beforeID int64, limit int) ([]MyRegistration, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT r.id, r.event_id, r.user_id, r.status, r.created_at, r.checked_in_at,
+			CASE WHEN r.status = 'waitlisted' THEN
+				(SELECT count(*) FROM event_registrations w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.id <= r.id)
+			ELSE 0 END,
+			e.id, e.title, e.starts_at, e.city, `+eventStatus("e.")+`
+		FROM event_registrations r JOIN events e ON e.id = r.event_id
+		WHERE r.user_id = $1 AND ($2 = 0 OR r.id < $2)
+		ORDER BY r.id DESC LIMIT $3`, userID, beforeID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list registrations of user %d: %w", userID, err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (MyRegistration, error) {
+		var m MyRegistration
+		err := r.Scan(&m.ID, &m.EventID, &m.UserID, &m.Status, &m.CreatedAt, &m.CheckedInAt, &m.WaitlistPosition,
+			&m.Event.ID, &m.Event.Title, &m.Event.Date, &m.Event.City, &m.Event.Status)
+		return m, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list registrations of user %d: %w", userID, err)
+	}
+	return list, nil
+}

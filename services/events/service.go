@@ -1,0 +1,193 @@
+// Package events is the events service: event CRUD and lifecycle (draft → published →
+// cancelled or completed), registrations with a first-in-first-out waitlist and no
+// overbooking, check-in, attendee lists and favorites. Every change writes a domain event
+// (see messages.go) to the outbox in its transaction.
+package events
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+	_ "time/tzdata" // event time zones must resolve on minimal images too
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/internal/httpapi"
+	"github.com/events-platform/events-platform/internal/httpserver"
+)
+
+// Options are the events service's dependencies.
+type Options struct {
+	Log      *slog.Logger
+	DB       *pgxpool.Pool
+	Verifier *auth.Verifier
+	Version  string
+	// IdempotencyTTL is how long an Idempotency-Key is remembered (default 24h).
+	IdempotencyTTL time.Duration
+}
+
+// Service serves the events API.
+type Service struct {
+	log     *slog.Logger
+	store   *store
+	idem    *idempotency
+	api     huma.API
+	handler http.Handler
+}
+
+// New returns the events service with its routes.
+func New(opts Options) *Service {
+	if opts.IdempotencyTTL <= 0 {
+		opts.IdempotencyTTL = 24 * time.Hour
+	}
+	s := &Service{
+		log:   opts.Log,
+		store: &store{db: opts.DB},
+		idem:  &idempotency{db: opts.DB, log: opts.Log, ttl: opts.IdempotencyTTL},
+	}
+	mux := http.NewServeMux()
+	s.api = httpapi.NewAPI(mux, "Events Platform: events", opts.Version)
+	s.routes()
+	s.handler = auth.Middleware(opts.Verifier)(s.idem.middleware(httpserver.RecordRoute(mux)))
+	return s
+}
+
+// Handler serves the service's routes (and /openapi.json).
+func (s *Service) Handler() http.Handler { return s.handler }
+
+// OpenAPI returns the service's OpenAPI document.
+func (s *Service) OpenAPI(context.Context) ([]byte, error) { return s.api.OpenAPI().MarshalJSON() }
+
+// Run does the service's periodic work until ctx ends: it completes events whose end has
+// passed (with their domain event) and forgets expired idempotency keys.
+func (s *Service) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.store.completeEnded(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("complete ended events", "err", err)
+		}
+		if err := s.idem.sweep(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("sweep idempotency keys", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// CompleteEnded marks published events whose end has passed as completed now, and
+// returns how many it changed. Run calls it periodically.
+func (s *Service) CompleteEnded(ctx context.Context) (int, error) { return s.store.completeEnded(ctx) }
+
+func (s *Service) routes() {
+	bearer := []map[string][]string{{"bearer": {}}}
+	idem := map[string]any{"x-idempotency-key": "Send an Idempotency-Key header to make a retry safe"}
+	tags := []string{"events"}
+	huma.Register(s.api, huma.Operation{OperationID: "list-events", Method: http.MethodGet, Path: "/api/v1/events",
+		Summary: "List events", Tags: tags}, s.handleList)
+	huma.Register(s.api, huma.Operation{OperationID: "create-event", Method: http.MethodPost, Path: "/api/v1/events",
+		Summary: "Create a draft event (organizers)", Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated, Extensions: idem}, s.handleCreate)
+	huma.Register(s.api, huma.Operation{OperationID: "get-event", Method: http.MethodGet, Path: "/api/v1/events/{id}",
+		Summary: "An event with its live registration count", Tags: tags}, s.handleGet)
+	huma.Register(s.api, huma.Operation{OperationID: "update-event", Method: http.MethodPatch, Path: "/api/v1/events/{id}",
+		Summary: "Change an event (its organizer or an admin)", Tags: tags, Security: bearer}, s.handleUpdate)
+	huma.Register(s.api, huma.Operation{OperationID: "delete-event", Method: http.MethodDelete, Path: "/api/v1/events/{id}",
+		Summary: "Delete a draft", Tags: tags, Security: bearer}, s.handleDelete)
+	huma.Register(s.api, huma.Operation{OperationID: "publish-event", Method: http.MethodPost, Path: "/api/v1/events/{id}/publish",
+		Summary: "Publish a draft", Tags: tags, Security: bearer, Extensions: idem}, s.handlePublish)
+	huma.Register(s.api, huma.Operation{OperationID: "cancel-event", Method: http.MethodPost, Path: "/api/v1/events/{id}/cancel",
+		Summary: "Cancel a published event (registrants are notified)", Tags: tags, Security: bearer, Extensions: idem}, s.handleCancel)
+
+	tags = []string{"registrations"}
+	huma.Register(s.api, huma.Operation{OperationID: "register", Method: http.MethodPost, Path: "/api/v1/events/{id}/registrations",
+		Summary: "Register: a confirmed seat, or a place on the waitlist", Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated, Extensions: idem}, s.handleRegister)
+	huma.Register(s.api, huma.Operation{OperationID: "cancel-registration", Method: http.MethodDelete, Path: "/api/v1/events/{id}/registrations/me",
+		Summary: "Cancel your registration (the waitlist moves up)", Tags: tags, Security: bearer}, s.handleCancelRegistration)
+	huma.Register(s.api, huma.Operation{OperationID: "list-attendees", Method: http.MethodGet, Path: "/api/v1/events/{id}/registrations",
+		Summary: "Attendees of an event (organizer; JSON or CSV)", Tags: tags, Security: bearer}, s.handleAttendees)
+	huma.Register(s.api, huma.Operation{OperationID: "check-in", Method: http.MethodPost, Path: "/api/v1/events/{id}/check-ins",
+		Summary: "Check a registrant in (idempotent)", Tags: tags, Security: bearer, Extensions: idem}, s.handleCheckIn)
+	huma.Register(s.api, huma.Operation{OperationID: "my-registrations", Method: http.MethodGet, Path: "/api/v1/users/me/registrations",
+		Summary: "Your registrations", Tags: tags, Security: bearer}, s.handleMyRegistrations)
+
+	tags = []string{"favorites"}
+	huma.Register(s.api, huma.Operation{OperationID: "add-favorite", Method: http.MethodPost, Path: "/api/v1/events/{id}/favorite",
+		Summary: "Star an event", Tags: tags, Security: bearer, Extensions: idem}, s.handleAddFavorite)
+	huma.Register(s.api, huma.Operation{OperationID: "remove-favorite", Method: http.MethodDelete, Path: "/api/v1/events/{id}/favorite",
+		Summary: "Unstar an event", Tags: tags, Security: bearer}, s.handleRemoveFavorite)
+	huma.Register(s.api, huma.Operation{OperationID: "my-favorites", Method: http.MethodGet, Path: "/api/v1/users/me/favorites",
+		Summary: "Your starred events", Tags: tags, Security: bearer}, s.handleMyFavorites)
+}
+
+// badInput is a request that passed the schema but not the service's own rules (400).
+type badInput struct{ field, msg string }
+
+func (e *badInput) Error() string { return e.msg }
+
+// fail maps an error to what the client sees; anything unexpected is logged and is a 500.
+func (s *Service) fail(ctx context.Context, op string, err error) error {
+	var (
+		apiErr *httpapi.Error
+		state  *stateError
+		bad    *badInput
+	)
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr
+	case errors.As(err, &bad):
+		return httpapi.BadRequest(bad.msg, httpapi.Detail{Field: bad.field, Message: bad.msg})
+	case errors.As(err, &state):
+		return httpapi.Conflict(state.msg)
+	case errors.Is(err, errNotFound):
+		return httpapi.NotFound("event not found")
+	case errors.Is(err, errForbidden):
+		return httpapi.Forbidden("only the event's organizer or an admin can do this")
+	case errors.Is(err, errAlreadyRegistered):
+		return httpapi.Conflict("you are already registered for this event")
+	case errors.Is(err, errNotRegistered):
+		return httpapi.NotFound("you are not registered for this event")
+	case errors.Is(err, errRegNotFound):
+		return httpapi.NotFound("registration not found for this event")
+	case errors.Is(err, context.Canceled):
+		return httpapi.NewError(499, "client_closed", "request cancelled")
+	}
+	s.log.ErrorContext(ctx, op+" failed", "err", err)
+	return httpapi.Internal()
+}
+
+func caller(ctx context.Context) (actor, error) {
+	id, err := auth.RequireCtx(ctx)
+	if err != nil {
+		return actor{}, err
+	}
+	return actor{UserID: id.UserID, Admin: id.IsAdmin()}, nil
+}
+
+// encodeCursor and decodeCursor make opaque page cursors.
+func encodeCursor(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(c string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.DisallowUnknownFields()
+		err = d.Decode(v)
+	}
+	if err != nil {
+		return httpapi.BadRequest("cursor is malformed", httpapi.Detail{Field: "cursor", Message: "use next_cursor from the previous page"})
+	}
+	return nil
+}

@@ -1,0 +1,172 @@
+package search
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Params is one validated search over published, upcoming, public events.
+type Params struct {
+	Q        string
+	Category string
+	From, To *time.Time
+	// Geo filter and distance sort: Lat and Lng with RadiusKm (0: no radius).
+	Lat, Lng *float64
+	RadiusKm float64
+	PriceMax *float64
+	Free     bool
+	Sort     string // relevance, date or distance
+	Fuzzy    bool   // match titles by trigram similarity instead of full text
+	After    *Cursor
+	Limit    int // rows to fetch (one more than the page, to know whether another follows)
+}
+
+// Cursor is where a page of results continues. It records the order and the matching
+// mode it was made with, so the next page continues the same list.
+type Cursor struct {
+	Sort  string    `json:"s"`
+	Fuzzy bool      `json:"f,omitempty"`
+	Score float32   `json:"r,omitempty"`
+	Time  time.Time `json:"t,omitzero"`
+	Dist  float64   `json:"d,omitempty"`
+	ID    int64     `json:"id"`
+}
+
+// query builds SQL with numbered arguments.
+type query struct {
+	where []string
+	args  []any
+}
+
+func (q *query) arg(v any) string {
+	q.args = append(q.args, v)
+	return "$" + strconv.Itoa(len(q.args))
+}
+
+// table is what p searches: the narrow event_search rows (published, public events), or
+// for fuzzy title matching the events themselves, where the trigram index on titles is.
+func (p Params) table() string {
+	if p.Fuzzy {
+		return "events"
+	}
+	return "event_search"
+}
+
+// filters returns the WHERE conditions every query of p shares (not the cursor's), and
+// the expressions for the score and the distance.
+func (p Params) filters(q *query) (score, dist string) {
+	q.where = append(q.where, "starts_at >= now()")
+	score = "0::float4"
+	switch {
+	case p.Fuzzy:
+		qa := q.arg(p.Q)
+		// <% uses the trigram index on title (trigrams ignore case); word similarity
+		// finds "confrence" in "Techno Conference Berlin".
+		q.where = append(q.where, "status = 'published'", "visibility = 'public'", qa+" <% title")
+		score = "word_similarity(" + qa + ", title)::float4"
+	case p.Q != "":
+		qa := q.arg(p.Q)
+		q.where = append(q.where, "search_vector @@ websearch_to_tsquery('english', "+qa+")")
+		// The stored, weighted vector is ranked; nothing is parsed per row. Title (A)
+		// outweighs tags (B) and description (C).
+		score = "ts_rank(search_vector, websearch_to_tsquery('english', " + qa + "))::float4"
+	}
+	if p.Category != "" {
+		q.where = append(q.where, "category = "+q.arg(p.Category))
+	}
+	if p.From != nil {
+		q.where = append(q.where, "starts_at >= "+q.arg(*p.From))
+	}
+	if p.To != nil {
+		q.where = append(q.where, "starts_at < "+q.arg(*p.To))
+	}
+	if p.Free {
+		q.where = append(q.where, "price = 0")
+	} else if p.PriceMax != nil {
+		q.where = append(q.where, "price <= "+q.arg(*p.PriceMax))
+	}
+	dist = "NULL::float8"
+	if p.Lat != nil {
+		origin := "ll_to_earth(" + q.arg(*p.Lat) + "::float8, " + q.arg(*p.Lng) + "::float8)"
+		dist = "earth_distance(" + origin + ", ll_to_earth(lat, lng))"
+		q.where = append(q.where, "lat IS NOT NULL")
+		if p.RadiusKm > 0 {
+			r := q.arg(p.RadiusKm * 1000)
+			// The box test uses the GiST index; the distance test trims its corners.
+			q.where = append(q.where, "earth_box("+origin+", "+r+"::float8) @> ll_to_earth(lat, lng)", dist+" <= "+r+"::float8")
+		}
+	}
+	return score, dist
+}
+
+// ResultsSQL returns the query for one page of results of p. The page is chosen on the
+// narrow rows (id, start, score, distance); only its rows are read in full, with the
+// live registration count and highlighted snippets.
+func (p Params) ResultsSQL() (string, []any) {
+	q := &query{}
+	score, dist := p.filters(q)
+	order := "score DESC, id"
+	var after string
+	switch p.Sort {
+	case "date":
+		order = "starts_at, id"
+		if p.After != nil {
+			after = "(starts_at, id) > (" + q.arg(p.After.Time) + ", " + q.arg(p.After.ID) + ")"
+		}
+	case "distance":
+		order = "dist, id"
+		if p.After != nil {
+			after = "(dist, id) > (" + q.arg(p.After.Dist) + "::float8, " + q.arg(p.After.ID) + ")"
+		}
+	default:
+		if p.After != nil {
+			s, id := q.arg(p.After.Score), q.arg(p.After.ID)
+			after = "(score < " + s + "::float4 OR score = " + s + "::float4 AND id > " + id + ")"
+		}
+	}
+	hl := "left(e.description, 200)"
+	hlTitle := "e.title"
+	if p.Q != "" && !p.Fuzzy {
+		tsq := "websearch_to_tsquery('english', " + q.arg(p.Q) + ")"
+		opts := "'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=18, MinWords=6'"
+		hl = "ts_headline('english', e.description, " + tsq + ", " + opts + ")"
+		hlTitle = "ts_headline('english', e.title, " + tsq + ", 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')"
+	}
+	page := `SELECT * FROM (SELECT id, starts_at, ` + score + ` AS score, ` + dist + ` AS dist FROM ` + p.table() +
+		` WHERE ` + strings.Join(q.where, " AND ") + `) m`
+	if after != "" {
+		page += ` WHERE ` + after
+	}
+	page += ` ORDER BY ` + order + ` LIMIT ` + q.arg(p.Limit)
+	sql := `SELECT e.id, e.title, ` + hlTitle + `, e.category, e.tags, e.starts_at, e.ends_at, e.timezone, e.venue_name, e.city,
+		e.country, e.lat, e.lng, e.online_url, e.price::float8, e.currency, e.capacity, e.registered_count, p.score, p.dist, ` + hl + `
+		FROM (` + page + `) p JOIN events e ON e.id = p.id ORDER BY ` + prefixed(order, "p.")
+	return sql, q.args
+}
+
+// prefixed qualifies the columns of an ORDER BY list.
+func prefixed(order, alias string) string {
+	parts := strings.Split(order, ", ")
+	for i, c := range parts {
+		parts[i] = alias + c
+	}
+	return strings.Join(parts, ", ")
+}
+
+// FacetLimit caps the matches that facets and the total count, as Elasticsearch's
+// track_total_hits does: counting is the one part of a search whose cost grows with the
+// number of matches, and past this many a client needs "more than 10,000", not the figure.
+const FacetLimit = 10_000
+
+// FacetsSQL returns the query counting the matches of p, up to FacetLimit, by
+// category and by date bucket.
+func (p Params) FacetsSQL() (string, []any) {
+	q := &query{}
+	p.filters(q)
+	return `SELECT category, CASE WHEN starts_at < now() + interval '7 days' THEN 'next_7_days'
+			WHEN starts_at < now() + interval '30 days' THEN 'next_30_days'
+			WHEN starts_at < now() + interval '90 days' THEN 'next_90_days' ELSE 'later' END AS bucket, count(*)
+		FROM (SELECT category, starts_at FROM ` + p.table() + ` WHERE ` + strings.Join(q.where, " AND ") + ` LIMIT ` + q.arg(FacetLimit) + `) m
+		GROUP BY GROUPING SETS ((category), (bucket))`, q.args
+}

@@ -1,0 +1,412 @@
+package search_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/internal/natsbus"
+	"github.com/events-platform/events-platform/internal/redis"
+	"github.com/events-platform/events-platform/services/search"
+	"github.com/events-platform/events-platform/test/integration"
+)
+
+type env struct {
+	t     *testing.T
+	db    *pgxpool.Pool
+	svc   *search.Service
+	srv   *httptest.Server
+	org   int64
+	opts  search.Options
+	start time.Time
+}
+
+func newEnv(t *testing.T, mod ...func(*search.Options)) *env {
+	t.Helper()
+	db, _ := integration.Pool(t)
+	rdb, err := redis.Open(context.Background(), integration.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rdb.Close() })
+	opts := search.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db, Redis: rdb,
+		Verifier: auth.NewVerifier("events-platform"), Version: "test", KeyPrefix: integration.KeyPrefix(t)}
+	for _, m := range mod {
+		m(&opts)
+	}
+	svc := search.New(opts)
+	srv := httptest.NewServer(svc.Handler())
+	t.Cleanup(srv.Close)
+	e := &env{t: t, db: db, svc: svc, srv: srv, opts: opts, start: time.Now().Add(24 * time.Hour).Truncate(time.Hour)}
+	if err := db.QueryRow(context.Background(), `INSERT INTO users (email, password_hash, name, role) VALUES ('org@example.com', 'x', 'Org', 'organizer') RETURNING id`).Scan(&e.org); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// ev is an event to insert; zero fields take defaults.
+type ev struct {
+	title, description, category, city string
+	tags                               []string
+	days                               int // from tomorrow
+	lat, lng                           float64
+	price                              float64
+	status                             string
+}
+
+var coords = map[string][2]float64{"Berlin": {52.52, 13.405}, "Potsdam": {52.39, 13.06}, "Paris": {48.8566, 2.3522}, "Lisbon": {38.72, -9.14}}
+
+func (e *env) insert(evs ...ev) []int64 {
+	e.t.Helper()
+	var ids []int64
+	for _, x := range evs {
+		if x.category == "" {
+			x.category = "technology"
+		}
+		if x.city == "" {
+			x.city = "Berlin"
+		}
+		if x.status == "" {
+			x.status = "published"
+		}
+		if x.tags == nil {
+			x.tags = []string{}
+		}
+		c := coords[x.city]
+		var id int64
+		err := e.db.QueryRow(context.Background(), `
+			INSERT INTO events (title, description, category, tags, starts_at, city, country, lat, lng, price, status, created_by, capacity)
+			VALUES ($1, $2, $3, $4, $5, $6, 'XX', $7, $8, $9, $10, $11, 100) RETURNING id`,
+			x.title, x.description, x.category, x.tags, e.start.Add(time.Duration(x.days)*24*time.Hour), x.city, c[0], c[1], x.price, x.status, e.org).Scan(&id)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+type result struct {
+	ID         int64    `json:"id"`
+	Title      string   `json:"title"`
+	Category   string   `json:"category"`
+	DistanceKm *float64 `json:"distance_km"`
+	Highlights struct {
+		Title   string `json:"title"`
+		Snippet string `json:"snippet"`
+	} `json:"highlights"`
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Raw    string
+	Data   []result `json:"data"`
+	Match  string   `json:"match"`
+	Total  *int     `json:"total"`
+	Rel    string   `json:"total_relation"`
+	Facets *struct {
+		Category []struct {
+			Value string
+			Count int
+		} `json:"category"`
+		Date []struct {
+			Value string
+			Count int
+		} `json:"date"`
+	} `json:"facets"`
+	Page struct {
+		NextCursor string `json:"next_cursor"`
+	} `json:"page"`
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Details []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"details"`
+	} `json:"error"`
+}
+
+func (e *env) get(path string, q url.Values) response {
+	e.t.Helper()
+	res, err := http.Get(e.srv.URL + path + "?" + q.Encode())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var r response
+	if err := json.Unmarshal(raw, &r); err != nil {
+		e.t.Fatalf("GET %s: not JSON: %s", path, raw)
+	}
+	r.Status, r.Header, r.Raw = res.StatusCode, res.Header, string(raw)
+	return r
+}
+
+func (e *env) search(kv ...string) response {
+	e.t.Helper()
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Set(kv[i], kv[i+1])
+	}
+	r := e.get("/api/v1/search/events", q)
+	if r.Status != http.StatusOK {
+		e.t.Fatalf("search %v: got %d %s", kv, r.Status, r.Raw)
+	}
+	return r
+}
+
+func titles(rs []result) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Title)
+	}
+	return out
+}
+
+func TestRelevanceFiltersAndGeo(t *testing.T) {
+	e := newEnv(t)
+	e.insert(
+		ev{title: "Cloud Native Day", description: "Talks on kubernetes operators and more", city: "Paris"},
+		ev{title: "Kubernetes Workshop", description: "Hands-on", days: 3},
+		ev{title: "Platform Meetup", tags: []string{"kubernetes"}, days: 1, city: "Potsdam"},
+		ev{title: "Techno Conference", description: "Electronic music", category: "music", days: 40, city: "Lisbon", price: 25},
+		ev{title: "Jazz Night", category: "music", days: 2, price: 0},
+		ev{title: "Kubernetes Draft", status: "draft"},
+		ev{title: "Kubernetes Cancelled", status: "cancelled"},
+	)
+	// Title (A) beats tags (B) beats description (C); drafts and cancelled events never show.
+	r := e.search("q", "kubernetes")
+	if got := titles(r.Data); !slices.Equal(got, []string{"Kubernetes Workshop", "Platform Meetup", "Cloud Native Day"}) || r.Match != "fulltext" {
+		t.Errorf("kubernetes: got %v (%s)", got, r.Match)
+	}
+	if r.Total == nil || *r.Total != 3 || r.Rel != "eq" || r.Facets == nil || len(r.Facets.Category) != 1 || r.Facets.Category[0].Count != 3 {
+		t.Errorf("kubernetes facets: got total %v, %s", r.Total, r.Raw)
+	}
+	if !strings.Contains(r.Data[0].Highlights.Title, "<mark>Kubernetes</mark>") || !strings.Contains(r.Data[2].Highlights.Snippet, "<mark>kubernetes</mark>") {
+		t.Errorf("highlights: got %+v / %+v", r.Data[0].Highlights, r.Data[2].Highlights)
+	}
+
+	tests := []struct {
+		name string
+		kv   []string
+		want []string
+	}{
+		{"typo", []string{"q", "techno confrence"}, []string{"Techno Conference"}},
+		{"category", []string{"category", "music"}, []string{"Jazz Night", "Techno Conference"}},
+		{"text and category", []string{"q", "kubernetes", "category", "music"}, nil},
+		{"date range", []string{"from", e.start.Add(24 * time.Hour).Format(time.RFC3339), "to", e.start.Add(3 * 24 * time.Hour).Format(time.RFC3339)}, []string{"Platform Meetup", "Jazz Night"}},
+		{"radius around Berlin", []string{"lat", "52.52", "lng", "13.405", "radius_km", "50", "sort", "date"}, []string{"Platform Meetup", "Jazz Night", "Kubernetes Workshop"}},
+		{"text within a radius", []string{"q", "kubernetes", "lat", "48.85", "lng", "2.35", "radius_km", "20"}, []string{"Cloud Native Day"}},
+		{"free only", []string{"free", "true", "category", "music"}, []string{"Jazz Night"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := titles(e.search(tc.kv...).Data); !slices.Equal(got, tc.want) {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+	r = e.search("lat", "52.52", "lng", "13.405", "radius_km", "50", "sort", "distance")
+	if len(r.Data) != 3 || r.Data[len(r.Data)-1].Title != "Platform Meetup" || *r.Data[0].DistanceKm > 1 || *r.Data[2].DistanceKm < 15 || *r.Data[2].DistanceKm > 40 {
+		t.Errorf("distance order: got %s", r.Raw)
+	}
+	if r := e.search("q", "techno confrence"); r.Match != "fuzzy" {
+		t.Errorf("typo match mode: got %q", r.Match)
+	}
+}
+
+func TestPaginationIsStableWithoutDuplicatesOrGaps(t *testing.T) {
+	e := newEnv(t)
+	var evs []ev
+	for i := range 23 {
+		// Scores tie in groups, so the id decides within a group.
+		desc := strings.Repeat("jazz ", 1+i%3)
+		evs = append(evs, ev{title: fmt.Sprintf("Evening %02d", i), description: desc, tags: []string{"live"}, days: i % 5,
+			city: []string{"Berlin", "Potsdam"}[i%2]})
+	}
+	e.insert(evs...)
+	for _, sort := range [][]string{{"q", "jazz"}, {"sort", "date"}, {"sort", "distance", "lat", "52.52", "lng", "13.405"}} {
+		t.Run(sort[1], func(t *testing.T) {
+			all := e.search(append(sort, "limit", "100")...)
+			if len(all.Data) != 23 {
+				t.Fatalf("one page: got %d results", len(all.Data))
+			}
+			var paged []int64
+			cursor := ""
+			for range 20 {
+				kv := append(slices.Clone(sort), "limit", "4")
+				if cursor != "" {
+					kv = append(kv, "cursor", cursor)
+				}
+				r := e.search(kv...)
+				for _, x := range r.Data {
+					paged = append(paged, x.ID)
+				}
+				if cursor == "" && r.Facets == nil || cursor != "" && r.Facets != nil {
+					t.Errorf("facets belong on the first page only")
+				}
+				if cursor = r.Page.NextCursor; cursor == "" {
+					break
+				}
+			}
+			var want []int64
+			for _, x := range all.Data {
+				want = append(want, x.ID)
+			}
+			if !slices.Equal(paged, want) {
+				t.Errorf("pages of 4: got %v, want %v", paged, want)
+			}
+		})
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	e := newEnv(t)
+	e.insert(ev{title: "Jazz Night"}, ev{title: "Jazz Brunch"})
+	cursor := e.search("sort", "date", "limit", "1").Page.NextCursor
+	tests := []struct {
+		name  string
+		kv    []string
+		field string
+		msg   string
+	}{
+		{"unknown sort", []string{"sort", "random"}, "sort", ""},
+		{"radius without coordinates", []string{"radius_km", "10"}, "radius_km", "needs lat and lng"},
+		{"lat without lng", []string{"lat", "52.5"}, "lat", "together"},
+		{"lat out of range", []string{"lat", "95", "lng", "0"}, "lat", "-90 to 90"},
+		{"lat not a number", []string{"lat", "north", "lng", "0"}, "lat", "number"},
+		{"distance without coordinates", []string{"sort", "distance"}, "sort", "lat and lng"},
+		{"relevance without q", []string{"sort", "relevance"}, "sort", "needs q"},
+		{"limit 10000", []string{"limit", "10000"}, "limit", ""},
+		{"malformed cursor", []string{"cursor", "!!!"}, "cursor", "malformed"},
+		{"cursor of another sort", []string{"q", "jazz", "cursor", cursor}, "cursor", "another sort"},
+		{"5 KB query", []string{"q", strings.Repeat("a", 5000)}, "q", ""},
+		{"negative price", []string{"price_max", "-1"}, "price_max", ""},
+		{"bad date", []string{"from", "soon"}, "from", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := url.Values{}
+			for i := 0; i+1 < len(tc.kv); i += 2 {
+				q.Set(tc.kv[i], tc.kv[i+1])
+			}
+			r := e.get("/api/v1/search/events", q)
+			if r.Status != http.StatusBadRequest || r.Error.Code != "validation_failed" {
+				t.Fatalf("got %d %s, want 400 validation_failed", r.Status, r.Raw)
+			}
+			text := r.Error.Message
+			fields := ""
+			for _, d := range r.Error.Details {
+				text += " " + d.Message
+				fields += " " + d.Field
+			}
+			if !strings.Contains(fields, tc.field) || tc.msg != "" && !strings.Contains(text, tc.msg) {
+				t.Errorf("got fields %q and %q, want %q and %q", fields, text, tc.field, tc.msg)
+			}
+			if strings.Contains(strings.ToLower(r.Raw), "sql") || strings.Contains(r.Raw, "goroutine") {
+				t.Errorf("error leaks internals: %s", r.Raw)
+			}
+		})
+	}
+	if r := e.get("/api/v1/search/suggest", url.Values{}); r.Status != http.StatusBadRequest {
+		t.Errorf("suggest without q: got %d", r.Status)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	e := newEnv(t)
+	e.insert(ev{title: "Techno Conference", city: "Berlin", category: "music"}, ev{title: "Tech Talks", category: "technology", city: "Paris"},
+		ev{title: "Tech Talks", category: "technology", city: "Berlin"})
+	if err := e.svc.RefreshTerms(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	type sg struct {
+		Text   string `json:"text"`
+		Kind   string `json:"kind"`
+		Events int    `json:"events"`
+	}
+	get := func(q string) []sg {
+		t.Helper()
+		res, err := http.Get(e.srv.URL + "/api/v1/search/suggest?q=" + url.QueryEscape(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body struct {
+			Data []sg `json:"data"`
+		}
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		return body.Data
+	}
+	got := get("tech")
+	if len(got) < 3 || got[0] != (sg{"Tech Talks", "title", 2}) || !slices.Contains(got, sg{"technology", "category", 2}) || !slices.Contains(got, sg{"Techno Conference", "title", 1}) {
+		t.Errorf("tech: got %+v", got)
+	}
+	if got := get("berlni"); len(got) == 0 || got[0] != (sg{"Berlin", "city", 2}) {
+		t.Errorf("berlni (typo): got %+v", got)
+	}
+	if got := get("100%_"); len(got) != 0 {
+		t.Errorf("LIKE wildcards must be literal: got %+v", got)
+	}
+}
+
+// TestCacheIsDroppedWhenAnEventChanges: a repeated search is served from Redis until the
+// events service announces a change on NATS.
+func TestCacheIsDroppedWhenAnEventChanges(t *testing.T) {
+	srv, err := natsbus.StartEmbedded(t.TempDir(), -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	bus, err := natsbus.Connect(context.Background(), srv.ClientURL(), "search-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(bus.Close)
+	e := newEnv(t, func(o *search.Options) { o.JS = bus.JS })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.svc.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	ids := e.insert(ev{title: "Jazz Night"})
+	if r := e.search("q", "jazz"); r.Header.Get("X-Cache") != "miss" || len(r.Data) != 1 {
+		t.Fatalf("first search: got %s %s", r.Header.Get("X-Cache"), r.Raw)
+	}
+	if r := e.search("q", "jazz"); r.Header.Get("X-Cache") != "hit" {
+		t.Fatalf("second search: got %s", r.Header.Get("X-Cache"))
+	}
+	// The event is renamed; the cached page is stale until the change is announced.
+	if _, err := e.db.Exec(context.Background(), `UPDATE events SET title = 'Blues Night' WHERE id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := bus.JS.Publish(context.Background(), "platform.event.updated", []byte(fmt.Sprintf(`{"version":1,"event_id":%d}`, ids[0]))); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		r := e.search("q", "jazz")
+		if r.Header.Get("X-Cache") == "miss" {
+			if len(r.Data) != 0 {
+				t.Errorf("after the change: got %s", r.Raw)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("cache still served after the change was announced")
+		}
+	}
+}

@@ -1,0 +1,638 @@
+// Package search is the search service: full-text search over published, upcoming events
+// (weighted tsvector with GIN, websearch_to_tsquery), typo tolerance with pg_trgm, geo
+// radius and distance order with earthdistance, facets, keyset pagination, highlighted
+// snippets, and autocomplete. Results are cached in Redis briefly; the cache is dropped
+// when the events service announces a change on NATS.
+package search
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+	_ "time/tzdata" // event time zones must resolve on minimal images too
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/nats-io/nats.go/jetstream"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/internal/httpapi"
+	"github.com/events-platform/events-platform/internal/httpserver"
+	"github.com/events-platform/events-platform/internal/natsbus"
+)
+
+// Options are the search service's dependencies.
+type Options struct {
+	Log      *slog.Logger
+	DB       *pgxpool.Pool
+	Redis    *goredis.Client // nil: no cache
+	JS       jetstream.JetStream
+	Verifier *auth.Verifier
+	Version  string
+	// CacheTTL bounds how stale a cached page can be (default 30s; negative: no cache).
+	CacheTTL time.Duration
+	// KeyPrefix namespaces Redis keys and the consumer name (tests share servers).
+	KeyPrefix string
+	// RefreshEvery is the least time between refreshes of the autocomplete terms (default 30s).
+	RefreshEvery time.Duration
+}
+
+// Service serves the search API.
+type Service struct {
+	log          *slog.Logger
+	db           *pgxpool.Pool
+	rdb          *goredis.Client
+	js           jetstream.JetStream
+	ttl          time.Duration
+	prefix       string
+	refreshEvery time.Duration
+	termsDirty   atomic.Bool
+	api          huma.API
+	handler      http.Handler
+}
+
+// New returns the search service with its routes.
+func New(opts Options) *Service {
+	if opts.CacheTTL == 0 {
+		opts.CacheTTL = 30 * time.Second
+	}
+	if opts.RefreshEvery <= 0 {
+		opts.RefreshEvery = 30 * time.Second
+	}
+	s := &Service{log: opts.Log, db: opts.DB, rdb: opts.Redis, js: opts.JS, ttl: opts.CacheTTL, prefix: opts.KeyPrefix,
+		refreshEvery: opts.RefreshEvery}
+	if s.ttl < 0 {
+		s.rdb = nil
+	}
+	mux := http.NewServeMux()
+	s.api = httpapi.NewAPI(mux, "Events Platform: search", opts.Version)
+	s.routes()
+	s.handler = auth.Middleware(opts.Verifier)(httpserver.RecordRoute(mux))
+	return s
+}
+
+// Handler serves the service's routes (and /openapi.json).
+func (s *Service) Handler() http.Handler { return s.handler }
+
+// OpenAPI returns the service's OpenAPI document.
+func (s *Service) OpenAPI(context.Context) ([]byte, error) { return s.api.OpenAPI().MarshalJSON() }
+
+func (s *Service) routes() {
+	tags := []string{"search"}
+	huma.Register(s.api, huma.Operation{OperationID: "search-events", Method: http.MethodGet, Path: "/api/v1/search/events",
+		Summary: "Search upcoming events", Tags: tags}, s.handleSearch)
+	huma.Register(s.api, huma.Operation{OperationID: "suggest", Method: http.MethodGet, Path: "/api/v1/search/suggest",
+		Summary: "Autocomplete titles, categories and cities", Tags: tags}, s.handleSuggest)
+}
+
+type searchInput struct {
+	Q        string    `query:"q" maxLength:"200" doc:"words, \"quoted phrases\", -excluded, or; typos are tolerated"`
+	Category string    `query:"category" maxLength:"50"`
+	From     time.Time `query:"from" doc:"starting at or after (RFC 3339)"`
+	To       time.Time `query:"to" doc:"starting before (RFC 3339)"`
+	Lat      string    `query:"lat" maxLength:"32" doc:"latitude of the centre, with lng"`
+	Lng      string    `query:"lng" maxLength:"32"`
+	RadiusKm string    `query:"radius_km" maxLength:"32" doc:"needs lat and lng; default 100 with sort=distance"`
+	PriceMax string    `query:"price_max" maxLength:"32"`
+	Free     bool      `query:"free"`
+	Sort     string    `query:"sort" enum:"relevance,date,distance" doc:"default: relevance with q, else date"`
+	Cursor   string    `query:"cursor" maxLength:"512"`
+	Limit    int       `query:"limit" minimum:"1" maximum:"100" default:"20"`
+}
+
+// Result is one event found.
+type Result struct {
+	ID              int64      `json:"id"`
+	Title           string     `json:"title"`
+	Category        string     `json:"category"`
+	Tags            []string   `json:"tags"`
+	Date            time.Time  `json:"date"`
+	EndDate         *time.Time `json:"end_date,omitempty"`
+	Location        *Location  `json:"location,omitempty"`
+	OnlineURL       string     `json:"online_url,omitempty"`
+	Price           float64    `json:"price"`
+	Currency        string     `json:"currency"`
+	Capacity        *int       `json:"capacity"`
+	RegisteredCount int        `json:"registered_count"`
+	SeatsLeft       *int       `json:"seats_left"`
+	Score           float32    `json:"score"`
+	DistanceKm      *float64   `json:"distance_km,omitempty"`
+	Highlights      Highlights `json:"highlights"`
+}
+
+// Location is where an event happens.
+type Location struct {
+	Name    string   `json:"name"`
+	City    string   `json:"city"`
+	Country string   `json:"country"`
+	Lat     *float64 `json:"lat,omitempty"`
+	Lng     *float64 `json:"lng,omitempty"`
+}
+
+// Highlights mark the matched words with <mark>.
+type Highlights struct {
+	Title   string `json:"title"`
+	Snippet string `json:"snippet"`
+}
+
+// Facet is a value and how many matches carry it.
+type Facet struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+// Facets count every match (not only the page) by category and by date bucket.
+type Facets struct {
+	Category []Facet `json:"category"`
+	Date     []Facet `json:"date"`
+}
+
+// Body is a search response: the page in data, and on the first page the facets and the
+// number of matches.
+type Body struct {
+	Success bool     `json:"success"`
+	Data    []Result `json:"data"`
+	Match   string   `json:"match" enum:"fulltext,fuzzy,filters" doc:"fuzzy: no full-text match, titles matched by similarity"`
+	Total   *int     `json:"total,omitempty" doc:"first page only; exact up to 10,000"`
+	// TotalRelation is "eq" when total is exact and "gte" when there are FacetLimit
+	// matches or more: then total is FacetLimit and the facets count the first FacetLimit.
+	TotalRelation string       `json:"total_relation,omitempty" enum:"eq,gte"`
+	Facets        *Facets      `json:"facets,omitempty" doc:"first page only"`
+	Page          httpapi.Page `json:"page"`
+}
+
+type searchOutput struct {
+	Cache string `header:"X-Cache"`
+	Body  json.RawMessage
+}
+
+func bad(field, msg string) error {
+	return httpapi.BadRequest(msg, httpapi.Detail{Field: field, Message: msg})
+}
+
+func parseFloat(field, v string, lo, hi float64) (*float64, error) {
+	if v == "" {
+		return nil, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f != f || f < lo || f > hi {
+		return nil, bad(field, fmt.Sprintf("%s must be a number from %g to %g", field, lo, hi))
+	}
+	return &f, nil
+}
+
+// params validates the input into a search.
+func (in *searchInput) params() (Params, error) {
+	p := Params{Q: strings.TrimSpace(in.Q), Category: strings.ToLower(strings.TrimSpace(in.Category)), Free: in.Free, Sort: in.Sort, Limit: in.Limit + 1}
+	var err error
+	if p.Lat, err = parseFloat("lat", in.Lat, -90, 90); err != nil {
+		return p, err
+	}
+	if p.Lng, err = parseFloat("lng", in.Lng, -180, 180); err != nil {
+		return p, err
+	}
+	if (p.Lat == nil) != (p.Lng == nil) {
+		return p, bad("lat", "lat and lng go together")
+	}
+	radius, err := parseFloat("radius_km", in.RadiusKm, 0.1, 20000)
+	if err != nil {
+		return p, err
+	}
+	if radius != nil {
+		if p.Lat == nil {
+			return p, bad("radius_km", "radius_km needs lat and lng")
+		}
+		p.RadiusKm = *radius
+	}
+	if p.PriceMax, err = parseFloat("price_max", in.PriceMax, 0, 1e7); err != nil {
+		return p, err
+	}
+	if !in.From.IsZero() {
+		p.From = &in.From
+	}
+	if !in.To.IsZero() {
+		p.To = &in.To
+	}
+	if p.From != nil && p.To != nil && !p.From.Before(*p.To) {
+		return p, bad("from", "from must be before to")
+	}
+	switch {
+	case p.Sort == "":
+		p.Sort = "date"
+		if p.Q != "" {
+			p.Sort = "relevance"
+		}
+	case p.Sort == "relevance" && p.Q == "":
+		return p, bad("sort", "sort=relevance needs q; use sort=date or sort=distance")
+	case p.Sort == "distance" && p.Lat == nil:
+		return p, bad("sort", "sort=distance needs lat and lng")
+	}
+	if p.Sort == "distance" && p.RadiusKm == 0 {
+		p.RadiusKm = 100
+	}
+	if in.Cursor != "" {
+		c, err := decodeCursor(in.Cursor)
+		if err != nil {
+			return p, err
+		}
+		if c.Sort != p.Sort {
+			return p, bad("cursor", "cursor belongs to another sort order; use next_cursor with the same query")
+		}
+		p.After, p.Fuzzy = &c, c.Fuzzy
+	}
+	return p, nil
+}
+
+func (s *Service) handleSearch(ctx context.Context, in *searchInput) (*searchOutput, error) {
+	p, err := in.params()
+	if err != nil {
+		return nil, err
+	}
+	key := s.cacheKey(ctx, "events", p)
+	if b := s.cached(ctx, key); b != nil {
+		return &searchOutput{Cache: "hit", Body: b}, nil
+	}
+	body, err := s.search(ctx, p, in.Limit)
+	if err != nil {
+		return nil, s.fail(ctx, "search", err)
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, s.fail(ctx, "search", err)
+	}
+	s.store(ctx, key, b)
+	return &searchOutput{Cache: "miss", Body: b}, nil
+}
+
+// search runs p; on a first page without full-text matches it retries with trigram
+// similarity on titles, so that "techno confrence" still finds "Techno Conference".
+func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error) {
+	body := Body{Success: true, Match: "filters", Page: httpapi.Page{Limit: limit}}
+	if p.Q != "" {
+		body.Match = "fulltext"
+	}
+	first := p.After == nil
+	if first {
+		facets, total, err := s.facets(ctx, p)
+		if err != nil {
+			return body, err
+		}
+		if total == 0 && p.Q != "" && !p.Fuzzy && len(p.Q) >= 3 {
+			p.Fuzzy = true
+			if facets, total, err = s.facets(ctx, p); err != nil {
+				return body, err
+			}
+		}
+		body.TotalRelation = "eq"
+		if total >= FacetLimit {
+			body.TotalRelation = "gte"
+		}
+		body.Facets, body.Total = &facets, &total
+	}
+	if p.Fuzzy {
+		body.Match = "fuzzy"
+	}
+	results, err := s.results(ctx, p)
+	if err != nil {
+		return body, err
+	}
+	if len(results) > limit {
+		results = results[:limit]
+		last := results[len(results)-1]
+		c := Cursor{Sort: p.Sort, Fuzzy: p.Fuzzy, ID: last.ID}
+		switch p.Sort {
+		case "date":
+			c.Time = last.Date.UTC()
+		case "distance":
+			c.Dist = *last.DistanceKm * 1000
+		default:
+			c.Score = last.Score
+		}
+		body.Page.NextCursor = encodeCursor(c)
+	}
+	if results == nil {
+		results = []Result{}
+	}
+	body.Data = results
+	return body, nil
+}
+
+func (s *Service) results(ctx context.Context, p Params) ([]Result, error) {
+	sql, args := p.ResultsSQL()
+	rows, err := s.db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Result, error) {
+		var (
+			r     Result
+			loc   Location
+			tz    string
+			dist  *float64
+			price float64
+		)
+		err := row.Scan(&r.ID, &r.Title, &r.Highlights.Title, &r.Category, &r.Tags, &r.Date, &r.EndDate, &tz, &loc.Name,
+			&loc.City, &loc.Country, &loc.Lat, &loc.Lng, &r.OnlineURL, &price, &r.Currency, &r.Capacity, &r.RegisteredCount,
+			&r.Score, &dist, &r.Highlights.Snippet)
+		if err != nil {
+			return r, err
+		}
+		r.Price = price
+		if loc != (Location{}) {
+			r.Location = &loc
+		}
+		if r.Tags == nil {
+			r.Tags = []string{}
+		}
+		if r.Capacity != nil {
+			left := max(*r.Capacity-r.RegisteredCount, 0)
+			r.SeatsLeft = &left
+		}
+		if dist != nil {
+			km := *dist / 1000
+			r.DistanceKm = &km
+		}
+		if zone, err := time.LoadLocation(tz); err == nil {
+			r.Date = r.Date.In(zone)
+			if r.EndDate != nil {
+				end := r.EndDate.In(zone)
+				r.EndDate = &end
+			}
+		}
+		return r, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return list, nil
+}
+
+func (s *Service) facets(ctx context.Context, p Params) (Facets, int, error) {
+	sql, args := p.FacetsSQL()
+	rows, err := s.db.Query(ctx, sql, args...)
+	if err != nil {
+		return Facets{}, 0, fmt.Errorf("facets: %w", err)
+	}
+	defer rows.Close()
+	f := Facets{Category: []Facet{}, Date: []Facet{}}
+	total := 0
+	for rows.Next() {
+		var cat, bucket *string
+		var n int
+		if err := rows.Scan(&cat, &bucket, &n); err != nil {
+			return f, 0, fmt.Errorf("facets: %w", err)
+		}
+		if cat != nil {
+			f.Category = append(f.Category, Facet{Value: *cat, Count: n})
+			total += n
+		} else if bucket != nil {
+			f.Date = append(f.Date, Facet{Value: *bucket, Count: n})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return f, 0, fmt.Errorf("facets: %w", err)
+	}
+	sortFacets(f.Category)
+	order := map[string]int{"next_7_days": 0, "next_30_days": 1, "next_90_days": 2, "later": 3}
+	sortBy(f.Date, func(a, b Facet) bool { return order[a.Value] < order[b.Value] })
+	return f, total, nil
+}
+
+func sortFacets(fs []Facet) {
+	sortBy(fs, func(a, b Facet) bool { return a.Count > b.Count || a.Count == b.Count && a.Value < b.Value })
+}
+
+func sortBy(fs []Facet, less func(a, b Facet) bool) {
+	for i := 1; i < len(fs); i++ {
+		for j := i; j > 0 && less(fs[j], fs[j-1]); j-- {
+			fs[j], fs[j-1] = fs[j-1], fs[j]
+		}
+	}
+}
+
+type suggestInput struct {
+	Q     string `query:"q" minLength:"1" maxLength:"100" required:"true"`
+	Limit int    `query:"limit" minimum:"1" maximum:"20" default:"8"`
+}
+
+// Suggestion is one autocomplete entry.
+type Suggestion struct {
+	Text   string `json:"text"`
+	Kind   string `json:"kind" enum:"title,category,city"`
+	Events int    `json:"events"`
+}
+
+type suggestOutput struct {
+	Cache string `header:"X-Cache"`
+	Body  json.RawMessage
+}
+
+func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*suggestOutput, error) {
+	q := strings.ToLower(strings.TrimSpace(in.Q))
+	if q == "" {
+		return nil, bad("q", "q must not be blank")
+	}
+	key := s.cacheKey(ctx, "suggest", map[string]any{"q": q, "l": in.Limit})
+	if b := s.cached(ctx, key); b != nil {
+		return &suggestOutput{Cache: "hit", Body: b}, nil
+	}
+	// Prefix matches first (most events first), then similar terms for typos.
+	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+	rows, err := s.db.Query(ctx, `
+		(SELECT term, kind, events, 1 AS pass, 1::float4 AS sim FROM search_terms WHERE lower(term) LIKE $1
+		 ORDER BY events DESC, term LIMIT $3)
+		UNION ALL
+		(SELECT term, kind, events, 2, similarity(lower(term), $2) FROM search_terms WHERE lower(term) % $2
+		 ORDER BY similarity(lower(term), $2) DESC, events DESC LIMIT $3)
+		ORDER BY pass, sim DESC, events DESC`, like, q, in.Limit)
+	if err != nil {
+		return nil, s.fail(ctx, "suggest", err)
+	}
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Suggestion, error) {
+		var sg Suggestion
+		var pass int
+		var sim float32
+		return sg, r.Scan(&sg.Text, &sg.Kind, &sg.Events, &pass, &sim)
+	})
+	if err != nil {
+		return nil, s.fail(ctx, "suggest", err)
+	}
+	seen := map[string]bool{}
+	out := []Suggestion{}
+	for _, sg := range list {
+		k := sg.Kind + "\x00" + sg.Text
+		if !seen[k] && len(out) < in.Limit {
+			seen[k] = true
+			out = append(out, sg)
+		}
+	}
+	b, _ := json.Marshal(httpapi.Envelope[[]Suggestion]{Success: true, Data: out})
+	s.store(ctx, key, b)
+	return &suggestOutput{Cache: "miss", Body: b}, nil
+}
+
+// fail maps an error to what the client sees; anything unexpected is logged and is a 500.
+func (s *Service) fail(ctx context.Context, op string, err error) error {
+	var apiErr *httpapi.Error
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr
+	case errors.Is(err, context.Canceled):
+		return httpapi.NewError(499, "client_closed", "request cancelled")
+	}
+	s.log.ErrorContext(ctx, op+" failed", "err", err)
+	return httpapi.Internal()
+}
+
+func encodeCursor(c Cursor) string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (Cursor, error) {
+	var c Cursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		d := json.NewDecoder(strings.NewReader(string(b)))
+		d.DisallowUnknownFields()
+		err = d.Decode(&c)
+	}
+	if err != nil || c.ID <= 0 {
+		return c, bad("cursor", "cursor is malformed; use next_cursor from the previous page")
+	}
+	return c, nil
+}
+
+// Cache: pages are stored under a key that includes a generation number; a change to any
+// event bumps the generation, which retires every cached page at once.
+
+func (s *Service) genKey() string { return s.prefix + "search:gen" }
+
+func (s *Service) cacheKey(ctx context.Context, kind string, v any) string {
+	if s.rdb == nil {
+		return ""
+	}
+	gen, err := s.rdb.Get(ctx, s.genKey()).Result()
+	if err != nil && !errors.Is(err, goredis.Nil) {
+		s.log.WarnContext(ctx, "search cache generation", "err", err)
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return s.prefix + "search:" + kind + ":" + gen + ":" + hex.EncodeToString(sum[:16])
+}
+
+func (s *Service) cached(ctx context.Context, key string) []byte {
+	if key == "" {
+		return nil
+	}
+	b, err := s.rdb.Get(ctx, key).Bytes()
+	if err != nil {
+		if !errors.Is(err, goredis.Nil) {
+			s.log.WarnContext(ctx, "search cache read", "err", err)
+		}
+		return nil
+	}
+	return b
+}
+
+func (s *Service) store(ctx context.Context, key string, b []byte) {
+	if key == "" {
+		return
+	}
+	if err := s.rdb.Set(ctx, key, b, s.ttl).Err(); err != nil {
+		s.log.WarnContext(ctx, "search cache write", "err", err)
+	}
+}
+
+// Invalidate retires every cached page and marks the autocomplete terms for refresh.
+func (s *Service) Invalidate(ctx context.Context) error {
+	s.termsDirty.Store(true)
+	if s.rdb == nil {
+		return nil
+	}
+	return s.rdb.Incr(ctx, s.genKey()).Err()
+}
+
+// RefreshTerms rebuilds the autocomplete terms from the events now.
+func (s *Service) RefreshTerms(ctx context.Context) error {
+	if _, err := s.db.Exec(ctx, `REFRESH MATERIALIZED VIEW CONCURRENTLY search_terms`); err != nil {
+		return fmt.Errorf("refresh search terms: %w", err)
+	}
+	return nil
+}
+
+// Run consumes the events service's domain events until ctx ends: each event change
+// invalidates the cache, and the autocomplete terms are refreshed at most every
+// RefreshEvery while changes keep coming. When NATS is unreachable it keeps trying; the
+// cache then expires by its TTL.
+func (s *Service) Run(ctx context.Context) error {
+	s.termsDirty.Store(true) // events may have changed while no search service ran
+	var consuming jetstream.ConsumeContext
+	defer func() {
+		if consuming != nil {
+			consuming.Stop()
+		}
+	}()
+	t := time.NewTicker(s.refreshEvery)
+	defer t.Stop()
+	for {
+		if s.js != nil && consuming == nil {
+			cc, err := s.consume(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("search cache consumer", "err", err)
+			}
+			consuming = cc
+		}
+		if s.termsDirty.Swap(false) {
+			if err := s.RefreshTerms(ctx); err != nil && ctx.Err() == nil {
+				s.termsDirty.Store(true)
+				s.log.Warn("refresh search terms", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Service) consume(ctx context.Context) (jetstream.ConsumeContext, error) {
+	name := "search-cache"
+	if s.prefix != "" {
+		name += "-" + strings.NewReplacer(":", "-", ".", "-", "*", "-", ">", "-").Replace(strings.Trim(s.prefix, ":"))
+	}
+	// One filter subject: NATS servers before 2.10 do not take several.
+	cons, err := s.js.CreateOrUpdateConsumer(ctx, natsbus.StreamName, jetstream.ConsumerConfig{
+		Durable: name, FilterSubject: "platform.event.>", DeliverPolicy: jetstream.DeliverNewPolicy,
+		AckPolicy: jetstream.AckExplicitPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create consumer %s: %w", name, err)
+	}
+	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		if err := s.Invalidate(ctx); err != nil {
+			s.log.Warn("search cache invalidation", "subject", msg.Subject(), "err", err)
+			_ = msg.Nak()
+			return
+		}
+		_ = msg.Ack()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consume %s: %w", name, err)
+	}
+	return cc, nil
+}

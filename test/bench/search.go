@@ -1,0 +1,346 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/events-platform/events-platform/migrations"
+	"github.com/events-platform/events-platform/services/search"
+)
+
+type searchOptions struct {
+	platform string
+	duration time.Duration
+	events   int
+	database string
+	clients  int
+}
+
+// searchQuery is one query of the mix, as URL parameters and as the Params the endpoint
+// builds from them.
+type searchQuery struct {
+	kind   string
+	values url.Values
+	params search.Params
+}
+
+var (
+	searchWords = []string{"jazz", "techno", "go", "kubernetes", "wine", "yoga", "marathon", "photography", "theatre", "founders",
+		"coffee", "ai", "cloud", "python", "vegan", "festival", "workshop", "conference", "meetup", "live music", "street food",
+		"data engineering", "open air", "book club", "comedy", "climbing", "security", "design", "rust", "hackathon"}
+	searchCategories = []string{"technology", "music", "food", "sports", "arts", "business", "education", "community"}
+	searchCities     = [][2]float64{{51.5074, -0.1278}, {40.7128, -74.0060}, {52.52, 13.405}, {48.8566, 2.3522}, {35.6762, 139.6503},
+		{37.7749, -122.4194}, {38.7223, -9.1393}, {-33.8688, 151.2093}, {1.3521, 103.8198}, {19.4326, -99.1332}}
+)
+
+// mix returns n queries: text, text and category, text within a radius, and filters only,
+// a quarter each. Each carries a from time a few seconds apart, so that no two are the same
+// and the Redis cache does not answer for the database.
+func mix(n int) []searchQuery {
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := time.Now().Add(time.Minute).UTC().Truncate(time.Second)
+	out := make([]searchQuery, 0, n)
+	for i := range n {
+		v := url.Values{}
+		p := search.Params{Limit: 21}
+		from := base.Add(time.Duration(i) * time.Second)
+		v.Set("from", from.Format(time.RFC3339))
+		p.From = &from
+		kind := []string{"text", "text+category", "text+geo", "filters"}[i%4]
+		if kind != "filters" {
+			p.Q = searchWords[rng.IntN(len(searchWords))]
+			v.Set("q", p.Q)
+			p.Sort = "relevance"
+		}
+		switch kind {
+		case "text+category", "filters":
+			p.Category = searchCategories[rng.IntN(len(searchCategories))]
+			v.Set("category", p.Category)
+		}
+		switch kind {
+		case "text+geo":
+			c := searchCities[rng.IntN(len(searchCities))]
+			p.Lat, p.Lng, p.RadiusKm = &c[0], &c[1], 25
+			v.Set("lat", fmt.Sprint(c[0]))
+			v.Set("lng", fmt.Sprint(c[1]))
+			v.Set("radius_km", "25")
+		case "filters":
+			to := from.Add(time.Duration(7+rng.IntN(60)) * 24 * time.Hour)
+			price := float64(10 + rng.IntN(10)*5)
+			p.To, p.PriceMax, p.Sort = &to, &price, "date"
+			v.Set("to", to.Format(time.RFC3339))
+			v.Set("price_max", fmt.Sprint(price))
+		}
+		v.Set("limit", "20")
+		out = append(out, searchQuery{kind: kind, values: v, params: p})
+	}
+	return out
+}
+
+func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
+	admin := os.Getenv("DATABASE_URL")
+	if admin == "" {
+		return errors.New("DATABASE_URL is not set; run: eval \"$(hack/deps.sh env)\"")
+	}
+	dbURL, err := benchDatabase(ctx, admin, o.database)
+	if err != nil {
+		return err
+	}
+	pool, err := pgxpool.New(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	var have int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&have); err != nil {
+		return err
+	}
+	if have < o.events {
+		fmt.Fprintf(stdout, "seeding %d events into %s (once; later runs reuse it)...\n", o.events, o.database)
+		start := time.Now()
+		cmd := exec.CommandContext(ctx, o.platform, "seed", "--users", fmt.Sprint(max(o.events/50, 50)), "--events", fmt.Sprint(o.events),
+			"--interactions", fmt.Sprint(o.events/2))
+		cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
+		cmd.Stdout, cmd.Stderr = stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		fmt.Fprintf(stdout, "seeded in %s\n", time.Since(start).Round(time.Second))
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&have); err != nil {
+			return err
+		}
+	}
+	var upcoming int
+	_ = pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE status = 'published' AND starts_at >= now()`).Scan(&upcoming)
+
+	env, cleanup, err := setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	env = append(env, "DATABASE_URL="+dbURL)
+	addr := freeAddr()
+	svc, err := start(o.platform, env, addr, "search")
+	if err != nil {
+		return err
+	}
+	defer stop(svc)
+
+	queries := mix(200_000)
+	fmt.Fprintf(stdout, "loopback load: %d events (%d published and upcoming), %d clients, %s per phase, mixed queries (text, text+category, text+geo 25 km, filters only), each unique (no cache hits)\n\n",
+		have, upcoming, o.clients, o.duration)
+
+	// Warm the buffer cache first (the raw SQL workload for a third of a phase, not
+	// measured), so that neither measured phase pays for reading the tables from disk.
+	warm := &latencies{}
+	sqlPhase(ctx, pool, queries[len(queries)/2:], o.clients, o.duration/3, warm)
+
+	var n int64
+	var mu sync.Mutex
+	targeter := func(t *vegeta.Target) error {
+		mu.Lock()
+		q := queries[n%int64(len(queries))]
+		n++
+		mu.Unlock()
+		*t = vegeta.Target{Method: "GET", URL: "http://" + addr + "/api/v1/search/events?" + q.values.Encode()}
+		return nil
+	}
+	a := vegeta.NewAttacker(vegeta.Workers(uint64(o.clients)), vegeta.MaxWorkers(uint64(o.clients)), vegeta.KeepAlive(true),
+		vegeta.Connections(o.clients), vegeta.Timeout(10*time.Second))
+	kinds := []string{"text", "text+category", "text+geo", "filters"}
+	endpoint := map[string]*vegeta.Metrics{"all": {}}
+	for _, k := range kinds {
+		endpoint[k] = &vegeta.Metrics{}
+	}
+	for res := range a.Attack(targeter, vegeta.Rate{}, o.duration, "search") {
+		endpoint["all"].Add(res)
+		endpoint[kindOf(res.URL)].Add(res)
+	}
+	for _, m := range endpoint {
+		m.Close()
+	}
+	sent := int(n)
+
+	// The same queries as raw SQL through pgx: the facets and the page, as the endpoint runs them.
+	raw := &latencies{}
+	sqlPhase(ctx, pool, queries, o.clients, o.duration, raw)
+
+	e := endpoint["all"]
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "phase\trequests\tper s\tsuccess\tp50\tp95\tp99\t")
+	fmt.Fprintf(tw, "GET /api/v1/search/events\t%d\t%.0f\t%.2f%%\t%s\t%s\t%s\t\n", e.Requests, e.Throughput, e.Success*100,
+		round(e.Latencies.P50), round(e.Latencies.P95), round(e.Latencies.P99))
+	for _, k := range kinds {
+		m := endpoint[k]
+		fmt.Fprintf(tw, "  %s\t%d\t%.0f\t%.2f%%\t%s\t%s\t%s\t\n", k, m.Requests, float64(m.Requests)/o.duration.Seconds(), m.Success*100,
+			round(m.Latencies.P50), round(m.Latencies.P95), round(m.Latencies.P99))
+	}
+	p50, p95, p99 := raw.quantiles()
+	fmt.Fprintf(tw, "raw SQL (pgx)\t%d\t%.0f\t%.2f%%\t%s\t%s\t%s\t\n", raw.n(), float64(raw.n())/o.duration.Seconds(), raw.success()*100,
+		round(p50), round(p95), round(p99))
+	_ = tw.Flush()
+	fmt.Fprintf(stdout, "\nendpoint/SQL: p50 %.2f, p95 %.2f, p99 %.2f, throughput %.2f (%d queries sent)\n",
+		ratio(e.Latencies.P50, p50), ratio(e.Latencies.P95, p95), ratio(e.Latencies.P99, p99), e.Throughput/(float64(raw.n())/o.duration.Seconds()), sent)
+	if len(e.Errors) > 0 {
+		fmt.Fprintf(stdout, "endpoint errors: %v\n", e.Errors)
+	}
+	if raw.err != nil {
+		fmt.Fprintf(stdout, "SQL errors: %d, first: %v\n", raw.errs, raw.err)
+	}
+	return nil
+}
+
+func kindOf(u string) string {
+	v, _ := url.Parse(u)
+	q := v.Query()
+	switch {
+	case q.Has("lat"):
+		return "text+geo"
+	case q.Has("q") && q.Has("category"):
+		return "text+category"
+	case q.Has("q"):
+		return "text"
+	}
+	return "filters"
+}
+
+// sqlPhase runs queries as raw SQL from clients goroutines for d.
+func sqlPhase(ctx context.Context, pool *pgxpool.Pool, queries []searchQuery, clients int, d time.Duration, into *latencies) {
+	var (
+		mu   sync.Mutex
+		next int
+		wg   sync.WaitGroup
+	)
+	deadline := time.Now().Add(d)
+	for range clients {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				mu.Lock()
+				q := queries[next%len(queries)]
+				next++
+				mu.Unlock()
+				d, err := runSQL(ctx, pool, q.params)
+				into.add(d, err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// runSQL runs what the endpoint runs for a first page: the facets, again with trigram
+// matching when full text found nothing, then the page.
+func runSQL(ctx context.Context, pool *pgxpool.Pool, p search.Params) (time.Duration, error) {
+	start := time.Now()
+	count := func(sql string, args []any) (int, error) {
+		rows, err := pool.Query(ctx, sql, args...)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for rows.Next() {
+			n++
+			_ = rows.RawValues()
+		}
+		rows.Close()
+		return n, rows.Err()
+	}
+	n, err := count(p.FacetsSQL())
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 && len(p.Q) >= 3 {
+		p.Fuzzy = true
+		if _, err := count(p.FacetsSQL()); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := count(p.ResultsSQL()); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+type latencies struct {
+	mu   sync.Mutex
+	ds   []time.Duration
+	errs int
+	err  error
+}
+
+func (l *latencies) add(d time.Duration, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err != nil {
+		l.errs++
+		if l.err == nil {
+			l.err = err
+		}
+		return
+	}
+	l.ds = append(l.ds, d)
+}
+
+func (l *latencies) n() int { return len(l.ds) + l.errs }
+
+func (l *latencies) success() float64 {
+	if l.n() == 0 {
+		return 0
+	}
+	return float64(len(l.ds)) / float64(l.n())
+}
+
+func (l *latencies) quantiles() (p50, p95, p99 time.Duration) {
+	if len(l.ds) == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(l.ds)
+	at := func(q float64) time.Duration { return l.ds[min(int(q*float64(len(l.ds))), len(l.ds)-1)] }
+	return at(0.50), at(0.95), at(0.99)
+}
+
+// benchDatabase returns the URL of the named database, created and migrated if needed.
+// It is kept between runs: seeding a million events takes minutes.
+func benchDatabase(ctx context.Context, admin, name string) (string, error) {
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		return "", fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", err
+	}
+	if !exists {
+		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return "", err
+		}
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	r, err := migrations.Open(u.String())
+	if err != nil {
+		return "", err
+	}
+	defer r.Close()
+	if err := r.Up(); err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
