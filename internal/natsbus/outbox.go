@@ -14,8 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// notifyChannel wakes the relay as soon as a transaction with outbox rows commits.
-const notifyChannel = "outbox"
+// NotifyChannel wakes the relay as soon as a transaction with outbox rows commits. Code
+// that writes outbox rows in its own SQL (rather than with Enqueue) must notify it too.
+const NotifyChannel = "outbox"
 
 // Enqueue writes a domain event to the outbox inside tx, so that it is published if and
 // only if tx commits.
@@ -27,7 +28,7 @@ func Enqueue(ctx context.Context, tx pgx.Tx, subject string, payload any) error 
 	if _, err := tx.Exec(ctx, `INSERT INTO outbox (subject, payload) VALUES ($1, $2)`, subject, body); err != nil {
 		return fmt.Errorf("enqueue %s: %w", subject, err)
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, notifyChannel); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '')`, NotifyChannel); err != nil {
 		return fmt.Errorf("notify outbox: %w", err)
 	}
 	return nil
@@ -106,10 +107,10 @@ func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
 				return err
 			}
 			defer conn.Release()
-			if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+			if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
 				return err
 			}
-			defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "UNLISTEN "+notifyChannel) }()
+			defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "UNLISTEN "+NotifyChannel) }()
 			for {
 				if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
 					return err

@@ -1,17 +1,14 @@
 package events_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -28,7 +25,7 @@ type env struct {
 	db     *pgxpool.Pool
 	svc    *events.Service
 	signer *auth.Signer
-	client *http.Client
+	client *integration.Client
 }
 
 func newEnv(t *testing.T) *env {
@@ -42,8 +39,7 @@ func newEnv(t *testing.T) *env {
 	})
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(srv.Close)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 100}, Timeout: 60 * time.Second}
-	return &env{t: t, srv: srv, db: db, svc: svc, signer: signer, client: client}
+	return &env{t: t, srv: srv, db: db, svc: svc, signer: signer, client: integration.NewClient(srv.URL)}
 }
 
 // user is a caller with a token; the zero user is anonymous.
@@ -96,25 +92,7 @@ func (e *env) newUsers(n int) []user {
 	return out
 }
 
-type response struct {
-	Status  int
-	Header  http.Header
-	Raw     []byte
-	Success bool            `json:"success"`
-	Data    json.RawMessage `json:"data"`
-	Page    struct {
-		NextCursor string `json:"next_cursor"`
-		Limit      int    `json:"limit"`
-	} `json:"page"`
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Details []struct {
-			Field   string `json:"field"`
-			Message string `json:"message"`
-		} `json:"details"`
-	} `json:"error"`
-}
+type response = integration.Response
 
 // do sends a request; headers are name, value pairs.
 func (e *env) do(method, path string, as user, body any, headers ...string) response {
@@ -128,48 +106,12 @@ func (e *env) do(method, path string, as user, body any, headers ...string) resp
 
 // try is do for any goroutine: it returns errors rather than failing the test.
 func (e *env) try(method, path string, as user, body any, headers ...string) (response, error) {
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		buf, _ := json.Marshal(b)
-		rd = bytes.NewReader(buf)
-	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if as.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+as.Token)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := e.client.Do(req)
-	if err != nil {
-		return response{}, fmt.Errorf("%s %s: %w", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	var r response
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return r, fmt.Errorf("%s %s: body is not JSON: %q", method, path, raw)
-		}
-	}
-	r.Status, r.Header, r.Raw = res.StatusCode, res.Header, raw
-	return r, nil
+	return e.client.Request(method, path, as.Token, body, headers...)
 }
 
 func decode[T any](t *testing.T, r response) T {
 	t.Helper()
-	var v T
-	if err := json.Unmarshal(r.Data, &v); err != nil {
-		t.Fatalf("decode data %s: %v", r.Data, err)
-	}
-	return v
+	return integration.Data[T](t, r)
 }
 
 // event is the part of the event JSON the tests read.

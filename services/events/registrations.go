@@ -64,7 +64,7 @@ WITH e AS (
 	FROM r, e
 	RETURNING id
 )
-SELECT r.id, r.event_id, r.user_id, r.status, r.created_at, e.waitlist_count, (SELECT count(*) FROM (SELECT pg_notify('outbox', '') FROM o) n)
+SELECT r.id, r.event_id, r.user_id, r.status, r.created_at, e.waitlist_count, (SELECT count(*) FROM (SELECT pg_notify('` + natsbus.NotifyChannel + `', '') FROM o) n)
 FROM r, e`
 
 // register confirms a seat while seats remain, and otherwise appends the user to the
