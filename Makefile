@@ -147,8 +147,8 @@ test: helm
 
 .PHONY: bench-search
 bench-search: deps-up ## Load scenario: 1M seeded events (once), 20 clients for 60 s of mixed searches, endpoint vs raw SQL.
-	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/bench -duration 60s search
+	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load -duration 60s search
 
 .PHONY: bench-registrations
 bench-registrations: deps-up ## Load scenario: one hot event, 2,000 concurrent clients registering; registrations/s, p99, oversell.
-	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/bench -duration 60s registrations
+	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load -duration 60s registrations

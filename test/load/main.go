@@ -1,7 +1,9 @@
 // Command load runs the load scenarios against a local platform on loopback and prints
 // their figures. Each scenario is bounded in time and stops by itself.
 //
-//	go run ./test/load gateway   # login and GET /users/me, through the gateway and direct
+//	go run ./test/load gateway        # login and GET /users/me, through the gateway and direct
+//	go run ./test/load search         # mixed searches over 1M seeded events, endpoint vs raw SQL
+//	go run ./test/load registrations  # one hot event, 2,000 concurrent clients registering
 //
 // It needs the local dependencies (hack/deps.sh up) and builds nothing: pass -platform
 // (default bin/platform, from `make build`).
@@ -48,16 +50,32 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	duration := fs.Duration("duration", 10*time.Second, "length of each attack")
 	workers := fs.Uint64("workers", 32, "concurrent clients for GET /users/me")
 	loginWorkers := fs.Uint64("login-workers", 8, "concurrent clients for login (bcrypt bound)")
-	users := fs.Int("users", 50, "accounts to log in as")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the gateway process during the /users/me attack to this file")
+	users := fs.Int("users", 50, "gateway: accounts to log in as")
+	cpuProfile := fs.String("cpuprofile", "", "gateway: write a CPU profile of the gateway process during the /users/me attack to this file")
+	var so searchOptions
+	fs.IntVar(&so.events, "events", 1_000_000, "search: events in the benchmark database (seeded once, then reused)")
+	fs.StringVar(&so.database, "db", "bench_search", "search: name of the benchmark database")
+	fs.IntVar(&so.clients, "clients", 20, "search: concurrent clients")
+	var ro registrationOptions
+	fs.IntVar(&ro.clients, "reg-clients", 2000, "registrations: concurrent clients")
+	fs.IntVar(&ro.attendees, "attendees", 40000, "registrations: accounts that each register once")
+	fs.IntVar(&ro.capacity, "capacity", 5000, "registrations: seats of the hot event")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.Arg(0) != "gateway" {
-		return errors.New("usage: load [flags] gateway")
-	}
 	if *duration > 2*time.Minute {
 		return errors.New("-duration is capped at 2m")
+	}
+	switch fs.Arg(0) {
+	case "gateway":
+	case "search":
+		so.platform, so.duration = *platform, *duration
+		return runSearch(ctx, so, stdout)
+	case "registrations":
+		ro.platform, ro.duration = *platform, *duration
+		return runRegistrations(ctx, ro, stdout)
+	default:
+		return errors.New("usage: load [flags] gateway|search|registrations")
 	}
 	env, cleanup, err := setup(ctx)
 	if err != nil {

@@ -134,7 +134,7 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	defer cleanup()
 	env = append(env, "DATABASE_URL="+dbURL)
 	addr := freeAddr()
-	svc, err := start(o.platform, env, addr, "search")
+	svc, err := start(o.platform, env, addr, "search", "")
 	if err != nil {
 		return err
 	}

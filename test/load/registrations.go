@@ -72,7 +72,7 @@ func runRegistrations(ctx context.Context, o registrationOptions, stdout io.Writ
 	}
 
 	addr := freeAddr()
-	svc, err := start(o.platform, env, addr, "events")
+	svc, err := start(o.platform, env, addr, "events", "")
 	if err != nil {
 		return err
 	}
@@ -95,6 +95,9 @@ func runRegistrations(ctx context.Context, o registrationOptions, stdout io.Writ
 	codes := map[uint16]int{}
 	var first, last time.Time
 	for res := range a.Attack(targeter, vegeta.Rate{}, o.duration, "register") {
+		if res.Error == vegeta.ErrNoTargets.Error() {
+			continue // every attendee has registered: the attack ends, nothing was sent
+		}
 		m.Add(res)
 		codes[res.Code]++
 		if first.IsZero() || res.Timestamp.Before(first) {
@@ -126,7 +129,7 @@ func runRegistrations(ctx context.Context, o registrationOptions, stdout io.Writ
 		fmt.Fprintf(&sb, " %d×%d", n, code)
 	}
 	fmt.Fprintf(stdout, "requests %d (%s) in %s\n", m.Requests, strings.TrimSpace(sb.String()), elapsed.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "registrations/s  %.0f (201s per second of the attack)\n", float64(created)/elapsed.Seconds())
+	fmt.Fprintf(stdout, "registrations/s  %.0f (201 responses per second of the attack)\n", float64(created)/elapsed.Seconds())
 	fmt.Fprintf(stdout, "latency          p50 %s  p95 %s  p99 %s  max %s\n", round(m.Latencies.P50), round(m.Latencies.P95), round(m.Latencies.P99), round(m.Latencies.Max))
 	fmt.Fprintf(stdout, "confirmed %d of %d seats, waitlisted %d, counter %d\n", confirmed, capacity, waitlisted, counter)
 	fmt.Fprintf(stdout, "oversell %d, duplicate users %d, confirmed after a waitlisted one %d\n", max(confirmed-capacity, 0), dupes, gaps)
