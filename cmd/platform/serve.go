@@ -411,6 +411,9 @@ Try:
   TOKEN=$(curl -s -X POST %[1]s/api/v1/auth/login -H 'Content-Type: application/json' \
     -d '{"email":"alice@example.com","password":"password123"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
   curl -s %[1]s/api/v1/users/me -H "Authorization: Bearer $TOKEN"
+  curl -s '%[1]s/api/v1/events?limit=5&sort=popularity'
+  curl -s '%[1]s/api/v1/search/events?q=jazz&limit=5'
+  curl -s -X POST %[1]s/api/v1/events/1/registrations -H "Authorization: Bearer $TOKEN"
   curl -s -X POST %[1]s/api/v1/auth/register -H 'Content-Type: application/json' \
     -d '{"email":"you@example.com","password":"password123","name":"You"}'
 
