@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"slices"
 	"testing"
 	"time"
@@ -20,16 +18,6 @@ import (
 
 type payload struct {
 	N int `json:"n"`
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func enqueue(t *testing.T, db interface {
@@ -90,23 +78,8 @@ func receive(t *testing.T, js jetstream.JetStream, subject string, want int) (ns
 
 func TestRelayPublishesCommittedChangesOnceInOrderAcrossANATSOutage(t *testing.T) {
 	db, _ := integration.Pool(t)
-	port, dir := freePort(t), t.TempDir()
-	srv, err := natsbus.StartEmbedded(dir, port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown() })
-	bus, err := natsbus.Connect(context.Background(), srv.ClientURL(), "outbox-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Close)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	relay := natsbus.NewRelay(db, bus.JS, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	go func() { relay.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	outbox := integration.StartOutbox(t, db)
+	bus := outbox.Bus
 
 	subject := fmt.Sprintf("platform.test.%d", time.Now().UnixNano())
 	enqueue(t, db, subject, true, 1, 2, 3)
@@ -122,8 +95,7 @@ func TestRelayPublishesCommittedChangesOnceInOrderAcrossANATSOutage(t *testing.T
 	}
 
 	// NATS goes away; changes still commit, and their messages wait in the outbox.
-	srv.Shutdown()
-	srv.WaitForShutdown()
+	outbox.StopNATS(t)
 	enqueue(t, db, subject, true, 4, 5)
 	var pending int
 	time.Sleep(1500 * time.Millisecond) // the relay tries at least once while NATS is down
@@ -131,10 +103,7 @@ func TestRelayPublishesCommittedChangesOnceInOrderAcrossANATSOutage(t *testing.T
 		t.Fatalf("pending while NATS is down: got %d (%v), want 2", pending, err)
 	}
 
-	srv, err = natsbus.StartEmbedded(dir, port)
-	if err != nil {
-		t.Fatal(err)
-	}
+	outbox.StartNATS(t)
 	got, _ = receive(t, bus.JS, subject, 5)
 	if !slices.Equal(got, []int{1, 2, 3, 4, 5}) {
 		t.Fatalf("after NATS returned: got %v, want [1 2 3 4 5] exactly once each", got)
@@ -146,16 +115,7 @@ func TestRelayPublishesCommittedChangesOnceInOrderAcrossANATSOutage(t *testing.T
 
 func TestRelayOnceWithNothingToDo(t *testing.T) {
 	db, _ := integration.Pool(t)
-	srv, err := natsbus.StartEmbedded(t.TempDir(), -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	bus, err := natsbus.Connect(context.Background(), srv.ClientURL(), "outbox-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Close)
+	bus := integration.StartOutbox(t, db).Bus
 	n, err := natsbus.NewRelay(db, bus.JS, slog.New(slog.DiscardHandler), nil).RelayOnce(context.Background())
 	if n != 0 || err != nil {
 		t.Fatalf("got %d, %v", n, err)

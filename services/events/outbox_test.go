@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"testing"
@@ -16,17 +13,8 @@ import (
 
 	"github.com/events-platform/events-platform/internal/natsbus"
 	"github.com/events-platform/events-platform/services/events"
+	"github.com/events-platform/events-platform/test/integration"
 )
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 type message struct {
 	Subject string
@@ -63,22 +51,8 @@ func drain(t *testing.T, js jetstream.JetStream, want int) []message {
 // its message arrives once NATS is back.
 func TestOutboxOneMessagePerChangeAcrossANATSOutage(t *testing.T) {
 	e := newEnv(t)
-	port, dir := freePort(t), t.TempDir()
-	srv, err := natsbus.StartEmbedded(dir, port)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown() })
-	bus, err := natsbus.Connect(context.Background(), srv.ClientURL(), "events-outbox-test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(bus.Close)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	relay := natsbus.NewRelay(e.db, bus.JS, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	go func() { relay.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
+	outbox := integration.StartOutbox(t, e.db)
+	bus := outbox.Bus
 
 	org, fan := e.newUser("organizer"), e.newUser("attendee")
 	ev := e.createEvent(org, true, "capacity", 1)
@@ -118,8 +92,7 @@ func TestOutboxOneMessagePerChangeAcrossANATSOutage(t *testing.T) {
 	}
 
 	// NATS goes away: cancelling still succeeds, and the message waits in the outbox.
-	srv.Shutdown()
-	srv.WaitForShutdown()
+	outbox.StopNATS(t)
 	if r := e.do("POST", path+"/cancel", org, nil); r.Status != http.StatusOK {
 		t.Fatalf("cancel while NATS is down: got %d %s", r.Status, r.Raw)
 	}
@@ -128,9 +101,7 @@ func TestOutboxOneMessagePerChangeAcrossANATSOutage(t *testing.T) {
 	if err := e.db.QueryRow(context.Background(), `SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&pending); err != nil || pending != 1 {
 		t.Fatalf("pending while NATS is down: got %d (%v), want 1", pending, err)
 	}
-	if srv, err = natsbus.StartEmbedded(dir, port); err != nil {
-		t.Fatal(err)
-	}
+	outbox.StartNATS(t)
 	got = drain(t, bus.JS, len(wantSubjects)+1)
 	wantSubjects = append(wantSubjects, events.SubjectEventCancelled)
 	if subjects := subjectsOf(got); !slices.Equal(subjects, wantSubjects) {
