@@ -220,6 +220,23 @@ func TestServeAllRegisterLoginMeThroughTheGateway(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(string(doc), "/api/v1/auth/register") {
 		t.Fatalf("openapi: got %d %.200s", res.StatusCode, doc)
 	}
+	var openapi struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(doc, &openapi); err != nil {
+		t.Fatalf("openapi: %v", err)
+	}
+	seen := map[string]string{}
+	for path, ops := range openapi.Paths {
+		for method, op := range ops {
+			if prev, dup := seen[op.OperationID]; dup && op.OperationID != "" {
+				t.Errorf("operationId %q is used by %s and %s %s", op.OperationID, prev, method, path)
+			}
+			seen[op.OperationID] = method + " " + path
+		}
+	}
 	res, err = http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)

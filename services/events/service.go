@@ -109,7 +109,7 @@ func (s *Service) routes() {
 		Summary: "Cancel a published event (registrants are notified)", Tags: tags, Security: bearer, Extensions: idem}, s.handleCancel)
 
 	tags = []string{"registrations"}
-	huma.Register(s.api, huma.Operation{OperationID: "register", Method: http.MethodPost, Path: "/api/v1/events/{id}/registrations",
+	huma.Register(s.api, huma.Operation{OperationID: "create-registration", Method: http.MethodPost, Path: "/api/v1/events/{id}/registrations",
 		Summary: "Register: a confirmed seat, or a place on the waitlist", Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated, Extensions: idem}, s.handleRegister)
 	huma.Register(s.api, huma.Operation{OperationID: "cancel-registration", Method: http.MethodDelete, Path: "/api/v1/events/{id}/registrations/me",
 		Summary: "Cancel your registration (the waitlist moves up)", Tags: tags, Security: bearer}, s.handleCancelRegistration)
