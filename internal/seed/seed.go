@@ -519,7 +519,7 @@ func skewed(rng *rand.Rand, n int) int {
 }
 
 func newBar(w io.Writer, total int, desc string) *progressbar.ProgressBar {
-	if w == nil || total < 200 {
+	if w == nil || total < 20_000 { // a bar only where a run takes long enough to watch
 		return progressbar.DefaultSilent(int64(total))
 	}
 	return progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(desc),
