@@ -125,14 +125,11 @@ func (p Params) ResultsSQL() (string, []any) {
 			after = "(score < " + s + "::float4 OR score = " + s + "::float4 AND id > " + id + ")"
 		}
 	}
-	hl := "left(e.description, 200)"
-	hlTitle := "e.title"
+	qa := ""
 	if p.Q != "" && !p.Fuzzy {
-		tsq := "websearch_to_tsquery('english', " + q.arg(p.Q) + ")"
-		opts := "'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=18, MinWords=6'"
-		hl = "ts_headline('english', e.description, " + tsq + ", " + opts + ")"
-		hlTitle = "ts_headline('english', e.title, " + tsq + ", 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')"
+		qa = q.arg(p.Q)
 	}
+	hl, hlTitle := p.highlights(qa)
 	page := `SELECT * FROM (SELECT id, starts_at, ` + score + ` AS score, ` + dist + ` AS dist FROM ` + p.table() +
 		` WHERE ` + strings.Join(q.where, " AND ") + `) m`
 	if after != "" {
@@ -156,8 +153,10 @@ func prefixed(order, alias string) string {
 
 // FacetLimit caps the matches that facets and the total count, as Elasticsearch's
 // track_total_hits does: counting is the one part of a search whose cost grows with the
-// number of matches, and past this many a client needs "more than 10,000", not the figure.
-const FacetLimit = 10_000
+// number of matches, and past this many a client needs "more than 1,000", not the figure.
+// (It was 10,000: counting that many rows of a common word cost ~40 ms a search, most of
+// a first page's work.)
+const FacetLimit = 1_000
 
 // FacetsSQL returns the query counting the matches of p, up to FacetLimit, by
 // category and by date bucket.
@@ -169,4 +168,84 @@ func (p Params) FacetsSQL() (string, []any) {
 			WHEN starts_at < now() + interval '90 days' THEN 'next_90_days' ELSE 'later' END AS bucket, count(*)
 		FROM (SELECT category, starts_at FROM ` + p.table() + ` WHERE ` + strings.Join(q.where, " AND ") + ` LIMIT ` + q.arg(FacetLimit) + `) m
 		GROUP BY GROUPING SETS ((category), (bucket))`, q.args
+}
+
+// Relevance with full text is in tiers: events whose title matches (3), then those whose
+// title and tags match (2), then those that match only with their description (1); within
+// a tier the sooner event comes first, then the lower id. Unlike ts_rank, which scores
+// every match before the first page can be cut, each tier is read in (starts_at, id)
+// order and stops after a page. Cursors carry the tier (Score), starts_at and id.
+
+// Tiered reports whether p pages by relevance tiers.
+func (p Params) Tiered() bool { return p.Sort == "relevance" && p.Q != "" && !p.Fuzzy }
+
+// tierScan bounds how many events in scope, in (starts_at, id) order, one tier's cheap
+// walk looks at before the tier is read through its GIN index instead: the walk's cost
+// does not depend on how rare the words are nor on how well the planner guesses it.
+const tierScan = 2000
+
+// tierCond is the condition, besides matching the whole vector, for tier t; tsq is the
+// tsquery expression and v the vector column.
+func tierCond(t int, v, tsq string) string {
+	title := "ts_filter(" + v + ", '{a}') @@ " + tsq
+	head := "ts_filter(" + v + ", '{a,b}') @@ " + tsq
+	switch t {
+	case 3:
+		return title
+	case 2:
+		return head + " AND NOT " + title
+	}
+	return "NOT " + head
+}
+
+// Walks reports whether TierSQL with walk is worth trying: not with a radius, where the
+// events in scope are scattered over the whole (starts_at, id) order.
+func (p Params) Walks() bool { return p.Lat == nil }
+
+// TierSQL returns the query for up to n rows (id, starts_at, dist) of tier t of p, after
+// the cursor when it is in this tier. With walk, it looks only at the first tierScan
+// events in scope (time, category, price) in (starts_at, id) order: cheap, and complete
+// only when it returns n rows. Without, it reads the tier through its GIN indexes and
+// sorts: complete, and cheap for rare words.
+func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
+	q := &query{}
+	_, dist := p.filters(q)
+	tsq := "websearch_to_tsquery('english', $1)" // p.filters binds p.Q first
+	text := q.where[1]                           // search_vector @@ tsq
+	if p.After != nil && int(p.After.Score) == t {
+		q.where = append(q.where, "(starts_at, id) > ("+q.arg(p.After.Time)+"::timestamptz, "+q.arg(p.After.ID)+"::bigint)")
+	}
+	if walk {
+		scope := append([]string{q.where[0]}, q.where[2:]...)
+		return `SELECT id, starts_at, NULL::float8 FROM (SELECT id, starts_at, search_vector FROM event_search
+			WHERE ` + strings.Join(scope, " AND ") + ` ORDER BY starts_at, id LIMIT ` + strconv.Itoa(tierScan) + `) w
+			WHERE ` + text + ` AND ` + tierCond(t, "search_vector", tsq) + ` ORDER BY starts_at, id LIMIT ` + q.arg(n), q.args
+	}
+	// The sort key hides the (starts_at, id) index order, so that the planner reads the
+	// tier from the GIN indexes instead of walking the btree past every other match.
+	return `SELECT id, starts_at, dist FROM (SELECT id, starts_at, ` + dist + ` AS dist FROM event_search
+		WHERE ` + strings.Join(q.where, " AND ") + ` AND ` + tierCond(t, "search_vector", tsq) + `) m
+		ORDER BY starts_at + interval '0', id LIMIT ` + q.arg(n), q.args
+}
+
+// DetailSQL returns the query reading in full, in the given order, the events of a page
+// chosen by TierSQL: ids, scores and distances (NULL when none) as arrays $1, $2, $3.
+func (p Params) DetailSQL() string {
+	hl, hlTitle := p.highlights("$4")
+	return `SELECT e.id, e.title, ` + hlTitle + `, e.category, e.tags, e.starts_at, e.ends_at, e.timezone, e.venue_name, e.city,
+		e.country, e.lat, e.lng, e.online_url, e.price::float8, e.currency, e.capacity, e.registered_count, p.score, p.dist, ` + hl + `
+		FROM unnest($1::bigint[], $2::float4[], $3::float8[]) WITH ORDINALITY AS p(id, score, dist, ord)
+		JOIN events e ON e.id = p.id ORDER BY p.ord`
+}
+
+// highlights returns the snippet and title expressions, with qa the argument holding p.Q.
+func (p Params) highlights(qa string) (hl, hlTitle string) {
+	hl, hlTitle = "left(e.description, 200)", "e.title"
+	if p.Q != "" && !p.Fuzzy {
+		tsq := "websearch_to_tsquery('english', " + qa + ")"
+		opts := "'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=18, MinWords=6'"
+		hl = "ts_headline('english', e.description, " + tsq + ", " + opts + ")"
+		hlTitle = "ts_headline('english', e.title, " + tsq + ", 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')"
+	}
+	return hl, hlTitle
 }

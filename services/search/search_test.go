@@ -410,3 +410,60 @@ func TestCacheIsDroppedWhenAnEventChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestRelevanceTiersPageAcrossTiers: title matches come first, then tags, then the
+// description, each sooner first; pages cross from one tier to the next without
+// duplicates or gaps.
+func TestRelevanceTiersPageAcrossTiers(t *testing.T) {
+	e := newEnv(t)
+	var evs []ev
+	for i := range 12 {
+		x := ev{title: fmt.Sprintf("Evening %02d", i), description: "An evening out", days: (i * 7) % 5}
+		switch i % 3 {
+		case 0:
+			x.title += " Salsa"
+		case 1:
+			x.tags = []string{"salsa"}
+		case 2:
+			x.description += " with salsa"
+		}
+		evs = append(evs, x)
+	}
+	e.insert(evs...)
+	all := e.search("q", "salsa", "limit", "100")
+	if len(all.Data) != 12 {
+		t.Fatalf("one page: got %d results", len(all.Data))
+	}
+	tier := func(title string) int {
+		var i int
+		fmt.Sscanf(title, "Evening %d", &i)
+		return 3 - i%3
+	}
+	for i := 1; i < len(all.Data); i++ {
+		if tier(all.Data[i-1].Title) < tier(all.Data[i].Title) {
+			t.Errorf("tiers out of order: %v", titles(all.Data))
+			break
+		}
+	}
+	var paged, want []int64
+	cursor := ""
+	for range 20 {
+		kv := []string{"q", "salsa", "limit", "2"}
+		if cursor != "" {
+			kv = append(kv, "cursor", cursor)
+		}
+		r := e.search(kv...)
+		for _, x := range r.Data {
+			paged = append(paged, x.ID)
+		}
+		if cursor = r.Page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	for _, x := range all.Data {
+		want = append(want, x.ID)
+	}
+	if !slices.Equal(paged, want) {
+		t.Errorf("pages of 2: got %v, want %v", paged, want)
+	}
+}

@@ -127,7 +127,7 @@ type Result struct {
 	Capacity        *int       `json:"capacity"`
 	RegisteredCount int        `json:"registered_count"`
 	SeatsLeft       *int       `json:"seats_left"`
-	Score           float32    `json:"score"`
+	Score           float32    `json:"score" doc:"full text: 3 title matches, 2 title and tags match, 1 description; typos: title similarity"`
 	DistanceKm      *float64   `json:"distance_km,omitempty"`
 	Highlights      Highlights `json:"highlights"`
 }
@@ -165,7 +165,7 @@ type Body struct {
 	Success bool     `json:"success"`
 	Data    []Result `json:"data"`
 	Match   string   `json:"match" enum:"fulltext,fuzzy,filters" doc:"fuzzy: no full-text match, titles matched by similarity"`
-	Total   *int     `json:"total,omitempty" doc:"first page only; exact up to 10,000"`
+	Total   *int     `json:"total,omitempty" doc:"first page only; exact up to 1,000"`
 	// TotalRelation is "eq" when total is exact and "gte" when there are FacetLimit
 	// matches or more: then total is FacetLimit and the facets count the first FacetLimit.
 	TotalRelation string       `json:"total_relation,omitempty" enum:"eq,gte"`
@@ -251,6 +251,9 @@ func (in *searchInput) params() (Params, error) {
 			return p, bad("cursor", "cursor belongs to another sort order; use next_cursor with the same query")
 		}
 		p.After, p.Fuzzy = &c, c.Fuzzy
+		if p.Tiered() && (c.Score != 1 && c.Score != 2 && c.Score != 3 || c.Time.IsZero()) {
+			return p, bad("cursor", "cursor is malformed; use next_cursor from the previous page")
+		}
 	}
 	return p, nil
 }
@@ -304,9 +307,13 @@ func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error)
 	if p.Fuzzy {
 		body.Match = "fuzzy"
 	}
-	results, err := s.results(ctx, p)
-	if err != nil {
-		return body, err
+	var results []Result
+	// A first page whose matches were counted exactly as none has no rows to read.
+	if !first || *body.Total > 0 {
+		var err error
+		if results, err = s.results(ctx, p); err != nil {
+			return body, err
+		}
 	}
 	if len(results) > limit {
 		results = results[:limit]
@@ -319,6 +326,9 @@ func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error)
 			c.Dist = *last.DistanceKm * 1000
 		default:
 			c.Score = last.Score
+			if p.Tiered() {
+				c.Time = last.Date.UTC()
+			}
 		}
 		body.Page.NextCursor = encodeCursor(c)
 	}
@@ -330,8 +340,76 @@ func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error)
 }
 
 func (s *Service) results(ctx context.Context, p Params) ([]Result, error) {
+	return p.Results(ctx, s.db)
+}
+
+// Querier runs queries: a pool, a connection or a transaction.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// pageRow is one row of a page chosen by tiers, before it is read in full.
+type pageRow struct {
+	id    int64
+	tier  float32
+	start time.Time
+	dist  *float64
+}
+
+// tieredPage chooses the page of a relevance search tier by tier: each tier is first
+// walked cheaply in (starts_at, id) order, and read through its index only when the walk
+// did not fill the page.
+func (p Params) tieredPage(ctx context.Context, db Querier) ([]pageRow, error) {
+	var page []pageRow
+	top := 3
+	if p.After != nil {
+		top = int(p.After.Score)
+	}
+	for t := top; t >= 1 && len(page) < p.Limit; t-- {
+		for _, walk := range []bool{true, false} {
+			if walk && !p.Walks() {
+				continue
+			}
+			sql, args := p.TierSQL(t, p.Limit-len(page), walk)
+			rows, err := db.Query(ctx, sql, args...)
+			if err != nil {
+				return nil, err
+			}
+			got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pageRow, error) {
+				r := pageRow{tier: float32(t)}
+				return r, row.Scan(&r.id, &r.start, &r.dist)
+			})
+			if err != nil {
+				return nil, err
+			}
+			if walk && len(got) < p.Limit-len(page) {
+				continue // the walk may have missed some; read the tier in full
+			}
+			page = append(page, got...)
+			break
+		}
+	}
+	return page, nil
+}
+
+// Results returns the page of results of p, each read in full.
+func (p Params) Results(ctx context.Context, db Querier) ([]Result, error) {
 	sql, args := p.ResultsSQL()
-	rows, err := s.db.Query(ctx, sql, args...)
+	if p.Tiered() {
+		page, err := p.tieredPage(ctx, db)
+		if err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		if len(page) == 0 {
+			return nil, nil
+		}
+		ids, tiers, dists := make([]int64, len(page)), make([]float32, len(page)), make([]*float64, len(page))
+		for i, r := range page {
+			ids[i], tiers[i], dists[i] = r.id, r.tier, r.dist
+		}
+		sql, args = p.DetailSQL(), []any{ids, tiers, dists, p.Q}
+	}
+	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

@@ -264,11 +264,14 @@ func runSQL(ctx context.Context, pool *pgxpool.Pool, p search.Params) (time.Dura
 	}
 	if n == 0 && len(p.Q) >= 3 {
 		p.Fuzzy = true
-		if _, err := count(p.FacetsSQL()); err != nil {
+		if n, err = count(p.FacetsSQL()); err != nil {
 			return 0, err
 		}
 	}
-	if _, err := count(p.ResultsSQL()); err != nil {
+	if n == 0 {
+		return time.Since(start), nil // no matches: the endpoint reads no page either
+	}
+	if _, err := p.Results(ctx, pool); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil
