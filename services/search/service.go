@@ -697,6 +697,9 @@ func (s *Service) consume(ctx context.Context) (jetstream.ConsumeContext, error)
 	cons, err := s.js.CreateOrUpdateConsumer(ctx, natsbus.StreamName, jetstream.ConsumerConfig{
 		Durable: name, FilterSubject: "platform.event.>", DeliverPolicy: jetstream.DeliverNewPolicy,
 		AckPolicy: jetstream.AckExplicitPolicy,
+		// A consumer nobody has pulled from for a day (a removed deployment, a test run)
+		// is deleted by the server rather than kept for ever.
+		InactiveThreshold: 24 * time.Hour,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create consumer %s: %w", name, err)
