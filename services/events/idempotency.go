@@ -133,7 +133,9 @@ func (m *idempotency) claim(ctx context.Context, userID int64, key string, hash 
 }
 
 func (m *idempotency) finish(ctx context.Context, userID int64, key string, rec *recorder) error {
-	if rec.status >= 500 {
+	// Nothing written means the handler panicked (the server answers 500): like a server
+	// error, the key is released so the retry runs again.
+	if rec.status >= 500 || !rec.wrote {
 		_, err := m.db.Exec(ctx, `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2`, userID, key)
 		return err
 	}
