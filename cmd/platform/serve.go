@@ -44,8 +44,6 @@ type serveOptions struct {
 	dev     bool
 	// debugAddr serves net/http/pprof when set; keep it on loopback.
 	debugAddr string
-	// ready, when set, receives the address the server listens on (tests use it).
-	ready func(addr string)
 }
 
 func serveCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.Command {
@@ -64,7 +62,7 @@ func serveCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.C
 			return serve(cmd.Context(), cfg, opts, stdout, stderr)
 		},
 	}
-	cmd.Flags().StringSliceVar(&opts.targets, "target", []string{"all"}, "services to run: all, gateway, users (comma-separated)")
+	cmd.Flags().StringSliceVar(&opts.targets, "target", []string{"all"}, "services to run, comma-separated: all, gateway, users, events, search")
 	cmd.Flags().StringVar(&opts.debugAddr, "debug-addr", "", "serve Go profiles (net/http/pprof) on this address, e.g. 127.0.0.1:6060")
 	cmd.Flags().BoolVar(&opts.dev, "dev", false, "local development: create a signing key if missing, embedded NATS without NATS_URL, print URLs")
 	return cmd
@@ -134,9 +132,6 @@ func serve(ctx context.Context, cfg config.Config, opts serveOptions, stdout, st
 	log.Info("listening", "addr", ln.Addr().String())
 	if opts.dev {
 		printWelcome(stdout, ln.Addr().String())
-	}
-	if opts.ready != nil {
-		opts.ready(ln.Addr().String())
 	}
 
 	select {
