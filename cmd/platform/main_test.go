@@ -401,3 +401,18 @@ func TestUsersCreateAdmin(t *testing.T) {
 		t.Fatalf("version: %v %q", err, out)
 	}
 }
+
+func TestSeveralServicesWithoutTheGateway(t *testing.T) {
+	env := testEnv(t, integration.DatabaseURL(t))
+	base, _ := startServe(t, env, "--target=users,events")
+	reg := call(t, "POST", base+"/api/v1/auth/register", "", map[string]string{"email": "both@example.com", "password": "password123", "name": "Both"})
+	if reg.Status != http.StatusCreated {
+		t.Fatalf("users in a two-service process: got %d %+v", reg.Status, reg.Error)
+	}
+	if r := call(t, "GET", base+"/api/v1/events?limit=5", "", nil); r.Status != http.StatusOK {
+		t.Fatalf("events in a two-service process: got %d %+v", r.Status, r.Error)
+	}
+	if r := call(t, "GET", base+"/api/v1/search/events?q=x", "", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("a service this process does not run: got %d, want 404", r.Status)
+	}
+}
