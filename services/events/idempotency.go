@@ -150,6 +150,7 @@ func (m *idempotency) sweep(ctx context.Context) error {
 	return err
 }
 
+// printable reports whether s is printable ASCII only.
 func printable(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {

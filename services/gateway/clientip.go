@@ -63,6 +63,7 @@ func (c clientIPResolver) fromTrustedProxy(r *http.Request) bool {
 	return ip.IsValid() && c.isTrusted(ip)
 }
 
+// isTrusted reports whether ip is one of the trusted proxies.
 func (c clientIPResolver) isTrusted(ip netip.Addr) bool {
 	for _, p := range c.trusted {
 		if p.Contains(ip) {

@@ -266,6 +266,8 @@ func isUpgrade(r *http.Request) bool {
 	return r.Header.Get("Upgrade") != "" && httpHeaderHasToken(r.Header, "Connection", "upgrade")
 }
 
+// httpHeaderHasToken reports whether the comma-separated header key lists token
+// (case-insensitively).
 func httpHeaderHasToken(h http.Header, key, token string) bool {
 	for _, v := range h.Values(key) {
 		for part := range strings.SplitSeq(v, ",") {
@@ -282,6 +284,7 @@ func deadlineExceeded(r *http.Request) bool {
 	return errors.Is(r.Context().Err(), context.DeadlineExceeded)
 }
 
+// isTimeout reports whether err is a timeout of the upstream call.
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
