@@ -63,10 +63,6 @@ test: deps-up envtest lint ## Run every test against real PostgreSQL, Redis, NAT
 	@$(DEPS_ENV); export KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)"; export PATH="$(LOCALBIN):$$PATH"; \
 	go test $(GO_TEST_FLAGS) ./...
 
-.PHONY: bench-gateway
-bench-gateway: deps-up ## Load scenario: login and /users/me through the gateway and directly.
-	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load gateway
-
 ##@ Dependencies (local)
 
 .PHONY: deps-up
@@ -98,11 +94,12 @@ docker-build: ## Build the images (needs a container engine).
 
 ##@ Tools
 
-controller-gen: $(CONTROLLER_GEN)
+.PHONY: controller-gen helm
+controller-gen: $(CONTROLLER_GEN) ## Build the pinned controller-gen into bin/.
 $(CONTROLLER_GEN):
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 
-helm: $(HELM)
+helm: $(HELM) ## Build the pinned helm into bin/.
 $(HELM):
 	GOBIN=$(LOCALBIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 
@@ -144,6 +141,12 @@ e2e: ## End-to-end tests on a kind cluster (skipped when no container engine or 
 
 # The chart tests of `make test` run bin/helm.
 test: helm
+
+##@ Load scenarios (loopback, bounded)
+
+.PHONY: bench-gateway
+bench-gateway: deps-up ## Load scenario: login and /users/me through the gateway and directly.
+	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load gateway
 
 .PHONY: bench-search
 bench-search: deps-up ## Load scenario: 1M seeded events (once), 20 clients for 60 s of mixed searches, endpoint vs raw SQL.
