@@ -17,20 +17,21 @@ type Params struct {
 	PriceMax *float64
 	Free     bool
 	Sort     string // relevance, date or distance
-	Fuzzy    bool   // match titles by trigram similarity instead of full text
-	After    *Cursor
-	Limit    int // rows to fetch (one more than the page, to know whether another follows)
+	// Corrected: Q is the user's query with typos corrected (see Correct).
+	Corrected bool
+	After     *Cursor
+	Limit     int // rows to fetch (one more than the page, to know whether another follows)
 }
 
 // Cursor is where a page of results continues. It records the order and the matching
 // mode it was made with, so the next page continues the same list.
 type Cursor struct {
-	Sort  string    `json:"s"`
-	Fuzzy bool      `json:"f,omitempty"`
-	Score float32   `json:"r,omitempty"`
-	Time  time.Time `json:"t,omitzero"`
-	Dist  float64   `json:"d,omitempty"`
-	ID    int64     `json:"id"`
+	Sort      string    `json:"s"`
+	Corrected bool      `json:"f,omitempty"`
+	Score     float32   `json:"r,omitempty"`
+	Time      time.Time `json:"t,omitzero"`
+	Dist      float64   `json:"d,omitempty"`
+	ID        int64     `json:"id"`
 }
 
 // query builds SQL with numbered arguments.
@@ -44,28 +45,12 @@ func (q *query) arg(v any) string {
 	return "$" + strconv.Itoa(len(q.args))
 }
 
-// table is what p searches: the narrow event_search rows (published, public events), or
-// for fuzzy title matching the events themselves, where the trigram index on titles is.
-func (p Params) table() string {
-	if p.Fuzzy {
-		return "events"
-	}
-	return "event_search"
-}
-
 // filters returns the WHERE conditions every query of p shares (not the cursor's), and
 // the expressions for the score and the distance.
 func (p Params) filters(q *query) (score, dist string) {
 	q.where = append(q.where, "starts_at >= now()")
 	score = "0::float4"
-	switch {
-	case p.Fuzzy:
-		qa := q.arg(p.Q)
-		// <% uses the trigram index on title (trigrams ignore case); word similarity
-		// finds "confrence" in "Techno Conference Berlin".
-		q.where = append(q.where, "status = 'published'", "visibility = 'public'", qa+" <% title")
-		score = "word_similarity(" + qa + ", title)::float4"
-	case p.Q != "":
+	if p.Q != "" {
 		qa := q.arg(p.Q)
 		q.where = append(q.where, "search_vector @@ websearch_to_tsquery('english', "+qa+")")
 		// The stored, weighted vector is ranked; nothing is parsed per row. Title (A)
@@ -93,8 +78,16 @@ func (p Params) filters(q *query) (score, dist string) {
 		q.where = append(q.where, "lat IS NOT NULL")
 		if p.RadiusKm > 0 {
 			r := q.arg(p.RadiusKm * 1000)
-			// The box test uses the GiST index; the distance test trims its corners.
-			q.where = append(q.where, "earth_box("+origin+", "+r+"::float8) @> ll_to_earth(lat, lng)", dist+" <= "+r+"::float8")
+			if cells, ok := cover(*p.Lat, *p.Lng, p.RadiusKm*1000); ok && p.Q != "" {
+				// The words and the cells around the circle meet in one GIN scan, instead
+				// of every event in a city's box being read to test its words.
+				q.where = append(q.where, "cells && "+q.arg(cells)+"::int4[]")
+			} else {
+				// The box test uses the GiST index.
+				q.where = append(q.where, "earth_box("+origin+", "+r+"::float8) @> ll_to_earth(lat, lng)")
+			}
+			// The distance test trims the corners.
+			q.where = append(q.where, dist+" <= "+r+"::float8")
 		}
 	}
 	return score, dist
@@ -126,12 +119,11 @@ func (p Params) ResultsSQL() (string, []any) {
 		}
 	}
 	qa := ""
-	if p.Q != "" && !p.Fuzzy {
+	if p.Q != "" {
 		qa = q.arg(p.Q)
 	}
 	hl, hlTitle := p.highlights(qa)
-	page := `SELECT * FROM (SELECT id, starts_at, ` + score + ` AS score, ` + dist + ` AS dist FROM ` + p.table() +
-		` WHERE ` + strings.Join(q.where, " AND ") + `) m`
+	page := `SELECT * FROM (SELECT id, starts_at, ` + score + ` AS score, ` + dist + ` AS dist FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `) m`
 	if after != "" {
 		page += ` WHERE ` + after
 	}
@@ -166,7 +158,7 @@ func (p Params) FacetsSQL() (string, []any) {
 	return `SELECT category, CASE WHEN starts_at < now() + interval '7 days' THEN 'next_7_days'
 			WHEN starts_at < now() + interval '30 days' THEN 'next_30_days'
 			WHEN starts_at < now() + interval '90 days' THEN 'next_90_days' ELSE 'later' END AS bucket, count(*)
-		FROM (SELECT category, starts_at FROM ` + p.table() + ` WHERE ` + strings.Join(q.where, " AND ") + ` LIMIT ` + q.arg(FacetLimit) + `) m
+		FROM (SELECT category, starts_at FROM event_search WHERE ` + strings.Join(q.where, " AND ") + ` LIMIT ` + q.arg(FacetLimit) + `) m
 		GROUP BY GROUPING SETS ((category), (bucket))`, q.args
 }
 
@@ -177,7 +169,7 @@ func (p Params) FacetsSQL() (string, []any) {
 // order and stops after a page. Cursors carry the tier (Score), starts_at and id.
 
 // Tiered reports whether p pages by relevance tiers.
-func (p Params) Tiered() bool { return p.Sort == "relevance" && p.Q != "" && !p.Fuzzy }
+func (p Params) Tiered() bool { return p.Sort == "relevance" && p.Q != "" }
 
 // tierScan bounds how many events in scope, in (starts_at, id) order, one tier's cheap
 // walk looks at before the tier is read through its GIN index instead: the walk's cost
@@ -241,7 +233,7 @@ func (p Params) DetailSQL() string {
 // highlights returns the snippet and title expressions, with qa the argument holding p.Q.
 func (p Params) highlights(qa string) (hl, hlTitle string) {
 	hl, hlTitle = "left(e.description, 200)", "e.title"
-	if p.Q != "" && !p.Fuzzy {
+	if p.Q != "" {
 		tsq := "websearch_to_tsquery('english', " + qa + ")"
 		opts := "'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=18, MinWords=6'"
 		hl = "ts_headline('english', e.description, " + tsq + ", " + opts + ")"

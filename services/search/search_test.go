@@ -115,6 +115,7 @@ type response struct {
 	Raw    string
 	Data   []result `json:"data"`
 	Match  string   `json:"match"`
+	Query  string   `json:"query"`
 	Total  *int     `json:"total"`
 	Rel    string   `json:"total_relation"`
 	Facets *struct {
@@ -465,5 +466,68 @@ func TestRelevanceTiersPageAcrossTiers(t *testing.T) {
 	}
 	if !slices.Equal(paged, want) {
 		t.Errorf("pages of 2: got %v, want %v", paged, want)
+	}
+}
+
+// TestTyposAreCorrectedOnlyWhenNoEventUsesTheWord: a word no published event uses is
+// swapped for the most similar one that is used; a word events use is never changed, even
+// when filters leave nothing; words of drafts are not offered.
+func TestTyposAreCorrectedOnlyWhenNoEventUsesTheWord(t *testing.T) {
+	e := newEnv(t)
+	e.insert(
+		ev{title: "Techno Conference", category: "music", days: 1},
+		ev{title: "Techno Conference Porto", category: "music", days: 2},
+		ev{title: "Techno Conference Lyon", category: "music", days: 3},
+		ev{title: "Rooftop Jazz", description: "A sunset session", category: "music"},
+		ev{title: "Kubernetes Workshop"},
+		ev{title: "Secretive Summit", status: "draft"},
+	)
+	cases := []struct {
+		q, category, match, query string
+		want                      []string
+	}{
+		{"techno confrence", "", "fuzzy", "techno conference", []string{"Techno Conference", "Techno Conference Porto", "Techno Conference Lyon"}},
+		{`"Rooftpo jazz"`, "", "fuzzy", `"rooftop jazz"`, []string{"Rooftop Jazz"}},
+		{"kubernetes", "music", "fulltext", "", nil},
+		{"sunset", "technology", "fulltext", "", nil},
+		{"secretiv", "", "fulltext", "", nil},
+		{"xqzvw", "", "fulltext", "", nil},
+	}
+	for _, tc := range cases {
+		r := e.search("q", tc.q, "category", tc.category)
+		if got := titles(r.Data); !slices.Equal(got, tc.want) || r.Match != tc.match || r.Query != tc.query {
+			t.Errorf("%q in %q: got %v, %s %q; want %v, %s %q", tc.q, tc.category, got, r.Match, r.Query, tc.want, tc.match, tc.query)
+		}
+	}
+	r := e.search("q", "techno confrence")
+	if !strings.Contains(r.Data[0].Highlights.Title, "<mark>Conference</mark>") || *r.Total != 3 {
+		t.Errorf("corrected search: got %s", r.Raw)
+	}
+	// The pages after the first search the corrected query too.
+	var paged []string
+	cursor := ""
+	for range 5 {
+		kv := []string{"q", "techno confrence", "limit", "1"}
+		if cursor != "" {
+			kv = append(kv, "cursor", cursor)
+		}
+		r := e.search(kv...)
+		if r.Match != "fuzzy" {
+			t.Errorf("page %d: match %s", len(paged), r.Match)
+		}
+		paged = append(paged, titles(r.Data)...)
+		if cursor = r.Page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if !slices.Equal(paged, []string{"Techno Conference", "Techno Conference Porto", "Techno Conference Lyon"}) {
+		t.Errorf("pages of 1: got %v", paged)
+	}
+	// Once published, the draft's words are known.
+	if _, err := e.db.Exec(context.Background(), `UPDATE events SET status = 'published' WHERE title = 'Secretive Summit'`); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.search("q", "secretiv summit"); r.Match != "fuzzy" || !slices.Equal(titles(r.Data), []string{"Secretive Summit"}) {
+		t.Errorf("published draft: got %s", r.Raw)
 	}
 }

@@ -241,31 +241,24 @@ func sqlPhase(ctx context.Context, pool *pgxpool.Pool, queries []searchQuery, cl
 	wg.Wait()
 }
 
-// runSQL runs what the endpoint runs for a first page: the facets, again with trigram
-// matching when full text found nothing, then the page.
+// runSQL runs what the endpoint runs for a first page: the facets, again with typos
+// corrected when full text found nothing, then the page.
 func runSQL(ctx context.Context, pool *pgxpool.Pool, p search.Params) (time.Duration, error) {
 	start := time.Now()
-	count := func(sql string, args []any) (int, error) {
-		rows, err := pool.Query(ctx, sql, args...)
-		if err != nil {
-			return 0, err
-		}
-		n := 0
-		for rows.Next() {
-			n++
-			_ = rows.RawValues()
-		}
-		rows.Close()
-		return n, rows.Err()
-	}
-	n, err := count(p.FacetsSQL())
+	_, n, err := p.Facets(ctx, pool)
 	if err != nil {
 		return 0, err
 	}
-	if n == 0 && len(p.Q) >= 3 {
-		p.Fuzzy = true
-		if n, err = count(p.FacetsSQL()); err != nil {
+	if n == 0 && p.Q != "" {
+		q, ok, err := search.Correct(ctx, pool, p.Q)
+		if err != nil {
 			return 0, err
+		}
+		if ok {
+			p.Q, p.Corrected = q, true
+			if _, n, err = p.Facets(ctx, pool); err != nil {
+				return 0, err
+			}
 		}
 	}
 	if n == 0 {

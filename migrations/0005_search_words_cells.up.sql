@@ -1,0 +1,77 @@
+-- Typo tolerance and text within a radius.
+--
+-- Typos: every word of a published public event's title, tags and description, unstemmed
+-- and lower-cased. A query word that is not here is a typo; the search service swaps it
+-- for the most similar word here (pg_trgm on this small table, not on a million titles)
+-- and searches again with full text, filters and tiers as usual. Words are only added:
+-- one left behind by an edited event can at worst be offered as a correction that then
+-- finds nothing.
+CREATE TABLE search_words (word text PRIMARY KEY);
+CREATE INDEX search_words_trgm_idx ON search_words USING gin (word gin_trgm_ops);
+
+CREATE FUNCTION event_words(title text, tags text[], description text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN tsvector_to_array(to_tsvector('simple'::regconfig,
+        coalesce(title, '') || ' ' || coalesce(array_to_string(tags, ' '), '') || ' ' || coalesce(description, '')));
+
+-- Places: each event is in one cell of a latitude/longitude grid at each of four sizes
+-- (0.1°, 0.4°, 1.6° and 6.4°), numbered size << 28 | row << 14 | column. A search within a
+-- radius asks for the few cells of one size that cover the circle, and one GIN scan
+-- intersects them with the words, instead of reading every event of a city through the
+-- GiST index to test its words. services/search/cells.go numbers cells the same way.
+CREATE FUNCTION geo_cells(lat double precision, lng double precision) RETURNS integer[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE WHEN lat IS NULL OR lng IS NULL THEN '{}'::integer[] ELSE ARRAY(
+        SELECT (l << 28) | (floor((lat + 90) / s)::integer << 14) | floor((lng + 180) / s)::integer
+        FROM (VALUES (0, 0.1::float8), (1, 0.4::float8), (2, 1.6::float8), (3, 6.4::float8)) AS sizes (l, s)
+        ORDER BY l) END;
+
+ALTER TABLE event_search ADD COLUMN cells integer[] NOT NULL GENERATED ALWAYS AS (geo_cells(lat, lng)) STORED;
+
+CREATE OR REPLACE FUNCTION event_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.status = 'published' AND NEW.visibility = 'public' THEN
+        INSERT INTO event_search (id, starts_at, category, price, lat, lng, search_vector)
+        VALUES (NEW.id, NEW.starts_at, NEW.category, NEW.price, NEW.lat, NEW.lng, NEW.search_vector)
+        ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, category = excluded.category,
+            price = excluded.price, lat = excluded.lat, lng = excluded.lng, search_vector = excluded.search_vector;
+        -- New rows' words are added once per statement (event_words_insert).
+        IF TG_OP = 'UPDATE' AND (OLD.title, OLD.tags, OLD.description, OLD.status, OLD.visibility)
+            IS DISTINCT FROM (NEW.title, NEW.tags, NEW.description, NEW.status, NEW.visibility) THEN
+            -- In sorted order, so that two writers adding the same new words cannot deadlock.
+            INSERT INTO search_words (word) SELECT unnest(event_words(NEW.title, NEW.tags, NEW.description)) ORDER BY 1
+            ON CONFLICT DO NOTHING;
+        END IF;
+    ELSIF TG_OP = 'UPDATE' THEN
+        DELETE FROM event_search WHERE id = NEW.id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+-- Once per INSERT or COPY statement: a seed of a million events adds each word once.
+CREATE FUNCTION event_words_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO search_words (word)
+    SELECT DISTINCT unnest(event_words(title, tags, description)) FROM inserted
+    WHERE status = 'published' AND visibility = 'public' ORDER BY 1
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER event_words_insert AFTER INSERT ON events REFERENCING NEW TABLE AS inserted
+    FOR EACH STATEMENT EXECUTE FUNCTION event_words_insert();
+
+INSERT INTO search_words (word)
+SELECT word FROM ts_stat($$SELECT to_tsvector('simple'::regconfig, coalesce(title, '') || ' ' ||
+    coalesce(array_to_string(tags, ' '), '') || ' ' || coalesce(description, ''))
+    FROM events WHERE status = 'published' AND visibility = 'public'$$);
+
+-- Words, category and cells in one GIN index: it serves text, text and category, and text
+-- within a radius (cells && the covering cells) alike.
+CREATE INDEX event_search_text_idx ON event_search USING gin (search_vector, category, cells);
+DROP INDEX event_search_vector_category_idx;
+-- Typo search no longer scans titles by trigram.
+DROP INDEX IF EXISTS events_title_trgm_category_idx;
+ANALYZE event_search;
+ANALYZE search_words;

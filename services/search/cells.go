@@ -1,0 +1,55 @@
+package search
+
+import "math"
+
+// Places are numbered on a latitude/longitude grid at four sizes, exactly as the
+// geo_cells function of migration 0005 numbers each event's cells: size << 28 | row << 14 |
+// column, with row = floor((lat + 90) / size) and column = floor((lng + 180) / size).
+var cellSizes = [...]float64{0.1, 0.4, 1.6, 6.4}
+
+// maxCoverCells bounds the cells a radius search asks the index for.
+const maxCoverCells = 12
+
+// earthRadius is earthdistance's earth(), in metres.
+const earthRadius = 6378168.0
+
+func cellID(size, row, col int) int32 { return int32(size<<28 | row<<14 | col) }
+
+// cell returns the cell of size index size that holds (lat, lng).
+func cell(size int, lat, lng float64) int32 {
+	s := cellSizes[size]
+	return cellID(size, int(math.Floor((lat+90)/s)), int(math.Floor((lng+180)/s)))
+}
+
+// cover returns cells of one size that together hold every point within radius metres of
+// (lat, lng): those of the finest size that needs at most maxCoverCells. ok is false when
+// the circle reaches a pole or the antimeridian, or is too large for any size; the caller
+// then filters by distance alone.
+func cover(lat, lng, radius float64) (cells []int32, ok bool) {
+	d := radius / earthRadius * 1.01 // angular radius, with room for rounding
+	dlat := d * 180 / math.Pi
+	sinLng := math.Sin(d) / math.Cos(lat*math.Pi/180)
+	if lat-dlat <= -90 || lat+dlat >= 90 || d >= math.Pi/2 || sinLng >= 1 {
+		return nil, false
+	}
+	dlng := math.Asin(sinLng) * 180 / math.Pi
+	if lng-dlng < -180 || lng+dlng >= 180 {
+		return nil, false
+	}
+	for size, s := range cellSizes {
+		// Division and floor never decrease as their argument grows, so every point whose
+		// coordinates lie in the box falls in a cell between these corners.
+		r0, r1 := int(math.Floor((lat-dlat+90)/s)), int(math.Floor((lat+dlat+90)/s))
+		c0, c1 := int(math.Floor((lng-dlng+180)/s)), int(math.Floor((lng+dlng+180)/s))
+		if (r1-r0+1)*(c1-c0+1) > maxCoverCells {
+			continue
+		}
+		for r := r0; r <= r1; r++ {
+			for c := c0; c <= c1; c++ {
+				cells = append(cells, cellID(size, r, c))
+			}
+		}
+		return cells, true
+	}
+	return nil, false
+}

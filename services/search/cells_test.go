@@ -1,0 +1,77 @@
+package search
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/events-platform/events-platform/test/integration"
+)
+
+// The Go numbering of cells must be the SQL one (geo_cells, migration 0005), or a radius
+// search would ask the index for cells no event is in.
+func TestCellsAreNumberedAsInTheDatabase(t *testing.T) {
+	db, _ := integration.Pool(t)
+	rng := rand.New(rand.NewPCG(3, 4))
+	points := [][2]float64{{52.52, 13.405}, {-33.8688, 151.2093}, {0, 0}, {-90, -180}, {89.99, 179.99}, {51.5, -0.1}}
+	for range 200 {
+		points = append(points, [2]float64{rng.Float64()*180 - 90, rng.Float64()*360 - 180})
+	}
+	for _, pt := range points {
+		var got []int32
+		if err := db.QueryRow(context.Background(), `SELECT geo_cells($1, $2)`, pt[0], pt[1]).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		var want []int32
+		for size := range cellSizes {
+			want = append(want, cell(size, pt[0], pt[1]))
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("cells of %v: database %v, Go %v", pt, got, want)
+		}
+	}
+}
+
+// Every point within the radius lies in one of the covering cells; circles at a pole or
+// across the antimeridian are left to the distance filter alone.
+func TestCoverHoldsTheWholeCircle(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 2000 {
+		lat, lng := rng.Float64()*160-80, rng.Float64()*340-170
+		radius := math.Exp(rng.Float64()*math.Log(2_000_000/100)) * 100 // 100 m to 2,000 km
+		cells, ok := cover(lat, lng, radius)
+		if !ok {
+			continue
+		}
+		if len(cells) > maxCoverCells {
+			t.Fatalf("cover(%v, %v, %v): %d cells", lat, lng, radius, len(cells))
+		}
+		size := int(cells[0] >> 28)
+		for range 50 {
+			// A point at a random bearing on (or just inside) the circle.
+			d, b := radius/earthRadius*math.Sqrt(rng.Float64()), rng.Float64()*2*math.Pi
+			la1, lo1 := lat*math.Pi/180, lng*math.Pi/180
+			la2 := math.Asin(math.Sin(la1)*math.Cos(d) + math.Cos(la1)*math.Sin(d)*math.Cos(b))
+			lo2 := lo1 + math.Atan2(math.Sin(b)*math.Sin(d)*math.Cos(la1), math.Cos(d)-math.Sin(la1)*math.Sin(la2))
+			if c := cell(size, la2*180/math.Pi, lo2*180/math.Pi); !slices.Contains(cells, c) {
+				t.Fatalf("cover(%v, %v, %v) = %v misses (%v, %v) in %v", lat, lng, radius, cells, la2*180/math.Pi, lo2*180/math.Pi, c)
+			}
+		}
+	}
+	for _, c := range [][3]float64{{89.9, 0, 50_000}, {-89.9, 10, 50_000}, {10, 179.9, 50_000}, {10, -179.95, 20_000}, {0, 0, 10_000_000}} {
+		if _, ok := cover(c[0], c[1], c[2]); ok {
+			t.Errorf("cover%v: want no cells", c)
+		}
+	}
+	if cells, ok := cover(52.52, 13.405, 25_000); !ok || cells[0]>>28 != 1 {
+		t.Errorf("25 km around Berlin: got %v, want cells of 0.4°", cells)
+	}
+}
+
+func TestQueryWords(t *testing.T) {
+	if got := queryWords(`"Techno confrence" -Berlin or BERLIN café`); !slices.Equal(got, []string{"techno", "confrence", "berlin", "or", "café"}) {
+		t.Errorf("got %v", got)
+	}
+}

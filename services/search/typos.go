@@ -1,0 +1,87 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Typos: a query word that no published event uses is taken for a typo and swapped for
+// the most similar word events do use (trigram similarity over search_words, a table of
+// every word of published events' titles, tags and descriptions). The corrected query then
+// runs as any other: full text, filters, relevance tiers. Words events use are never
+// changed, so a query that matches nothing because of its filters stays empty.
+
+// minTypoLen is the shortest word taken for a typo: trigrams say little about shorter ones.
+const minTypoLen = 3
+
+// queryWords returns the distinct lower-case words (runs of letters and digits) of q.
+func queryWords(q string) []string {
+	var words []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(q), notWordRune) {
+		if !slices.Contains(words, w) {
+			words = append(words, w)
+		}
+	}
+	return words
+}
+
+func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
+
+// Correct returns q with each word that no published event uses replaced by the most
+// similar word one does, keeping the rest of q (quotes, -, or) as it is. ok is false when
+// there was nothing to correct.
+func Correct(ctx context.Context, db Querier, q string) (corrected string, ok bool, err error) {
+	var candidates []string
+	for _, w := range queryWords(q) {
+		if utf8.RuneCountInString(w) >= minTypoLen {
+			candidates = append(candidates, w)
+		}
+	}
+	if len(candidates) == 0 {
+		return q, false, nil
+	}
+	// % uses the trigram index of search_words (similarity at least
+	// pg_trgm.similarity_threshold, 0.3 by default).
+	rows, err := db.Query(ctx, `SELECT q.w, c.word FROM unnest($1::text[]) AS q (w)
+		CROSS JOIN LATERAL (SELECT word FROM search_words WHERE word % q.w
+			ORDER BY similarity(word, q.w) DESC, word LIMIT 1) c
+		WHERE NOT EXISTS (SELECT 1 FROM search_words WHERE word = q.w)`, customPlan([]any{candidates})...)
+	if err != nil {
+		return q, false, fmt.Errorf("correct typos: %w", err)
+	}
+	fixes := map[string]string{}
+	var typo, word string
+	if _, err := pgx.ForEachRow(rows, []any{&typo, &word}, func() error { fixes[typo] = word; return nil }); err != nil {
+		return q, false, fmt.Errorf("correct typos: %w", err)
+	}
+	if len(fixes) == 0 {
+		return q, false, nil
+	}
+	var b strings.Builder
+	for len(q) > 0 {
+		i := strings.IndexFunc(q, func(r rune) bool { return !notWordRune(r) })
+		if i < 0 {
+			b.WriteString(q)
+			break
+		}
+		b.WriteString(q[:i])
+		q = q[i:]
+		j := strings.IndexFunc(q, notWordRune)
+		if j < 0 {
+			j = len(q)
+		}
+		if fix, ok := fixes[strings.ToLower(q[:j])]; ok {
+			b.WriteString(fix)
+		} else {
+			b.WriteString(q[:j])
+		}
+		q = q[j:]
+	}
+	return b.String(), true, nil
+}
