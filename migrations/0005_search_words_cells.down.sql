@@ -2,6 +2,8 @@ CREATE INDEX IF NOT EXISTS events_title_trgm_category_idx ON events USING gin (t
     WHERE status = 'published' AND visibility = 'public';
 CREATE INDEX IF NOT EXISTS event_search_vector_category_idx ON event_search USING gin (search_vector, category);
 DROP INDEX IF EXISTS event_search_text_idx;
+CREATE INDEX IF NOT EXISTS event_search_title_vector_idx ON event_search USING gin (ts_filter(search_vector, '{a}'));
+CREATE INDEX IF NOT EXISTS event_search_head_vector_idx ON event_search USING gin (ts_filter(search_vector, '{a,b}'));
 DROP TRIGGER IF EXISTS event_words_insert ON events;
 DROP FUNCTION IF EXISTS event_words_insert();
 CREATE OR REPLACE FUNCTION event_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -17,7 +19,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-ALTER TABLE event_search DROP COLUMN IF EXISTS cells;
+ALTER TABLE event_search DROP COLUMN IF EXISTS cells, DROP COLUMN IF EXISTS title_vector, DROP COLUMN IF EXISTS head_vector;
 DROP FUNCTION IF EXISTS geo_cells(double precision, double precision);
 DROP FUNCTION IF EXISTS event_words(text, text[], text);
 DROP TABLE IF EXISTS search_words;

@@ -10,8 +10,8 @@ var cellSizes = [...]float64{0.1, 0.4, 1.6, 6.4}
 // maxCoverCells bounds the cells a radius search asks the index for.
 const maxCoverCells = 12
 
-// earthRadius is earthdistance's earth(), in metres.
-const earthRadius = 6378168.0
+// earthRadius is the sphere of earthdistance's <@> operator (3958.747716 miles), in metres.
+const earthRadius = 6370997.0
 
 func cellID(size, row, col int) int32 { return int32(size<<28 | row<<14 | col) }
 

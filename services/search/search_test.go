@@ -431,41 +431,44 @@ func TestRelevanceTiersPageAcrossTiers(t *testing.T) {
 		evs = append(evs, x)
 	}
 	e.insert(evs...)
-	all := e.search("q", "salsa", "limit", "100")
-	if len(all.Data) != 12 {
-		t.Fatalf("one page: got %d results", len(all.Data))
-	}
 	tier := func(title string) int {
 		var i int
 		fmt.Sscanf(title, "Evening %d", &i)
 		return 3 - i%3
 	}
-	for i := 1; i < len(all.Data); i++ {
-		if tier(all.Data[i-1].Title) < tier(all.Data[i].Title) {
-			t.Errorf("tiers out of order: %v", titles(all.Data))
-			break
+	// Without a radius each tier is walked in date order; with one, all are read at once.
+	for _, scope := range [][]string{{}, {"lat", "52.52", "lng", "13.405", "radius_km", "30"}} {
+		all := e.search(append([]string{"q", "salsa", "limit", "100"}, scope...)...)
+		if len(all.Data) != 12 {
+			t.Fatalf("%v: one page: got %d results", scope, len(all.Data))
 		}
-	}
-	var paged, want []int64
-	cursor := ""
-	for range 20 {
-		kv := []string{"q", "salsa", "limit", "2"}
-		if cursor != "" {
-			kv = append(kv, "cursor", cursor)
+		for i := 1; i < len(all.Data); i++ {
+			if tier(all.Data[i-1].Title) < tier(all.Data[i].Title) {
+				t.Errorf("%v: tiers out of order: %v", scope, titles(all.Data))
+				break
+			}
 		}
-		r := e.search(kv...)
-		for _, x := range r.Data {
-			paged = append(paged, x.ID)
+		var paged, want []int64
+		cursor := ""
+		for range 20 {
+			kv := append([]string{"q", "salsa", "limit", "2"}, scope...)
+			if cursor != "" {
+				kv = append(kv, "cursor", cursor)
+			}
+			r := e.search(kv...)
+			for _, x := range r.Data {
+				paged = append(paged, x.ID)
+			}
+			if cursor = r.Page.NextCursor; cursor == "" {
+				break
+			}
 		}
-		if cursor = r.Page.NextCursor; cursor == "" {
-			break
+		for _, x := range all.Data {
+			want = append(want, x.ID)
 		}
-	}
-	for _, x := range all.Data {
-		want = append(want, x.ID)
-	}
-	if !slices.Equal(paged, want) {
-		t.Errorf("pages of 2: got %v, want %v", paged, want)
+		if !slices.Equal(paged, want) {
+			t.Errorf("%v: pages of 2: got %v, want %v", scope, paged, want)
+		}
 	}
 }
 

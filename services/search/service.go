@@ -374,10 +374,25 @@ type pageRow struct {
 	dist  *float64
 }
 
-// tieredPage chooses the page of a relevance search tier by tier: each tier is first
-// walked cheaply in (starts_at, id) order, and read through its index only when the walk
-// did not fill the page.
+// tieredPage chooses the page of a relevance search. With a radius, every match is read
+// at once in tier order. Otherwise tier by tier: each tier is first walked cheaply in
+// (starts_at, id) order, and read through its index only when the walk did not fill the
+// page.
 func (p Params) tieredPage(ctx context.Context, db Querier) ([]pageRow, error) {
+	if !p.Walks() {
+		sql, args := p.AllTiersSQL(p.Limit)
+		rows, err := db.Query(ctx, sql, customPlan(args)...)
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, func(row pgx.CollectableRow) (pageRow, error) {
+			var r pageRow
+			var tier int32
+			err := row.Scan(&r.id, &r.start, &r.dist, &tier)
+			r.tier = float32(tier)
+			return r, err
+		})
+	}
 	var page []pageRow
 	top := 3
 	if p.After != nil {
@@ -385,9 +400,6 @@ func (p Params) tieredPage(ctx context.Context, db Querier) ([]pageRow, error) {
 	}
 	for t := top; t >= 1 && len(page) < p.Limit; t-- {
 		for _, walk := range []bool{true, false} {
-			if walk && !p.Walks() {
-				continue
-			}
 			sql, args := p.TierSQL(t, p.Limit-len(page), walk)
 			rows, err := db.Query(ctx, sql, customPlan(args)...)
 			if err != nil {
