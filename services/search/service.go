@@ -298,22 +298,12 @@ func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error)
 		p.Q, p.Corrected = q, ok
 	}
 	if first {
-		facets, total, err := p.Facets(ctx, s.db)
+		facets, counted, err := p.Count(ctx, s.db)
 		if err != nil {
 			return body, err
 		}
-		if total == 0 && p.Q != "" {
-			q, ok, err := Correct(ctx, s.db, p.Q)
-			if err != nil {
-				return body, err
-			}
-			if ok {
-				p.Q, p.Corrected = q, true
-				if facets, total, err = p.Facets(ctx, s.db); err != nil {
-					return body, err
-				}
-			}
-		}
+		p = counted
+		total := p.Counted
 		body.TotalRelation = "eq"
 		if total >= FacetLimit {
 			body.TotalRelation = "gte"
@@ -379,7 +369,7 @@ type pageRow struct {
 // (starts_at, id) order, and read through its index only when the walk did not fill the
 // page.
 func (p Params) tieredPage(ctx context.Context, db Querier) ([]pageRow, error) {
-	if !p.Walks() {
+	if p.OnePass() {
 		sql, args := p.AllTiersSQL(p.Limit)
 		rows, err := db.Query(ctx, sql, customPlan(args)...)
 		if err != nil {
@@ -489,37 +479,52 @@ func (p Params) Results(ctx context.Context, db Querier) ([]Result, error) {
 	return list, nil
 }
 
-// Facets counts the matches of p, up to FacetLimit, by category and by date bucket, and
-// returns them with their number.
-func (p Params) Facets(ctx context.Context, db Querier) (Facets, int, error) {
+// Count counts the matches of p for a first page, up to FacetLimit, by category and by
+// date bucket, and returns the facets with p knowing how many matches it has (Counted).
+// When nothing matches and some words of the query are used by no event, they are taken
+// for typos and the corrected query is counted instead (p.Corrected).
+func (p Params) Count(ctx context.Context, db Querier) (Facets, Params, error) {
+	f, p, err := p.count(ctx, db)
+	if err != nil || p.Counted > 0 || p.Q == "" {
+		return f, p, err
+	}
+	q, ok, err := Correct(ctx, db, p.Q)
+	if err != nil || !ok {
+		return f, p, err
+	}
+	p.Q, p.Corrected = q, true
+	return p.count(ctx, db)
+}
+
+func (p Params) count(ctx context.Context, db Querier) (Facets, Params, error) {
 	sql, args := p.FacetsSQL()
 	rows, err := db.Query(ctx, sql, customPlan(args)...)
 	if err != nil {
-		return Facets{}, 0, fmt.Errorf("facets: %w", err)
+		return Facets{}, p, fmt.Errorf("facets: %w", err)
 	}
 	defer rows.Close()
 	f := Facets{Category: []Facet{}, Date: []Facet{}}
-	total := 0
+	p.Counted = 0
 	for rows.Next() {
 		var cat, bucket *string
 		var n int
 		if err := rows.Scan(&cat, &bucket, &n); err != nil {
-			return f, 0, fmt.Errorf("facets: %w", err)
+			return f, p, fmt.Errorf("facets: %w", err)
 		}
 		if cat != nil {
 			f.Category = append(f.Category, Facet{Value: *cat, Count: n})
-			total += n
+			p.Counted += n
 		} else if bucket != nil {
 			f.Date = append(f.Date, Facet{Value: *bucket, Count: n})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return f, 0, fmt.Errorf("facets: %w", err)
+		return f, p, fmt.Errorf("facets: %w", err)
 	}
 	sortFacets(f.Category)
 	order := map[string]int{"next_7_days": 0, "next_30_days": 1, "next_90_days": 2, "later": 3}
 	sortBy(f.Date, func(a, b Facet) bool { return order[a.Value] < order[b.Value] })
-	return f, total, nil
+	return f, p, nil
 }
 
 func sortFacets(fs []Facet) {

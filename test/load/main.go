@@ -51,7 +51,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	workers := fs.Uint64("workers", 32, "concurrent clients for GET /users/me")
 	loginWorkers := fs.Uint64("login-workers", 8, "concurrent clients for login (bcrypt bound)")
 	users := fs.Int("users", 50, "gateway: accounts to log in as")
-	cpuProfile := fs.String("cpuprofile", "", "gateway: write a CPU profile of the gateway process during the /users/me attack to this file")
+	cpuProfile := fs.String("cpuprofile", "", "gateway and search: write a CPU profile of the serving process during the (first) attack to this file")
 	var so searchOptions
 	fs.IntVar(&so.events, "events", 1_000_000, "search: events in the benchmark database (seeded once, then reused)")
 	fs.StringVar(&so.database, "db", "bench_search", "search: name of the benchmark database")
@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	switch fs.Arg(0) {
 	case "gateway":
 	case "search":
-		so.platform, so.duration = *platform, *duration
+		so.platform, so.duration, so.cpuProfile = *platform, *duration, *cpuProfile
 		return runSearch(ctx, so, stdout)
 	case "registrations":
 		ro.platform, ro.duration = *platform, *duration
@@ -154,7 +154,7 @@ func attack(name string, tr vegeta.Targeter, workers uint64, d time.Duration) re
 }
 
 // profiled runs fn while taking a CPU profile of the process serving pprof at debugAddr.
-func profiled(debugAddr, file string, d time.Duration, fn func() result) result {
+func profiled[T any](debugAddr, file string, d time.Duration, fn func() T) T {
 	if debugAddr == "" {
 		return fn()
 	}

@@ -28,6 +28,8 @@ type searchOptions struct {
 	events   int
 	database string
 	clients  int
+	// cpuProfile: where to write a CPU profile of the search process during the attack.
+	cpuProfile string
 }
 
 // searchQuery is one query of the mix, as URL parameters and as the Params the endpoint
@@ -133,8 +135,11 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	}
 	defer cleanup()
 	env = append(env, "DATABASE_URL="+dbURL)
-	addr := freeAddr()
-	svc, err := start(o.platform, env, addr, "search", "")
+	addr, debugAddr := freeAddr(), ""
+	if o.cpuProfile != "" {
+		debugAddr = freeAddr()
+	}
+	svc, err := start(o.platform, env, addr, "search", debugAddr)
 	if err != nil {
 		return err
 	}
@@ -166,10 +171,13 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	for _, k := range kinds {
 		endpoint[k] = &vegeta.Metrics{}
 	}
-	for res := range a.Attack(targeter, vegeta.Rate{}, o.duration, "search") {
-		endpoint["all"].Add(res)
-		endpoint[kindOf(res.URL)].Add(res)
-	}
+	profiled(debugAddr, o.cpuProfile, o.duration, func() struct{} {
+		for res := range a.Attack(targeter, vegeta.Rate{}, o.duration, "search") {
+			endpoint["all"].Add(res)
+			endpoint[kindOf(res.URL)].Add(res)
+		}
+		return struct{}{}
+	})
 	for _, m := range endpoint {
 		m.Close()
 	}
@@ -241,27 +249,15 @@ func sqlPhase(ctx context.Context, pool *pgxpool.Pool, queries []searchQuery, cl
 	wg.Wait()
 }
 
-// runSQL runs what the endpoint runs for a first page: the facets, again with typos
-// corrected when full text found nothing, then the page.
+// runSQL runs what the endpoint runs for a first page: the facets (again with typos
+// corrected when full text found nothing), then the page.
 func runSQL(ctx context.Context, pool *pgxpool.Pool, p search.Params) (time.Duration, error) {
 	start := time.Now()
-	_, n, err := p.Facets(ctx, pool)
+	_, p, err := p.Count(ctx, pool)
 	if err != nil {
 		return 0, err
 	}
-	if n == 0 && p.Q != "" {
-		q, ok, err := search.Correct(ctx, pool, p.Q)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			p.Q, p.Corrected = q, true
-			if _, n, err = p.Facets(ctx, pool); err != nil {
-				return 0, err
-			}
-		}
-	}
-	if n == 0 {
+	if p.Counted == 0 {
 		return time.Since(start), nil // no matches: the endpoint reads no page either
 	}
 	if _, err := p.Results(ctx, pool); err != nil {
