@@ -253,6 +253,25 @@ func (p Params) AllTiersSQL(n int) (string, []any) {
 	return sql + ` ORDER BY tier DESC, starts_at, id LIMIT ` + q.arg(n), q.args
 }
 
+// FirstPageSQL returns, for a first page of a relevance search within a radius, one
+// query that reads every match once: rows (category, bucket, count, NULL, ...) of the facets
+// over FacetLimit of them, as FacetsSQL, and rows (NULL, NULL, 0, id, starts_at,
+// dist, tier) of the page in tier order, as AllTiersSQL.
+func (p Params) FirstPageSQL() (string, []any) {
+	q := &query{}
+	_, dist := p.filters(q)
+	tsq := "websearch_to_tsquery('english', $1)" // p.filters binds p.Q first
+	return `WITH m AS MATERIALIZED (SELECT id, starts_at, category, ` + dist + ` AS dist, ` + tierExpr(tsq) + ` AS tier
+			FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `)
+		SELECT category, CASE WHEN starts_at < now() + interval '7 days' THEN 'next_7_days'
+			WHEN starts_at < now() + interval '30 days' THEN 'next_30_days'
+			WHEN starts_at < now() + interval '90 days' THEN 'next_90_days' ELSE 'later' END AS bucket, count(*),
+			NULL::bigint, NULL::timestamptz, NULL::float8, NULL::int
+		FROM (SELECT category, starts_at FROM m LIMIT ` + q.arg(FacetLimit) + `) f GROUP BY GROUPING SETS ((category), (bucket))
+		UNION ALL
+		(SELECT NULL, NULL, 0, id, starts_at, dist, tier FROM m ORDER BY tier DESC, starts_at, id LIMIT ` + q.arg(p.Limit) + `)`, q.args
+}
+
 // DetailSQL returns the query reading in full, in the given order, the events of a page
 // chosen by TierSQL: ids, scores and distances (NULL when none) as arrays $1, $2, $3.
 func (p Params) DetailSQL() string {

@@ -442,6 +442,9 @@ func TestRelevanceTiersPageAcrossTiers(t *testing.T) {
 		if len(all.Data) != 12 {
 			t.Fatalf("%v: one page: got %d results", scope, len(all.Data))
 		}
+		if all.Total == nil || *all.Total != 12 || all.Facets == nil || len(all.Facets.Category) != 1 || all.Facets.Category[0].Count != 12 {
+			t.Errorf("%v: facets: got %s", scope, all.Raw)
+		}
 		for i := 1; i < len(all.Data); i++ {
 			if tier(all.Data[i-1].Title) < tier(all.Data[i].Title) {
 				t.Errorf("%v: tiers out of order: %v", scope, titles(all.Data))

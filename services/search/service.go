@@ -281,45 +281,27 @@ func (s *Service) handleSearch(ctx context.Context, in *searchInput) (*searchOut
 	return &searchOutput{Cache: "miss", Body: b}, nil
 }
 
-// search runs p. When a first page finds nothing and some words of the query are used by
-// no event, they are taken for typos and the corrected query runs instead (and so it does
-// on the pages that follow).
+// search runs p and shapes the response: on a first page the facets and the number of
+// matches, and a cursor when more follow.
 func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error) {
 	body := Body{Success: true, Match: "filters", Page: httpapi.Page{Limit: limit}}
 	if p.Q != "" {
 		body.Match = "fulltext"
 	}
-	first := p.After == nil
-	if p.Corrected {
-		q, ok, err := Correct(ctx, s.db, p.Q)
-		if err != nil {
-			return body, err
-		}
-		p.Q, p.Corrected = q, ok
+	facets, p, results, err := p.Search(ctx, s.db)
+	if err != nil {
+		return body, err
 	}
-	if first {
-		facets, counted, err := p.Count(ctx, s.db)
-		if err != nil {
-			return body, err
-		}
-		p = counted
+	if facets != nil {
 		total := p.Counted
 		body.TotalRelation = "eq"
 		if total >= FacetLimit {
 			body.TotalRelation = "gte"
 		}
-		body.Facets, body.Total = &facets, &total
+		body.Facets, body.Total = facets, &total
 	}
 	if p.Corrected {
 		body.Match, body.Query = "fuzzy", p.Q
-	}
-	var results []Result
-	// A first page whose matches were counted exactly as none has no rows to read.
-	if !first || *body.Total > 0 {
-		var err error
-		if results, err = p.Results(ctx, s.db); err != nil {
-			return body, err
-		}
 	}
 	if len(results) > limit {
 		results = results[:limit]
@@ -343,200 +325,6 @@ func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error)
 	}
 	body.Data = results
 	return body, nil
-}
-
-// Querier runs queries: a pool, a connection or a transaction.
-type Querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-// customPlan has PostgreSQL plan a search for its own arguments rather than reuse a
-// generic plan: how common the words are decides whether walking the date index or
-// reading the GIN index is cheaper, and a generic plan cannot know (it chose to AND the
-// word's entries with every upcoming event's, 30 ms instead of 2).
-func customPlan(args []any) []any { return append([]any{pgx.QueryExecModeExec}, args...) }
-
-// pageRow is one row of a page chosen by tiers, before it is read in full.
-type pageRow struct {
-	id    int64
-	tier  float32
-	start time.Time
-	dist  *float64
-}
-
-// tieredPage chooses the page of a relevance search. With a radius, every match is read
-// at once in tier order. Otherwise tier by tier: each tier is first walked cheaply in
-// (starts_at, id) order, and read through its index only when the walk did not fill the
-// page.
-func (p Params) tieredPage(ctx context.Context, db Querier) ([]pageRow, error) {
-	if p.OnePass() {
-		sql, args := p.AllTiersSQL(p.Limit)
-		rows, err := db.Query(ctx, sql, customPlan(args)...)
-		if err != nil {
-			return nil, err
-		}
-		return pgx.CollectRows(rows, func(row pgx.CollectableRow) (pageRow, error) {
-			var r pageRow
-			var tier int32
-			err := row.Scan(&r.id, &r.start, &r.dist, &tier)
-			r.tier = float32(tier)
-			return r, err
-		})
-	}
-	var page []pageRow
-	top := 3
-	if p.After != nil {
-		top = int(p.After.Score)
-	}
-	for t := top; t >= 1 && len(page) < p.Limit; t-- {
-		for _, walk := range []bool{true, false} {
-			sql, args := p.TierSQL(t, p.Limit-len(page), walk)
-			rows, err := db.Query(ctx, sql, customPlan(args)...)
-			if err != nil {
-				return nil, err
-			}
-			got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pageRow, error) {
-				r := pageRow{tier: float32(t)}
-				return r, row.Scan(&r.id, &r.start, &r.dist)
-			})
-			if err != nil {
-				return nil, err
-			}
-			if walk && len(got) < p.Limit-len(page) {
-				continue // the walk may have missed some; read the tier in full
-			}
-			page = append(page, got...)
-			break
-		}
-	}
-	return page, nil
-}
-
-// Results returns the page of results of p, each read in full.
-func (p Params) Results(ctx context.Context, db Querier) ([]Result, error) {
-	sql, args := p.ResultsSQL()
-	if p.Tiered() {
-		page, err := p.tieredPage(ctx, db)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		if len(page) == 0 {
-			return nil, nil
-		}
-		ids, tiers, dists := make([]int64, len(page)), make([]float32, len(page)), make([]*float64, len(page))
-		for i, r := range page {
-			ids[i], tiers[i], dists[i] = r.id, r.tier, r.dist
-		}
-		sql, args = p.DetailSQL(), []any{ids, tiers, dists, p.Q}
-	} else {
-		args = customPlan(args)
-	}
-	rows, err := db.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Result, error) {
-		var (
-			r     Result
-			loc   Location
-			tz    string
-			dist  *float64
-			price float64
-		)
-		err := row.Scan(&r.ID, &r.Title, &r.Highlights.Title, &r.Category, &r.Tags, &r.Date, &r.EndDate, &tz, &loc.Name,
-			&loc.City, &loc.Country, &loc.Lat, &loc.Lng, &r.OnlineURL, &price, &r.Currency, &r.Capacity, &r.RegisteredCount,
-			&r.Score, &dist, &r.Highlights.Snippet)
-		if err != nil {
-			return r, err
-		}
-		r.Price = price
-		if loc != (Location{}) {
-			r.Location = &loc
-		}
-		if r.Tags == nil {
-			r.Tags = []string{}
-		}
-		if r.Capacity != nil {
-			left := max(*r.Capacity-r.RegisteredCount, 0)
-			r.SeatsLeft = &left
-		}
-		if dist != nil {
-			km := *dist / 1000
-			r.DistanceKm = &km
-		}
-		if zone, err := time.LoadLocation(tz); err == nil {
-			r.Date = r.Date.In(zone)
-			if r.EndDate != nil {
-				end := r.EndDate.In(zone)
-				r.EndDate = &end
-			}
-		}
-		return r, nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	return list, nil
-}
-
-// Count counts the matches of p for a first page, up to FacetLimit, by category and by
-// date bucket, and returns the facets with p knowing how many matches it has (Counted).
-// When nothing matches and some words of the query are used by no event, they are taken
-// for typos and the corrected query is counted instead (p.Corrected).
-func (p Params) Count(ctx context.Context, db Querier) (Facets, Params, error) {
-	f, p, err := p.count(ctx, db)
-	if err != nil || p.Counted > 0 || p.Q == "" {
-		return f, p, err
-	}
-	q, ok, err := Correct(ctx, db, p.Q)
-	if err != nil || !ok {
-		return f, p, err
-	}
-	p.Q, p.Corrected = q, true
-	return p.count(ctx, db)
-}
-
-func (p Params) count(ctx context.Context, db Querier) (Facets, Params, error) {
-	sql, args := p.FacetsSQL()
-	rows, err := db.Query(ctx, sql, customPlan(args)...)
-	if err != nil {
-		return Facets{}, p, fmt.Errorf("facets: %w", err)
-	}
-	defer rows.Close()
-	f := Facets{Category: []Facet{}, Date: []Facet{}}
-	p.Counted = 0
-	for rows.Next() {
-		var cat, bucket *string
-		var n int
-		if err := rows.Scan(&cat, &bucket, &n); err != nil {
-			return f, p, fmt.Errorf("facets: %w", err)
-		}
-		if cat != nil {
-			f.Category = append(f.Category, Facet{Value: *cat, Count: n})
-			p.Counted += n
-		} else if bucket != nil {
-			f.Date = append(f.Date, Facet{Value: *bucket, Count: n})
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return f, p, fmt.Errorf("facets: %w", err)
-	}
-	sortFacets(f.Category)
-	order := map[string]int{"next_7_days": 0, "next_30_days": 1, "next_90_days": 2, "later": 3}
-	sortBy(f.Date, func(a, b Facet) bool { return order[a.Value] < order[b.Value] })
-	return f, p, nil
-}
-
-func sortFacets(fs []Facet) {
-	sortBy(fs, func(a, b Facet) bool { return a.Count > b.Count || a.Count == b.Count && a.Value < b.Value })
-}
-
-func sortBy(fs []Facet, less func(a, b Facet) bool) {
-	for i := 1; i < len(fs); i++ {
-		for j := i; j > 0 && less(fs[j], fs[j-1]); j-- {
-			fs[j], fs[j-1] = fs[j-1], fs[j]
-		}
-	}
 }
 
 type suggestInput struct {

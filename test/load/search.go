@@ -249,18 +249,11 @@ func sqlPhase(ctx context.Context, pool *pgxpool.Pool, queries []searchQuery, cl
 	wg.Wait()
 }
 
-// runSQL runs what the endpoint runs for a first page: the facets (again with typos
-// corrected when full text found nothing), then the page.
+// runSQL runs the SQL the endpoint runs for a first page (search.Params.Search), without
+// HTTP, JSON or the cache.
 func runSQL(ctx context.Context, pool *pgxpool.Pool, p search.Params) (time.Duration, error) {
 	start := time.Now()
-	_, p, err := p.Count(ctx, pool)
-	if err != nil {
-		return 0, err
-	}
-	if p.Counted == 0 {
-		return time.Since(start), nil // no matches: the endpoint reads no page either
-	}
-	if _, err := p.Results(ctx, pool); err != nil {
+	if _, _, _, err := p.Search(ctx, pool); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil
