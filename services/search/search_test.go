@@ -537,3 +537,38 @@ func TestTyposAreCorrectedOnlyWhenNoEventUsesTheWord(t *testing.T) {
 		t.Errorf("published draft: got %s", r.Raw)
 	}
 }
+
+// The routes that write JSON they already hold still document its shape.
+func TestOpenAPIDescribesTheResponses(t *testing.T) {
+	e := newEnv(t)
+	doc, err := e.svc.OpenAPI(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var api struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Content map[string]struct {
+					Schema struct {
+						Ref string `json:"$ref"`
+					} `json:"schema"`
+				} `json:"content"`
+			} `json:"responses"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]any `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(doc, &api); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"/api/v1/search/events": "facets", "/api/v1/search/suggest": "data"} {
+		ref := api.Paths[path]["get"].Responses["200"].Content["application/json"].Schema.Ref
+		name := strings.TrimPrefix(ref, "#/components/schemas/")
+		if _, ok := api.Components.Schemas[name].Properties[want]; !ok {
+			t.Errorf("%s: 200 response schema %q has no %q", path, ref, want)
+		}
+	}
+}

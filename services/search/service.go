@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -92,9 +93,10 @@ func (s *Service) OpenAPI(context.Context) ([]byte, error) { return s.api.OpenAP
 func (s *Service) routes() {
 	tags := []string{"search"}
 	huma.Register(s.api, huma.Operation{OperationID: "search-events", Method: http.MethodGet, Path: "/api/v1/search/events",
-		Summary: "Search upcoming events", Tags: tags}, s.handleSearch)
+		Summary: "Search upcoming events", Tags: tags, Responses: s.documented(Body{}, "SearchBody")}, s.handleSearch)
 	huma.Register(s.api, huma.Operation{OperationID: "suggest", Method: http.MethodGet, Path: "/api/v1/search/suggest",
-		Summary: "Autocomplete titles, categories and cities", Tags: tags}, s.handleSuggest)
+		Summary: "Autocomplete titles, categories and cities", Tags: tags,
+		Responses: s.documented(httpapi.Envelope[[]Suggestion]{}, "SuggestBody")}, s.handleSuggest)
 }
 
 type searchInput struct {
@@ -175,9 +177,23 @@ type Body struct {
 	Page          httpapi.Page `json:"page"`
 }
 
-type searchOutput struct {
-	Cache string `header:"X-Cache"`
-	Body  json.RawMessage
+// jsonOutput is a response the handler already holds as JSON (cached or just encoded):
+// huma writes a []byte body as it is, where it would re-encode a json.RawMessage.
+type jsonOutput struct {
+	ContentType string `header:"Content-Type"`
+	Cache       string `header:"X-Cache"`
+	Body        []byte
+}
+
+func jsonBody(cache string, b []byte) *jsonOutput {
+	return &jsonOutput{ContentType: "application/json", Cache: cache, Body: b}
+}
+
+// documented describes the 200 response of a route answering with a jsonOutput as the
+// JSON of v's type.
+func (s *Service) documented(v any, name string) map[string]*huma.Response {
+	schema := s.api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(v), true, name)
+	return map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{"application/json": {Schema: schema}}}}
 }
 
 func bad(field, msg string) error {
@@ -260,25 +276,24 @@ func (in *searchInput) params() (Params, error) {
 	return p, nil
 }
 
-func (s *Service) handleSearch(ctx context.Context, in *searchInput) (*searchOutput, error) {
+func (s *Service) handleSearch(ctx context.Context, in *searchInput) (*jsonOutput, error) {
 	p, err := in.params()
 	if err != nil {
 		return nil, err
 	}
-	key := s.cacheKey(ctx, "events", p)
-	if b := s.cached(ctx, key); b != nil {
-		return &searchOutput{Cache: "hit", Body: b}, nil
+	b, entry := s.cached(ctx, "events", p)
+	if b != nil {
+		return jsonBody("hit", b), nil
 	}
 	body, err := s.search(ctx, p, in.Limit)
 	if err != nil {
 		return nil, s.fail(ctx, "search", err)
 	}
-	b, err := json.Marshal(body)
-	if err != nil {
+	if b, err = json.Marshal(body); err != nil {
 		return nil, s.fail(ctx, "search", err)
 	}
-	s.store(ctx, key, b)
-	return &searchOutput{Cache: "miss", Body: b}, nil
+	s.store(ctx, entry, b)
+	return jsonBody("miss", b), nil
 }
 
 // search runs p and shapes the response: on a first page the facets and the number of
@@ -339,19 +354,14 @@ type Suggestion struct {
 	Events int    `json:"events"`
 }
 
-type suggestOutput struct {
-	Cache string `header:"X-Cache"`
-	Body  json.RawMessage
-}
-
-func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*suggestOutput, error) {
+func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*jsonOutput, error) {
 	q := strings.ToLower(strings.TrimSpace(in.Q))
 	if q == "" {
 		return nil, bad("q", "q must not be blank")
 	}
-	key := s.cacheKey(ctx, "suggest", map[string]any{"q": q, "l": in.Limit})
-	if b := s.cached(ctx, key); b != nil {
-		return &suggestOutput{Cache: "hit", Body: b}, nil
+	b, entry := s.cached(ctx, "suggest", map[string]any{"q": q, "l": in.Limit})
+	if b != nil {
+		return jsonBody("hit", b), nil
 	}
 	// Prefix matches first (most events first), then similar terms for typos.
 	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
@@ -383,9 +393,9 @@ func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*suggest
 			out = append(out, sg)
 		}
 	}
-	b, _ := json.Marshal(httpapi.Envelope[[]Suggestion]{Success: true, Data: out})
-	s.store(ctx, key, b)
-	return &suggestOutput{Cache: "miss", Body: b}, nil
+	b, _ = json.Marshal(httpapi.Envelope[[]Suggestion]{Success: true, Data: out})
+	s.store(ctx, entry, b)
+	return jsonBody("miss", b), nil
 }
 
 // fail maps an error to what the client sees; anything unexpected is logged and is a 500.
@@ -420,44 +430,42 @@ func decodeCursor(s string) (Cursor, error) {
 	return c, nil
 }
 
-// Cache: pages are stored under a key that includes a generation number; a change to any
-// event bumps the generation, which retires every cached page at once.
+// Cache: a page is stored with the generation of the events it was computed from; a
+// change to any event bumps the generation, which retires every cached page at once. One
+// round trip reads the generation and the page; a miss adds one to store the new page.
 
 func (s *Service) genKey() string { return s.prefix + "search:gen" }
 
-func (s *Service) cacheKey(ctx context.Context, kind string, v any) string {
+// cacheEntry is where a page is cached and the generation it must carry.
+type cacheEntry struct{ key, gen string }
+
+// cached returns the cached page for v when there is one of the current generation, and
+// where to store a new one (a zero entry: do not store).
+func (s *Service) cached(ctx context.Context, kind string, v any) ([]byte, cacheEntry) {
 	if s.rdb == nil {
-		return ""
-	}
-	gen, err := s.rdb.Get(ctx, s.genKey()).Result()
-	if err != nil && !errors.Is(err, goredis.Nil) {
-		s.log.WarnContext(ctx, "search cache generation", "err", err)
-		return ""
+		return nil, cacheEntry{}
 	}
 	b, _ := json.Marshal(v)
 	sum := sha256.Sum256(b)
-	return s.prefix + "search:" + kind + ":" + gen + ":" + hex.EncodeToString(sum[:16])
-}
-
-func (s *Service) cached(ctx context.Context, key string) []byte {
-	if key == "" {
-		return nil
-	}
-	b, err := s.rdb.Get(ctx, key).Bytes()
+	key := s.prefix + "search:" + kind + ":" + hex.EncodeToString(sum[:16])
+	vals, err := s.rdb.MGet(ctx, s.genKey(), key).Result()
 	if err != nil {
-		if !errors.Is(err, goredis.Nil) {
-			s.log.WarnContext(ctx, "search cache read", "err", err)
-		}
-		return nil
+		s.log.WarnContext(ctx, "search cache read", "err", err)
+		return nil, cacheEntry{}
 	}
-	return b
+	gen, _ := vals[0].(string)
+	entry := cacheEntry{key: key, gen: gen + "\n"}
+	if page, ok := vals[1].(string); ok && strings.HasPrefix(page, entry.gen) {
+		return []byte(page[len(entry.gen):]), entry
+	}
+	return nil, entry
 }
 
-func (s *Service) store(ctx context.Context, key string, b []byte) {
-	if key == "" {
+func (s *Service) store(ctx context.Context, e cacheEntry, b []byte) {
+	if e.key == "" {
 		return
 	}
-	if err := s.rdb.Set(ctx, key, b, s.ttl).Err(); err != nil {
+	if err := s.rdb.Set(ctx, e.key, append([]byte(e.gen), b...), s.ttl).Err(); err != nil {
 		s.log.WarnContext(ctx, "search cache write", "err", err)
 	}
 }
