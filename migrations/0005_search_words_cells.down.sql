@@ -1,3 +1,5 @@
+DROP INDEX IF EXISTS search_terms_popular_idx;
+CREATE INDEX IF NOT EXISTS search_terms_trgm_idx ON search_terms USING gin (lower(term) gin_trgm_ops);
 CREATE INDEX IF NOT EXISTS events_title_trgm_category_idx ON events USING gin (title gin_trgm_ops, category)
     WHERE status = 'published' AND visibility = 'public';
 CREATE INDEX IF NOT EXISTS event_search_vector_category_idx ON event_search USING gin (search_vector, category);
@@ -19,7 +21,11 @@ BEGIN
     RETURN NULL;
 END
 $$;
+DROP TRIGGER IF EXISTS event_search_sync ON events;
+CREATE TRIGGER event_search_sync
+    AFTER INSERT OR UPDATE OF title, description, tags, category, starts_at, price, lat, lng, status, visibility
+    ON events FOR EACH ROW EXECUTE FUNCTION event_search_sync();
 ALTER TABLE event_search DROP COLUMN IF EXISTS cells, DROP COLUMN IF EXISTS title_vector, DROP COLUMN IF EXISTS head_vector;
 DROP FUNCTION IF EXISTS geo_cells(double precision, double precision);
-DROP FUNCTION IF EXISTS event_words(text, text[], text);
+DROP FUNCTION IF EXISTS event_words(text, text[], text, text, text);
 DROP TABLE IF EXISTS search_words;

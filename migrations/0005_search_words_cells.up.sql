@@ -1,18 +1,20 @@
 -- Typo tolerance and text within a radius.
 --
--- Typos: every word of a published public event's title, tags and description, unstemmed
--- and lower-cased. A query word that is not here is a typo; the search service swaps it
--- for the most similar word here (pg_trgm on this small table, not on a million titles)
--- and searches again with full text, filters and tiers as usual. Words are only added:
--- one left behind by an edited event can at worst be offered as a correction that then
--- finds nothing.
+-- Typos: every word of a published public event's title, tags, description, category and
+-- city, unstemmed and lower-cased. A query word that is not here is a typo; the search
+-- service swaps it for the most similar word here (pg_trgm on this small table, not on a
+-- million titles) and searches again with full text, filters and tiers as usual. Words
+-- are only added: one left behind by an edited event can at worst be offered as a
+-- correction that then finds nothing.
 CREATE TABLE search_words (word text PRIMARY KEY);
-CREATE INDEX search_words_trgm_idx ON search_words USING gin (word gin_trgm_ops);
+-- GiST, not GIN: it finds the nearest word however far (ORDER BY <->), where % needs a
+-- similarity threshold fixed per session, and two swapped letters of a six-letter word
+-- ("tehcno") leave only 0.27.
+CREATE INDEX search_words_trgm_idx ON search_words USING gist (word gist_trgm_ops);
 
-CREATE FUNCTION event_words(title text, tags text[], description text) RETURNS text[]
+CREATE FUNCTION event_words(title text, tags text[], description text, category text, city text) RETURNS text[]
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN tsvector_to_array(to_tsvector('simple'::regconfig,
-        coalesce(title, '') || ' ' || coalesce(array_to_string(tags, ' '), '') || ' ' || coalesce(description, '')));
+    RETURN tsvector_to_array(to_tsvector('simple'::regconfig, concat_ws(' ', title, array_to_string(tags, ' '), description, category, city)));
 
 -- Places: each event is in one cell of a latitude/longitude grid at each of four sizes
 -- (0.1°, 0.4°, 1.6° and 6.4°), numbered size << 28 | row << 14 | column. A search within a
@@ -42,10 +44,11 @@ BEGIN
         ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, category = excluded.category,
             price = excluded.price, lat = excluded.lat, lng = excluded.lng, search_vector = excluded.search_vector;
         -- New rows' words are added once per statement (event_words_insert).
-        IF TG_OP = 'UPDATE' AND (OLD.title, OLD.tags, OLD.description, OLD.status, OLD.visibility)
-            IS DISTINCT FROM (NEW.title, NEW.tags, NEW.description, NEW.status, NEW.visibility) THEN
+        IF TG_OP = 'UPDATE' AND (OLD.title, OLD.tags, OLD.description, OLD.category, OLD.city, OLD.status, OLD.visibility)
+            IS DISTINCT FROM (NEW.title, NEW.tags, NEW.description, NEW.category, NEW.city, NEW.status, NEW.visibility) THEN
             -- In sorted order, so that two writers adding the same new words cannot deadlock.
-            INSERT INTO search_words (word) SELECT unnest(event_words(NEW.title, NEW.tags, NEW.description)) ORDER BY 1
+            INSERT INTO search_words (word)
+            SELECT unnest(event_words(NEW.title, NEW.tags, NEW.description, NEW.category, NEW.city)) ORDER BY 1
             ON CONFLICT DO NOTHING;
         END IF;
     ELSIF TG_OP = 'UPDATE' THEN
@@ -55,11 +58,17 @@ BEGIN
 END
 $$;
 
+-- A new city is a new word too.
+DROP TRIGGER event_search_sync ON events;
+CREATE TRIGGER event_search_sync
+    AFTER INSERT OR UPDATE OF title, description, tags, category, city, starts_at, price, lat, lng, status, visibility
+    ON events FOR EACH ROW EXECUTE FUNCTION event_search_sync();
+
 -- Once per INSERT or COPY statement: a seed of a million events adds each word once.
 CREATE FUNCTION event_words_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO search_words (word)
-    SELECT DISTINCT unnest(event_words(title, tags, description)) FROM inserted
+    SELECT DISTINCT unnest(event_words(title, tags, description, category, city)) FROM inserted
     WHERE status = 'published' AND visibility = 'public' ORDER BY 1
     ON CONFLICT DO NOTHING;
     RETURN NULL;
@@ -69,9 +78,8 @@ CREATE TRIGGER event_words_insert AFTER INSERT ON events REFERENCING NEW TABLE A
     FOR EACH STATEMENT EXECUTE FUNCTION event_words_insert();
 
 INSERT INTO search_words (word)
-SELECT word FROM ts_stat($$SELECT to_tsvector('simple'::regconfig, coalesce(title, '') || ' ' ||
-    coalesce(array_to_string(tags, ' '), '') || ' ' || coalesce(description, ''))
-    FROM events WHERE status = 'published' AND visibility = 'public'$$);
+SELECT word FROM ts_stat($$SELECT to_tsvector('simple'::regconfig, concat_ws(' ', title, array_to_string(tags, ' '),
+    description, category, city)) FROM events WHERE status = 'published' AND visibility = 'public'$$);
 
 -- Words, category and cells in one GIN index: it serves text, text and category, and text
 -- within a radius (cells && the covering cells) alike.
@@ -81,7 +89,12 @@ CREATE INDEX event_search_title_idx ON event_search USING gin (title_vector);
 CREATE INDEX event_search_head_idx ON event_search USING gin (head_vector);
 DROP INDEX event_search_title_vector_idx;
 DROP INDEX event_search_head_vector_idx;
--- Typo search no longer scans titles by trigram.
+-- Autocomplete: the most common terms with a prefix come from walking terms by
+-- popularity (a one-letter prefix matches thousands of titles, which were sorted).
+CREATE INDEX search_terms_popular_idx ON search_terms (events DESC, term);
+-- Typo search and autocomplete no longer scan titles by trigram: they correct words
+-- against search_words.
 DROP INDEX IF EXISTS events_title_trgm_category_idx;
+DROP INDEX IF EXISTS search_terms_trgm_idx;
 ANALYZE event_search;
 ANALYZE search_words;

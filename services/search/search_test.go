@@ -360,6 +360,12 @@ func TestSuggest(t *testing.T) {
 	if got := get("berlni"); len(got) == 0 || got[0] != (sg{"Berlin", "city", 2}) {
 		t.Errorf("berlni (typo): got %+v", got)
 	}
+	if got := get("techno confr"); len(got) != 1 || got[0] != (sg{"Techno Conference", "title", 1}) {
+		t.Errorf("techno confr: got %+v", got)
+	}
+	if got := get("tehcno conf"); len(got) != 1 || got[0] != (sg{"Techno Conference", "title", 1}) {
+		t.Errorf("tehcno conf (typo): got %+v", got)
+	}
 	if got := get("100%_"); len(got) != 0 {
 		t.Errorf("LIKE wildcards must be literal: got %+v", got)
 	}

@@ -363,24 +363,17 @@ func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*jsonOut
 	if b != nil {
 		return jsonBody("hit", b), nil
 	}
-	// Prefix matches first (most events first), then similar terms for typos.
-	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
-	rows, err := s.db.Query(ctx, `
-		(SELECT term, kind, events, 1 AS pass, 1::float4 AS sim FROM search_terms WHERE lower(term) LIKE $1
-		 ORDER BY events DESC, term LIMIT $3)
-		UNION ALL
-		(SELECT term, kind, events, 2, similarity(lower(term), $2) FROM search_terms WHERE lower(term) % $2
-		 ORDER BY similarity(lower(term), $2) DESC, events DESC LIMIT $3)
-		ORDER BY pass, sim DESC, events DESC`, like, q, in.Limit)
-	if err != nil {
-		return nil, s.fail(ctx, "suggest", err)
+	list, err := s.prefixed(ctx, q, in.Limit)
+	if err == nil && len(list) < in.Limit {
+		// Few terms start so: the query may hold a typo. Words no event uses are
+		// corrected (see Correct), and terms starting with the corrected query follow.
+		fixed, ok, cerr := Correct(ctx, s.db, q)
+		if err = cerr; ok {
+			var more []Suggestion
+			more, err = s.prefixed(ctx, strings.ToLower(fixed), in.Limit)
+			list = append(list, more...)
+		}
 	}
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Suggestion, error) {
-		var sg Suggestion
-		var pass int
-		var sim float32
-		return sg, r.Scan(&sg.Text, &sg.Kind, &sg.Events, &pass, &sim)
-	})
 	if err != nil {
 		return nil, s.fail(ctx, "suggest", err)
 	}
@@ -396,6 +389,21 @@ func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*jsonOut
 	b, _ = json.Marshal(httpapi.Envelope[[]Suggestion]{Success: true, Data: out})
 	s.store(ctx, entry, b)
 	return jsonBody("miss", b), nil
+}
+
+// prefixed returns up to limit terms starting with q (lower case), those of most events
+// first.
+func (s *Service) prefixed(ctx context.Context, q string, limit int) ([]Suggestion, error) {
+	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+	rows, err := s.db.Query(ctx, `SELECT term, kind, events FROM search_terms WHERE lower(term) LIKE $1
+		ORDER BY events DESC, term LIMIT $2`, customPlan([]any{like, limit})...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Suggestion, error) {
+		var sg Suggestion
+		return sg, r.Scan(&sg.Text, &sg.Kind, &sg.Events)
+	})
 }
 
 // fail maps an error to what the client sees; anything unexpected is logged and is a 500.

@@ -20,6 +20,11 @@ import (
 // minTypoLen is the shortest word taken for a typo: trigrams say little about shorter ones.
 const minTypoLen = 3
 
+// minSimilarity is the least trigram similarity of a correction to the word typed: two
+// swapped letters of a six-letter word ("tehcno") keep 0.27, one letter missing from a
+// nine-letter word ("confrence") 0.62.
+const minSimilarity = 0.25
+
 // queryWords returns the distinct lower-case words (runs of letters and digits) of q.
 func queryWords(q string) []string {
 	var words []string
@@ -46,12 +51,13 @@ func Correct(ctx context.Context, db Querier, q string) (corrected string, ok bo
 	if len(candidates) == 0 {
 		return q, false, nil
 	}
-	// % uses the trigram index of search_words (similarity at least
-	// pg_trgm.similarity_threshold, 0.3 by default).
+	// The nearest word by trigram distance (the GiST index of search_words), when it is
+	// similar enough.
 	rows, err := db.Query(ctx, `SELECT q.w, c.word FROM unnest($1::text[]) AS q (w)
-		CROSS JOIN LATERAL (SELECT word FROM search_words WHERE word % q.w
-			ORDER BY similarity(word, q.w) DESC, word LIMIT 1) c
-		WHERE NOT EXISTS (SELECT 1 FROM search_words WHERE word = q.w)`, customPlan([]any{candidates})...)
+		CROSS JOIN LATERAL (SELECT word, similarity(word, q.w) AS sim FROM search_words
+			ORDER BY word <-> q.w, word LIMIT 1) c
+		WHERE c.sim >= $2 AND NOT EXISTS (SELECT 1 FROM search_words WHERE word = q.w)`,
+		customPlan([]any{candidates, minSimilarity})...)
 	if err != nil {
 		return q, false, fmt.Errorf("correct typos: %w", err)
 	}

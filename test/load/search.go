@@ -183,6 +183,9 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	}
 	sent := int(n)
 
+	// Autocomplete from one client: its goal is a latency (under 10 ms), not a rate.
+	suggestAll, suggestMiss := suggestPhase(addr, 1, o.duration/3)
+
 	// The same queries as raw SQL through pgx: the facets and the page, as the endpoint runs them.
 	raw := &latencies{}
 	sqlPhase(ctx, pool, queries, o.clients, o.duration, raw)
@@ -200,6 +203,13 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	p50, p95, p99 := raw.quantiles()
 	fmt.Fprintf(tw, "raw SQL (pgx)\t%d\t%.0f\t%.2f%%\t%s\t%s\t%s\t\n", raw.n(), float64(raw.n())/o.duration.Seconds(), raw.success()*100,
 		round(p50), round(p95), round(p99))
+	for _, m := range []struct {
+		name string
+		m    *vegeta.Metrics
+	}{{"GET /api/v1/search/suggest (1 client)", suggestAll}, {"  not cached", suggestMiss}} {
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f%%\t%s\t%s\t%s\t\n", m.name, m.m.Requests, float64(m.m.Requests)/(o.duration/3).Seconds(),
+			m.m.Success*100, round(m.m.Latencies.P50), round(m.m.Latencies.P95), round(m.m.Latencies.P99))
+	}
 	_ = tw.Flush()
 	fmt.Fprintf(stdout, "\nendpoint/SQL: p50 %.2f, p95 %.2f, p99 %.2f, throughput %.2f (%d queries sent)\n",
 		ratio(e.Latencies.P50, p50), ratio(e.Latencies.P95, p95), ratio(e.Latencies.P99, p99), e.Throughput/(float64(raw.n())/o.duration.Seconds()), sent)
@@ -210,6 +220,49 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "SQL errors: %d, first: %v\n", raw.errs, raw.err)
 	}
 	return nil
+}
+
+// suggestPhase sends autocomplete queries (prefixes of one to eight letters of words,
+// categories and cities, and some with two letters swapped) from clients for d, and
+// returns the latencies of all of them and of those the cache did not answer.
+func suggestPhase(addr string, clients int, d time.Duration) (all, miss *vegeta.Metrics) {
+	var prefixes []string
+	for _, w := range append(append(slices.Clone(searchWords), searchCategories...), "berlin", "lisbon", "london", "tokyo", "paris", "madrid") {
+		for n := 1; n <= min(len(w), 8); n++ {
+			prefixes = append(prefixes, w[:n])
+		}
+		if len(w) >= 5 {
+			b := []byte(w)
+			b[2], b[3] = b[3], b[2]
+			prefixes = append(prefixes, string(b))
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	rng.Shuffle(len(prefixes), func(i, j int) { prefixes[i], prefixes[j] = prefixes[j], prefixes[i] })
+	var (
+		mu sync.Mutex
+		n  int
+	)
+	targeter := func(t *vegeta.Target) error {
+		mu.Lock()
+		q := prefixes[n%len(prefixes)]
+		n++
+		mu.Unlock()
+		*t = vegeta.Target{Method: "GET", URL: "http://" + addr + "/api/v1/search/suggest?q=" + url.QueryEscape(q)}
+		return nil
+	}
+	a := vegeta.NewAttacker(vegeta.Workers(uint64(clients)), vegeta.MaxWorkers(uint64(clients)), vegeta.KeepAlive(true),
+		vegeta.Connections(clients), vegeta.Timeout(10*time.Second))
+	all, miss = &vegeta.Metrics{}, &vegeta.Metrics{}
+	for res := range a.Attack(targeter, vegeta.Rate{}, d, "suggest") {
+		all.Add(res)
+		if res.Headers.Get("X-Cache") != "hit" {
+			miss.Add(res)
+		}
+	}
+	all.Close()
+	miss.Close()
+	return all, miss
 }
 
 func kindOf(u string) string {
