@@ -157,14 +157,17 @@ func prefixed(order, alias string) string {
 // a first page's work.)
 const FacetLimit = 1_000
 
+// bucketExpr is the date facet of a row.
+const bucketExpr = `CASE WHEN starts_at < now() + interval '7 days' THEN 'next_7_days'
+	WHEN starts_at < now() + interval '30 days' THEN 'next_30_days'
+	WHEN starts_at < now() + interval '90 days' THEN 'next_90_days' ELSE 'later' END`
+
 // FacetsSQL returns the query counting the matches of p, up to FacetLimit, by
 // category and by date bucket.
 func (p Params) FacetsSQL() (string, []any) {
 	q := &query{}
 	p.filters(q)
-	return `SELECT category, CASE WHEN starts_at < now() + interval '7 days' THEN 'next_7_days'
-			WHEN starts_at < now() + interval '30 days' THEN 'next_30_days'
-			WHEN starts_at < now() + interval '90 days' THEN 'next_90_days' ELSE 'later' END AS bucket, count(*)
+	return `SELECT category, ` + bucketExpr + ` AS bucket, count(*)
 		FROM (SELECT category, starts_at FROM event_search WHERE ` + strings.Join(q.where, " AND ") + ` LIMIT ` + q.arg(FacetLimit) + `) m
 		GROUP BY GROUPING SETS ((category), (bucket))`, q.args
 }
@@ -254,8 +257,8 @@ func (p Params) AllTiersSQL(n int) (string, []any) {
 }
 
 // FirstPageSQL returns, for a first page of a relevance search within a radius, one
-// query that reads every match once: rows (category, bucket, count, NULL, ...) of the facets
-// over FacetLimit of them, as FacetsSQL, and rows (NULL, NULL, 0, id, starts_at,
+// query that reads every match once: rows (category, bucket, count, NULL, ...) of the
+// facets over FacetLimit of them, as FacetsSQL, and rows (NULL, NULL, 0, id, starts_at,
 // dist, tier) of the page in tier order, as AllTiersSQL.
 func (p Params) FirstPageSQL() (string, []any) {
 	q := &query{}
@@ -263,9 +266,7 @@ func (p Params) FirstPageSQL() (string, []any) {
 	tsq := "websearch_to_tsquery('english', $1)" // p.filters binds p.Q first
 	return `WITH m AS MATERIALIZED (SELECT id, starts_at, category, ` + dist + ` AS dist, ` + tierExpr(tsq) + ` AS tier
 			FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `)
-		SELECT category, CASE WHEN starts_at < now() + interval '7 days' THEN 'next_7_days'
-			WHEN starts_at < now() + interval '30 days' THEN 'next_30_days'
-			WHEN starts_at < now() + interval '90 days' THEN 'next_90_days' ELSE 'later' END AS bucket, count(*),
+		SELECT category, ` + bucketExpr + ` AS bucket, count(*),
 			NULL::bigint, NULL::timestamptz, NULL::float8, NULL::int
 		FROM (SELECT category, starts_at FROM m LIMIT ` + q.arg(FacetLimit) + `) f GROUP BY GROUPING SETS ((category), (bucket))
 		UNION ALL

@@ -129,7 +129,7 @@ type Result struct {
 	Capacity        *int       `json:"capacity"`
 	RegisteredCount int        `json:"registered_count"`
 	SeatsLeft       *int       `json:"seats_left"`
-	Score           float32    `json:"score" doc:"full text: 3 title matches, 2 title and tags match, 1 description; typos: title similarity"`
+	Score           float32    `json:"score" doc:"sort=relevance: 3 the title matches, 2 title and tags match, 1 only the description; other orders: ts_rank (0 without q)"`
 	DistanceKm      *float64   `json:"distance_km,omitempty"`
 	Highlights      Highlights `json:"highlights"`
 }
