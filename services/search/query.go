@@ -48,8 +48,9 @@ func (q *query) arg(v any) string {
 }
 
 // filters returns the WHERE conditions every query of p shares (not the cursor's), and
-// the expressions for the score and the distance.
-func (p Params) filters(q *query) (score, dist string) {
+// the expressions for the score and, withDist, the distance (a query must use every
+// argument it is given, so the coordinates are bound only when something uses them).
+func (p Params) filters(q *query, withDist bool) (score, dist string) {
 	q.where = append(q.where, "starts_at >= now()")
 	score = "0::float4"
 	if p.Q != "" {
@@ -74,7 +75,9 @@ func (p Params) filters(q *query) (score, dist string) {
 		q.where = append(q.where, "price <= "+q.arg(*p.PriceMax))
 	}
 	dist = "NULL::float8"
-	if p.Lat != nil {
+	if p.Lat != nil && !withDist && p.RadiusKm == 0 {
+		q.where = append(q.where, "lat IS NOT NULL")
+	} else if p.Lat != nil {
 		lat, lng := q.arg(*p.Lat), q.arg(*p.Lng)
 		// Great-circle distance in metres: earthdistance's <@> (statute miles, a sphere
 		// of earthRadius). It is a C function of two points; earth_distance of two
@@ -105,7 +108,7 @@ func (p Params) filters(q *query) (score, dist string) {
 // live registration count and highlighted snippets.
 func (p Params) ResultsSQL() (string, []any) {
 	q := &query{}
-	score, dist := p.filters(q)
+	score, dist := p.filters(q, true)
 	order := "score DESC, id"
 	var after string
 	switch p.Sort {
@@ -166,7 +169,7 @@ const bucketExpr = `CASE WHEN starts_at < now() + interval '7 days' THEN 'next_7
 // category and by date bucket.
 func (p Params) FacetsSQL() (string, []any) {
 	q := &query{}
-	p.filters(q)
+	p.filters(q, false)
 	return `SELECT category, ` + bucketExpr + ` AS bucket, count(*)
 		FROM (SELECT category, starts_at FROM event_search WHERE ` + strings.Join(q.where, " AND ") + ` LIMIT ` + q.arg(FacetLimit) + `) m
 		GROUP BY GROUPING SETS ((category), (bucket))`, q.args
@@ -210,9 +213,16 @@ func tierExpr(tsq string) string {
 // OnePass reports whether the page is chosen by reading every match at once with
 // AllTiersSQL rather than tier by tier with TierSQL: when the facets counted fewer than
 // FacetLimit matches, which is cheaper than walking past the many events that do not
-// match, and with a radius, where the events in scope are scattered over the whole
-// (starts_at, id) order and few enough (one city's).
-func (p Params) OnePass() bool { return p.Lat != nil || p.Counted > 0 && p.Counted < FacetLimit }
+// match, and within a city-sized radius (Local), where the events in scope are
+// scattered over the whole (starts_at, id) order and few enough.
+func (p Params) OnePass() bool { return p.Local() || p.Counted > 0 && p.Counted < FacetLimit }
+
+// localRadiusKm is the largest radius whose events are read at once (a metropolitan
+// area); the events of a larger one are walked in date order like any others.
+const localRadiusKm = 100
+
+// Local reports whether p searches within a radius of at most localRadiusKm.
+func (p Params) Local() bool { return p.Lat != nil && p.RadiusKm > 0 && p.RadiusKm <= localRadiusKm }
 
 // TierSQL returns the query for up to n rows (id, starts_at, dist) of tier t of p, after
 // the cursor when it is in this tier. With walk, it looks only at the first tierScan
@@ -221,7 +231,7 @@ func (p Params) OnePass() bool { return p.Lat != nil || p.Counted > 0 && p.Count
 // sorts: complete, and cheap for rare words.
 func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
 	q := &query{}
-	_, dist := p.filters(q)
+	_, dist := p.filters(q, true)
 	tsq := "websearch_to_tsquery('english', $1)" // p.filters binds p.Q first
 	text := q.where[1]                           // search_vector @@ tsq
 	if p.After != nil && int(p.After.Score) == t {
@@ -229,7 +239,7 @@ func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
 	}
 	if walk {
 		scope := append([]string{q.where[0]}, q.where[2:]...)
-		return `SELECT id, starts_at, NULL::float8 FROM (SELECT id, starts_at, search_vector, title_vector, head_vector
+		return `SELECT id, starts_at, dist FROM (SELECT id, starts_at, ` + dist + ` AS dist, search_vector, title_vector, head_vector
 			FROM event_search WHERE ` + strings.Join(scope, " AND ") + ` ORDER BY starts_at, id LIMIT ` + strconv.Itoa(tierScan) + `) w
 			WHERE ` + text + ` AND ` + tierCond(t, tsq) + ` ORDER BY starts_at, id LIMIT ` + q.arg(n), q.args
 	}
@@ -244,7 +254,7 @@ func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
 // order, after the cursor: every match is read once and sorted, instead of once a tier.
 func (p Params) AllTiersSQL(n int) (string, []any) {
 	q := &query{}
-	_, dist := p.filters(q)
+	_, dist := p.filters(q, true)
 	tsq := "websearch_to_tsquery('english', $1)" // p.filters binds p.Q first
 	sql := `SELECT id, starts_at, dist, tier FROM (SELECT id, starts_at, ` + dist + ` AS dist, ` + tierExpr(tsq) + ` AS tier
 		FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `) m`
@@ -256,13 +266,13 @@ func (p Params) AllTiersSQL(n int) (string, []any) {
 	return sql + ` ORDER BY tier DESC, starts_at, id LIMIT ` + q.arg(n), q.args
 }
 
-// FirstPageSQL returns, for a first page of a relevance search within a radius, one
-// query that reads every match once: rows (category, bucket, count, NULL, ...) of the
-// facets over FacetLimit of them, as FacetsSQL, and rows (NULL, NULL, 0, id, starts_at,
-// dist, tier) of the page in tier order, as AllTiersSQL.
+// FirstPageSQL returns, for a first page of a relevance search within a local radius,
+// one query that reads every match once: rows (category, bucket, count, NULL, ...) of
+// the facets over FacetLimit of them, as FacetsSQL, and rows (NULL, NULL, 0, id,
+// starts_at, dist, tier) of the page in tier order, as AllTiersSQL.
 func (p Params) FirstPageSQL() (string, []any) {
 	q := &query{}
-	_, dist := p.filters(q)
+	_, dist := p.filters(q, true)
 	tsq := "websearch_to_tsquery('english', $1)" // p.filters binds p.Q first
 	return `WITH m AS MATERIALIZED (SELECT id, starts_at, category, ` + dist + ` AS dist, ` + tierExpr(tsq) + ` AS tier
 			FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `)

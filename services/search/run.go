@@ -57,11 +57,11 @@ func (p Params) Search(ctx context.Context, db Querier) (*Facets, Params, []Resu
 	return &facets, p, results, err
 }
 
-// first counts the matches of a first page into facets and p.Counted. Within a radius
-// it also chooses the page in the same statement (FirstPageSQL), since the page reads
+// first counts the matches of a first page into facets and p.Counted. Within a local
+// radius it also chooses the page in the same statement (FirstPageSQL), since the page reads
 // every match anyway; otherwise page is nil and Results chooses it.
 func (p Params) first(ctx context.Context, db Querier) (Facets, []pageRow, Params, error) {
-	combined := p.Tiered() && p.Lat != nil
+	combined := p.Tiered() && p.Local()
 	sql, args := p.FacetsSQL()
 	if combined {
 		sql, args = p.FirstPageSQL()

@@ -221,6 +221,16 @@ func TestRelevanceFiltersAndGeo(t *testing.T) {
 			}
 		})
 	}
+	// Coordinates without a radius only add the distance.
+	r = e.search("q", "kubernetes", "lat", "52.52", "lng", "13.405")
+	if got := titles(r.Data); !slices.Equal(got, []string{"Kubernetes Workshop", "Platform Meetup", "Cloud Native Day"}) ||
+		r.Data[0].DistanceKm == nil || *r.Data[0].DistanceKm > 1 || r.Data[2].DistanceKm == nil || *r.Data[2].DistanceKm < 800 {
+		t.Errorf("kubernetes with coordinates: got %s", r.Raw)
+	}
+	// A radius larger than a city's is walked in date order, not read at once.
+	if got := titles(e.search("q", "kubernetes", "lat", "52.52", "lng", "13.405", "radius_km", "500").Data); !slices.Equal(got, []string{"Kubernetes Workshop", "Platform Meetup"}) {
+		t.Errorf("kubernetes within 500 km: got %v", got)
+	}
 	r = e.search("lat", "52.52", "lng", "13.405", "radius_km", "50", "sort", "distance")
 	if len(r.Data) != 3 || r.Data[len(r.Data)-1].Title != "Platform Meetup" || *r.Data[0].DistanceKm > 1 || *r.Data[2].DistanceKm < 15 || *r.Data[2].DistanceKm > 40 {
 		t.Errorf("distance order: got %s", r.Raw)
