@@ -511,14 +511,19 @@ func TestTyposAreCorrectedOnlyWhenNoEventUsesTheWord(t *testing.T) {
 		{"techno confrence", "", "fuzzy", "techno conference", []string{"Techno Conference", "Techno Conference Porto", "Techno Conference Lyon"}},
 		{`"Rooftpo jazz"`, "", "fuzzy", `"rooftop jazz"`, []string{"Rooftop Jazz"}},
 		{"kubernetes", "music", "fulltext", "", nil},
+		{"rooftpo", "", "fuzzy", "rooftop", []string{"Rooftop Jazz"}},
 		{"sunset", "technology", "fulltext", "", nil},
 		{"secretiv", "", "fulltext", "", nil},
 		{"xqzvw", "", "fulltext", "", nil},
 	}
 	for _, tc := range cases {
-		r := e.search("q", tc.q, "category", tc.category)
-		if got := titles(r.Data); !slices.Equal(got, tc.want) || r.Match != tc.match || r.Query != tc.query {
-			t.Errorf("%q in %q: got %v, %s %q; want %v, %s %q", tc.q, tc.category, got, r.Match, r.Query, tc.want, tc.match, tc.query)
+		// Anywhere, and within a radius of Berlin (where they all are), which counts and
+		// chooses the first page in one statement.
+		for _, scope := range [][]string{{}, {"lat", "52.52", "lng", "13.405", "radius_km", "30"}} {
+			r := e.search(append([]string{"q", tc.q, "category", tc.category}, scope...)...)
+			if got := titles(r.Data); !slices.Equal(got, tc.want) || r.Match != tc.match || r.Query != tc.query {
+				t.Errorf("%q in %q %v: got %v, %s %q; want %v, %s %q", tc.q, tc.category, scope, got, r.Match, r.Query, tc.want, tc.match, tc.query)
+			}
 		}
 	}
 	r := e.search("q", "techno confrence")
