@@ -85,6 +85,11 @@ SELECT word FROM ts_stat($$SELECT to_tsvector('simple'::regconfig, concat_ws(' '
 -- within a radius (cells && the covering cells) alike.
 CREATE INDEX event_search_text_idx ON event_search USING gin (search_vector, category, cells);
 DROP INDEX event_search_vector_category_idx;
+-- The date-ordered walk of the title tier reads only this index: it includes what the
+-- walk filters on. (Titles are at most 200 characters, so the title vector fits an index
+-- entry; tags are unbounded, so the title-and-tags vector is not included.)
+DROP INDEX event_search_starts_idx;
+CREATE INDEX event_search_starts_idx ON event_search (starts_at, id) INCLUDE (category, price, title_vector);
 CREATE INDEX event_search_title_idx ON event_search USING gin (title_vector);
 CREATE INDEX event_search_head_idx ON event_search USING gin (head_vector);
 DROP INDEX event_search_title_vector_idx;

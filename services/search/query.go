@@ -239,9 +239,15 @@ func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
 	}
 	if walk {
 		scope := append([]string{q.where[0]}, q.where[2:]...)
+		if t == 3 {
+			// A title that matches a query without negation is a vector that matches it:
+			// the planner folds the test below to true and the walk reads only
+			// event_search_starts_idx, which includes the title vector (index only).
+			text = "(strpos(" + tsq + "::text, '!') = 0 OR " + text + ")"
+		}
 		return `SELECT id, starts_at, dist FROM (SELECT id, starts_at, ` + dist + ` AS dist, search_vector, title_vector, head_vector
 			FROM event_search WHERE ` + strings.Join(scope, " AND ") + ` ORDER BY starts_at, id LIMIT ` + strconv.Itoa(tierScan) + `) w
-			WHERE ` + text + ` AND ` + tierCond(t, tsq) + ` ORDER BY starts_at, id LIMIT ` + q.arg(n), q.args
+			WHERE ` + tierCond(t, tsq) + ` AND ` + text + ` ORDER BY starts_at, id LIMIT ` + q.arg(n), q.args
 	}
 	// The sort key hides the (starts_at, id) index order, so that the planner reads the
 	// tier from the GIN indexes instead of walking the btree past every other match.
