@@ -491,6 +491,50 @@ func TestRelevanceTiersPageAcrossTiers(t *testing.T) {
 	}
 }
 
+// TestExcludedWordsAreExcludedFromEveryTier: the title tier's walk reads only the title
+// vector when nothing is excluded; an excluded word in a description still excludes.
+func TestExcludedWordsAreExcludedFromEveryTier(t *testing.T) {
+	e := newEnv(t)
+	e.insert(
+		ev{title: "Salsa Night", description: "Dancing in the old harbour"},
+		ev{title: "Salsa Evening", description: "Dancing by the river", days: 1},
+		ev{title: "Salsa Morning", description: "Coffee by the river", days: 2},
+		ev{title: "Salsa Brunch", description: "Brunch by the river", days: 3},
+		ev{title: "Tango Evening", tags: []string{"salsa"}, description: "Near the harbour", days: 2},
+		ev{title: "Tango Night", description: "Some salsa too, by the river", days: 3},
+	)
+	for q, want := range map[string][]string{
+		"salsa":          {"Salsa Night", "Salsa Evening", "Salsa Morning", "Salsa Brunch", "Tango Evening", "Tango Night"},
+		"salsa -harbour": {"Salsa Evening", "Salsa Morning", "Salsa Brunch", "Tango Night"},
+		"salsa -river":   {"Salsa Night", "Tango Evening"},
+		"salsa -dancing": {"Salsa Morning", "Salsa Brunch", "Tango Evening", "Tango Night"},
+		`"salsa night"`:  {"Salsa Night"},
+		"salsa or tango": {"Salsa Night", "Salsa Evening", "Salsa Morning", "Tango Evening", "Salsa Brunch", "Tango Night"},
+	} {
+		if got := titles(e.search("q", q).Data); !slices.Equal(got, want) {
+			t.Errorf("%s: got %v, want %v", q, got, want)
+		}
+		// Pages after the first are walked tier by tier (the first counted too few
+		// matches to walk).
+		var paged []string
+		cursor := ""
+		for range 10 {
+			kv := []string{"q", q, "limit", "1"}
+			if cursor != "" {
+				kv = append(kv, "cursor", cursor)
+			}
+			r := e.search(kv...)
+			paged = append(paged, titles(r.Data)...)
+			if cursor = r.Page.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if !slices.Equal(paged, want) {
+			t.Errorf("%s in pages of 1: got %v, want %v", q, paged, want)
+		}
+	}
+}
+
 // TestTyposAreCorrectedOnlyWhenNoEventUsesTheWord: a word no published event uses is
 // swapped for the most similar one that is used; a word events use is never changed, even
 // when filters leave nothing; words of drafts are not offered.
