@@ -13,8 +13,8 @@ import (
 
 // Typos: a query word that no published event uses is taken for a typo and swapped for
 // the most similar word events do use (trigram similarity over search_words, a table of
-// every word of published events' titles, tags and descriptions). The corrected query then
-// runs as any other: full text, filters, relevance tiers. Words events use are never
+// every word of published events' titles, tags, descriptions, categories and cities). The
+// corrected query then runs as any other: full text, filters, relevance tiers. Words events use are never
 // changed, so a query that matches nothing because of its filters stays empty.
 
 // minTypoLen is the shortest word taken for a typo: trigrams say little about shorter ones.
