@@ -4,6 +4,7 @@ CREATE INDEX IF NOT EXISTS events_title_trgm_category_idx ON events USING gin (t
     WHERE status = 'published' AND visibility = 'public';
 CREATE INDEX IF NOT EXISTS event_search_vector_category_idx ON event_search USING gin (search_vector, category);
 DROP INDEX IF EXISTS event_search_text_idx;
+DROP INDEX IF EXISTS event_search_sample_idx;
 DROP INDEX IF EXISTS event_search_starts_idx;
 CREATE INDEX event_search_starts_idx ON event_search (starts_at, id);
 CREATE INDEX IF NOT EXISTS event_search_title_vector_idx ON event_search USING gin (ts_filter(search_vector, '{a}'));

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/events-platform/events-platform/test/integration"
@@ -73,5 +74,48 @@ func TestCoverHoldsTheWholeCircle(t *testing.T) {
 func TestQueryWords(t *testing.T) {
 	if got := queryWords(`"Techno confrence" -Berlin or BERLIN café`); !slices.Equal(got, []string{"techno", "confrence", "berlin", "or", "café"}) {
 		t.Errorf("got %v", got)
+	}
+}
+
+// The sampled facet query must be able to use the index of the sample: its condition
+// has to match the index predicate as written.
+func TestSampledFacetsUseTheSampleIndex(t *testing.T) {
+	db, _ := integration.Pool(t)
+	ctx := context.Background()
+	// A few hundred events, one in fifty about salsa, with statistics.
+	_, err := db.Exec(ctx, `
+		INSERT INTO users (email, password_hash, name, role) VALUES ('org@example.com', 'x', 'Org', 'organizer');
+		INSERT INTO events (title, category, starts_at, status, created_by)
+		SELECT CASE WHEN i % 50 = 0 THEN 'Salsa Night ' ELSE 'Jazz Evening ' END || i, 'music',
+			now() + i * interval '1 hour', 'published', (SELECT id FROM users LIMIT 1)
+		FROM generate_series(1, 800) i;
+		ANALYZE event_search`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	// So few rows are read fastest by any scan; leave the planner the bitmap scans only.
+	if _, err := conn.Exec(ctx, `SET enable_seqscan = off; SET enable_indexscan = off`); err != nil {
+		t.Fatal(err)
+	}
+	sql, args := Params{Q: "salsa"}.FacetsSQL(true)
+	var plan strings.Builder
+	rows, err := conn.Query(ctx, "EXPLAIN "+sql, customPlan(args)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(line + "\n")
+	}
+	if !strings.Contains(plan.String(), "event_search_sample_idx") {
+		t.Errorf("sampled facets do not use event_search_sample_idx:\n%s", plan.String())
 	}
 }

@@ -165,11 +165,18 @@ const bucketExpr = `CASE WHEN starts_at < now() + interval '7 days' THEN 'next_7
 	WHEN starts_at < now() + interval '30 days' THEN 'next_30_days'
 	WHEN starts_at < now() + interval '90 days' THEN 'next_90_days' ELSE 'later' END`
 
-// FacetsSQL returns the query counting the matches of p, up to FacetLimit, by
-// category and by date bucket.
-func (p Params) FacetsSQL() (string, []any) {
+// sampleCond picks the eighth of the events that event_search_sample_idx indexes: it is
+// the index predicate, spelled the same so that the planner can use the index.
+const sampleCond = "id % 8 = 0"
+
+// FacetsSQL returns the query counting the matches of p, up to FacetLimit, by category
+// and by date bucket; with sample, only among the events of the sample (sampleCond).
+func (p Params) FacetsSQL(sample bool) (string, []any) {
 	q := &query{}
 	p.filters(q, false)
+	if sample {
+		q.where = append(q.where, sampleCond)
+	}
 	return `SELECT category, ` + bucketExpr + ` AS bucket, count(*)
 		FROM (SELECT category, starts_at FROM event_search WHERE ` + strings.Join(q.where, " AND ") + ` LIMIT ` + q.arg(FacetLimit) + `) m
 		GROUP BY GROUPING SETS ((category), (bucket))`, q.args

@@ -637,3 +637,40 @@ func TestOpenAPIDescribesTheResponses(t *testing.T) {
 		}
 	}
 }
+
+// TestFacetsOfACommonWordCountAThousandOfItsMatches: a word with thousands of matches is
+// counted up to FacetLimit (from the sampled eighth of the events when that is enough),
+// and facets add up to the total; a narrower search is still counted exactly.
+func TestFacetsOfACommonWordCountAThousandOfItsMatches(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.db.Exec(context.Background(), `
+		INSERT INTO events (title, category, starts_at, lat, lng, city, status, created_by)
+		SELECT 'Salsa Night ' || i, CASE WHEN i % 40 = 0 THEN 'arts' ELSE 'music' END,
+			now() + interval '1 day' + i * interval '10 minutes', 52.52, 13.405, 'Berlin', 'published', $1
+		FROM generate_series(1, 12000) i`, e.org)
+	if err == nil {
+		_, err = e.db.Exec(context.Background(), `ANALYZE event_search`)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := func(fs []struct {
+		Value string
+		Count int
+	}) int {
+		n := 0
+		for _, f := range fs {
+			n += f.Count
+		}
+		return n
+	}
+	r := e.search("q", "salsa")
+	if r.Total == nil || *r.Total != search.FacetLimit || r.Rel != "gte" || sum(r.Facets.Category) != search.FacetLimit ||
+		sum(r.Facets.Date) != search.FacetLimit || len(r.Data) != 20 {
+		t.Errorf("salsa: got total %v %s, facets %+v", r.Total, r.Rel, r.Facets)
+	}
+	r = e.search("q", "salsa", "category", "arts")
+	if r.Total == nil || *r.Total != 300 || r.Rel != "eq" || sum(r.Facets.Category) != 300 || sum(r.Facets.Date) != 300 {
+		t.Errorf("salsa in arts: got total %v %s, facets %+v", r.Total, r.Rel, r.Facets)
+	}
+}
