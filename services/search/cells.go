@@ -26,6 +26,18 @@ func cell(size int, lat, lng float64) int32 {
 // the circle reaches a pole or the antimeridian, or is too large for any size; the caller
 // then filters by distance alone.
 func cover(lat, lng, radius float64) (cells []int32, ok bool) {
+	for size := range cellSizes {
+		if cells, ok := coverAt(size, lat, lng, radius, maxCoverCells); ok {
+			return cells, true
+		}
+	}
+	return nil, false
+}
+
+// coverAt returns the cells of the given size that together hold every point within
+// radius metres of (lat, lng), when there are at most most of them and the circle reaches
+// neither a pole nor the antimeridian.
+func coverAt(size int, lat, lng, radius float64, most int) (cells []int32, ok bool) {
 	d := radius / earthRadius * 1.01 // angular radius, with room for rounding
 	dlat := d * 180 / math.Pi
 	sinLng := math.Sin(d) / math.Cos(lat*math.Pi/180)
@@ -36,20 +48,18 @@ func cover(lat, lng, radius float64) (cells []int32, ok bool) {
 	if lng-dlng < -180 || lng+dlng >= 180 {
 		return nil, false
 	}
-	for size, s := range cellSizes {
-		// Division and floor never decrease as their argument grows, so every point whose
-		// coordinates lie in the box falls in a cell between these corners.
-		r0, r1 := int(math.Floor((lat-dlat+90)/s)), int(math.Floor((lat+dlat+90)/s))
-		c0, c1 := int(math.Floor((lng-dlng+180)/s)), int(math.Floor((lng+dlng+180)/s))
-		if (r1-r0+1)*(c1-c0+1) > maxCoverCells {
-			continue
-		}
-		for r := r0; r <= r1; r++ {
-			for c := c0; c <= c1; c++ {
-				cells = append(cells, cellID(size, r, c))
-			}
-		}
-		return cells, true
+	// Division and floor never decrease as their argument grows, so every point whose
+	// coordinates lie in the box falls in a cell between these corners.
+	s := cellSizes[size]
+	r0, r1 := int(math.Floor((lat-dlat+90)/s)), int(math.Floor((lat+dlat+90)/s))
+	c0, c1 := int(math.Floor((lng-dlng+180)/s)), int(math.Floor((lng+dlng+180)/s))
+	if (r1-r0+1)*(c1-c0+1) > most {
+		return nil, false
 	}
-	return nil, false
+	for r := r0; r <= r1; r++ {
+		for c := c0; c <= c1; c++ {
+			cells = append(cells, cellID(size, r, c))
+		}
+	}
+	return cells, true
 }

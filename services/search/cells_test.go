@@ -77,17 +77,18 @@ func TestQueryWords(t *testing.T) {
 	}
 }
 
-// The sampled facet query must be able to use the index of the sample: its condition
-// has to match the index predicate as written.
-func TestSampledFacetsUseTheSampleIndex(t *testing.T) {
+// The sampled facet query must be able to use the index of the sample (its condition
+// has to match the index predicate as written), and a search within a radius the place
+// index (its expression has to match the index's).
+func TestFacetsUseTheirIndexes(t *testing.T) {
 	db, _ := integration.Pool(t)
 	ctx := context.Background()
-	// A few hundred events, one in fifty about salsa, with statistics.
+	// A few hundred events around Berlin, one in fifty about salsa, with statistics.
 	_, err := db.Exec(ctx, `
 		INSERT INTO users (email, password_hash, name, role) VALUES ('org@example.com', 'x', 'Org', 'organizer');
-		INSERT INTO events (title, category, starts_at, status, created_by)
+		INSERT INTO events (title, category, starts_at, lat, lng, status, created_by)
 		SELECT CASE WHEN i % 50 = 0 THEN 'Salsa Night ' ELSE 'Jazz Evening ' END || i, 'music',
-			now() + i * interval '1 hour', 'published', (SELECT id FROM users LIMIT 1)
+			now() + i * interval '1 hour', 52.4 + (i % 30) * 0.01, 13.4, 'published', (SELECT id FROM users LIMIT 1)
 		FROM generate_series(1, 800) i;
 		ANALYZE event_search`)
 	if err != nil {
@@ -102,20 +103,26 @@ func TestSampledFacetsUseTheSampleIndex(t *testing.T) {
 	if _, err := conn.Exec(ctx, `SET enable_seqscan = off; SET enable_indexscan = off`); err != nil {
 		t.Fatal(err)
 	}
-	sql, args := Params{Q: "salsa"}.FacetsSQL(true)
-	var plan strings.Builder
-	rows, err := conn.Query(ctx, "EXPLAIN "+sql, customPlan(args)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
+	explain := func(sql string, args []any) string {
+		var plan strings.Builder
+		rows, err := conn.Query(ctx, "EXPLAIN "+sql, customPlan(args)...)
+		if err != nil {
 			t.Fatal(err)
 		}
-		plan.WriteString(line + "\n")
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			plan.WriteString(line + "\n")
+		}
+		return plan.String()
 	}
-	if !strings.Contains(plan.String(), "event_search_sample_idx") {
-		t.Errorf("sampled facets do not use event_search_sample_idx:\n%s", plan.String())
+	if plan := explain(Params{Q: "salsa"}.FacetsSQL(true)); !strings.Contains(plan, "event_search_sample_idx") {
+		t.Errorf("sampled facets do not use event_search_sample_idx:\n%s", plan)
+	}
+	lat, lng := 52.52, 13.405
+	if plan := explain(Params{Q: "salsa night", Lat: &lat, Lng: &lng, RadiusKm: 25}.FacetsSQL(false)); !strings.Contains(plan, "event_search_place_idx") {
+		t.Errorf("facets within a radius do not use event_search_place_idx:\n%s", plan)
 	}
 }

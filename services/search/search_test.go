@@ -510,9 +510,16 @@ func TestExcludedWordsAreExcludedFromEveryTier(t *testing.T) {
 		"salsa -dancing": {"Salsa Morning", "Salsa Brunch", "Tango Evening", "Tango Night"},
 		`"salsa night"`:  {"Salsa Night"},
 		"salsa or tango": {"Salsa Night", "Salsa Evening", "Salsa Morning", "Tango Evening", "Salsa Brunch", "Tango Night"},
+		"-tango":         {"Salsa Night", "Salsa Evening", "Salsa Morning", "Salsa Brunch"},
+		`"night salsa"`:  nil,
 	} {
 		if got := titles(e.search("q", q).Data); !slices.Equal(got, want) {
 			t.Errorf("%s: got %v, want %v", q, got, want)
+		}
+		// Within a radius the words are found through the place index, which holds no
+		// negations nor phrases: the full query still decides.
+		if got := titles(e.search("q", q, "lat", "52.52", "lng", "13.405", "radius_km", "30").Data); !slices.Equal(got, want) {
+			t.Errorf("%s within 30 km: got %v, want %v", q, got, want)
 		}
 		// Pages after the first are walked tier by tier (the first counted too few
 		// matches to walk).
