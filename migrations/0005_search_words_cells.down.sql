@@ -5,9 +5,12 @@ CREATE INDEX IF NOT EXISTS events_title_trgm_category_idx ON events USING gin (t
 CREATE INDEX IF NOT EXISTS event_search_vector_category_idx ON event_search USING gin (search_vector, category);
 DROP INDEX IF EXISTS event_search_text_idx;
 DROP INDEX IF EXISTS event_search_place_idx;
+DROP INDEX IF EXISTS event_search_topic_idx;
 DROP INDEX IF EXISTS event_search_sample_idx;
 DROP INDEX IF EXISTS event_search_starts_idx;
 CREATE INDEX event_search_starts_idx ON event_search (starts_at, id);
+DROP INDEX IF EXISTS event_search_category_idx;
+CREATE INDEX event_search_category_idx ON event_search (category, starts_at, id) INCLUDE (price);
 CREATE INDEX IF NOT EXISTS event_search_title_vector_idx ON event_search USING gin (ts_filter(search_vector, '{a}'));
 CREATE INDEX IF NOT EXISTS event_search_head_vector_idx ON event_search USING gin (ts_filter(search_vector, '{a,b}'));
 DROP TRIGGER IF EXISTS event_words_insert ON events;
@@ -30,7 +33,7 @@ CREATE TRIGGER event_search_sync
     AFTER INSERT OR UPDATE OF title, description, tags, category, starts_at, price, lat, lng, status, visibility
     ON events FOR EACH ROW EXECUTE FUNCTION event_search_sync();
 ALTER TABLE event_search DROP COLUMN IF EXISTS cells, DROP COLUMN IF EXISTS title_vector, DROP COLUMN IF EXISTS head_vector;
-DROP FUNCTION IF EXISTS place_words(integer, tsvector);
+DROP FUNCTION IF EXISTS prefixed_words(text, tsvector);
 DROP FUNCTION IF EXISTS geo_cells(double precision, double precision);
 DROP FUNCTION IF EXISTS event_words(text, text[], text, text, text);
 DROP TABLE IF EXISTS search_words;

@@ -90,14 +90,19 @@ DROP INDEX event_search_vector_category_idx;
 -- entry; tags are unbounded, so the title-and-tags vector is not included.)
 DROP INDEX event_search_starts_idx;
 CREATE INDEX event_search_starts_idx ON event_search (starts_at, id) INCLUDE (category, price, title_vector);
--- Words in a place: each event's words prefixed with its 0.4° cell ("274268643:jazz"), so
--- that a word's events in a city are one small list of the index
--- (services/search/query.go, placeCond). Only the index holds them.
-CREATE FUNCTION place_words(cell integer, v tsvector) RETURNS tsvector
+-- The same within a category.
+DROP INDEX event_search_category_idx;
+CREATE INDEX event_search_category_idx ON event_search (category, starts_at, id) INCLUDE (price, title_vector);
+-- Words in a place or a category: each event's words prefixed with its 0.4° cell
+-- ("274268643:jazz") or its category ("music:jazz"), so that a word's events in a city or
+-- a category are one small list of an index (services/search/query.go, prefixedCond).
+-- Only the indexes hold them.
+CREATE FUNCTION prefixed_words(prefix text, v tsvector) RETURNS tsvector
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN CASE WHEN cell IS NULL THEN ''::tsvector
-        ELSE array_to_tsvector(ARRAY(SELECT cell::text || ':' || w FROM unnest(tsvector_to_array(v)) AS w)) END;
-CREATE INDEX event_search_place_idx ON event_search USING gin (place_words(cells[2], search_vector));
+    RETURN CASE WHEN prefix IS NULL THEN ''::tsvector
+        ELSE array_to_tsvector(ARRAY(SELECT prefix || ':' || w FROM unnest(tsvector_to_array(v)) AS w)) END;
+CREATE INDEX event_search_place_idx ON event_search USING gin (prefixed_words(cells[2]::text, search_vector));
+CREATE INDEX event_search_topic_idx ON event_search USING gin (prefixed_words(category, search_vector));
 -- Facets count FacetLimit matches of a common word among an eighth of the events first
 -- (services/search/query.go, sampleCond): this index holds that eighth.
 CREATE INDEX event_search_sample_idx ON event_search USING gin (search_vector, category, cells) WHERE id % 8 = 0;

@@ -78,8 +78,8 @@ func TestQueryWords(t *testing.T) {
 }
 
 // The sampled facet query must be able to use the index of the sample (its condition
-// has to match the index predicate as written), and a search within a radius the place
-// index (its expression has to match the index's).
+// has to match the index predicate as written), and a search within a radius or in a
+// category the index of prefixed words (its expression has to match the index's).
 func TestFacetsUseTheirIndexes(t *testing.T) {
 	db, _ := integration.Pool(t)
 	ctx := context.Background()
@@ -124,5 +124,8 @@ func TestFacetsUseTheirIndexes(t *testing.T) {
 	lat, lng := 52.52, 13.405
 	if plan := explain(Params{Q: "salsa night", Lat: &lat, Lng: &lng, RadiusKm: 25}.FacetsSQL(false)); !strings.Contains(plan, "event_search_place_idx") {
 		t.Errorf("facets within a radius do not use event_search_place_idx:\n%s", plan)
+	}
+	if plan := explain(Params{Q: "salsa night", Category: "music"}.FacetsSQL(false)); !strings.Contains(plan, "event_search_topic_idx") {
+		t.Errorf("facets in a category do not use event_search_topic_idx:\n%s", plan)
 	}
 }

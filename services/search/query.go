@@ -40,6 +40,10 @@ type Cursor struct {
 type query struct {
 	where []string
 	args  []any
+	// plain: no condition on an index of prefixed words, for a query that walks an
+	// index in date order (the prefixed words would be computed row by row) or counts
+	// the sample (whose index serves words, category and cells together).
+	plain bool
 }
 
 func (q *query) arg(v any) string {
@@ -55,16 +59,17 @@ func (p Params) filters(q *query, withDist bool) (score, dist string) {
 	score = "0::float4"
 	var place []int32
 	byPlace := false
-	if p.Q != "" && p.Lat != nil && p.RadiusKm > 0 {
+	if p.Q != "" && p.Lat != nil && p.RadiusKm > 0 && !q.plain {
 		place, byPlace = coverAt(placeCellSize, *p.Lat, *p.Lng, p.RadiusKm*1000, maxPlaceCells)
 	}
+	byTopic := p.Q != "" && p.Category != "" && !byPlace && !q.plain
 	tsq := ""
 	if p.Q != "" {
 		qa := q.arg(p.Q)
 		tsq = "websearch_to_tsquery('english', " + qa + ")"
-		if byPlace {
-			// Tested on the rows the place index finds, not intersected with the
-			// word's entries in the text index (a common word's are most of the cost).
+		if byPlace || byTopic {
+			// Tested on the rows the place or topic index finds, not intersected with
+			// the word's entries in the text index (a common word's are most of the cost).
 			q.where = append(q.where, "ts_match_vq(search_vector, "+tsq+")")
 		} else {
 			q.where = append(q.where, "search_vector @@ "+tsq)
@@ -73,8 +78,15 @@ func (p Params) filters(q *query, withDist bool) (score, dist string) {
 		// outweighs tags (B) and description (C).
 		score = "ts_rank(search_vector, websearch_to_tsquery('english', " + qa + "))::float4"
 	}
-	if p.Category != "" {
+	if byTopic {
+		// A test on the rows only: ANDing the category's index entries (a third of all
+		// events for technology) with the topic index's cost 12 ms.
+		q.where = append(q.where, "(category = "+q.arg(p.Category)+") IS TRUE")
+	} else if p.Category != "" {
 		q.where = append(q.where, "category = "+q.arg(p.Category))
+	}
+	if byTopic {
+		q.where = append(q.where, prefixedCond(topicWords, tsq, q.arg(prefixReplacement([]string{p.Category}))))
 	}
 	if p.From != nil {
 		q.where = append(q.where, "starts_at >= "+q.arg(*p.From))
@@ -100,7 +112,11 @@ func (p Params) filters(q *query, withDist bool) (score, dist string) {
 		if p.RadiusKm > 0 {
 			r := q.arg(p.RadiusKm * 1000)
 			if byPlace {
-				q.where = append(q.where, placeCond(tsq, q.arg(placeReplacement(place))))
+				cells := make([]string, len(place))
+				for i, c := range place {
+					cells[i] = strconv.Itoa(int(c))
+				}
+				q.where = append(q.where, prefixedCond(placeWords, tsq, q.arg(prefixReplacement(cells))))
 			} else if cells, ok := cover(*p.Lat, *p.Lng, p.RadiusKm*1000); ok && p.Q != "" {
 				// The words and the cells around the circle meet in one GIN scan, instead
 				// of every event in a city's box being read to test its words.
@@ -118,32 +134,39 @@ func (p Params) filters(q *query, withDist bool) (score, dist string) {
 	return score, dist
 }
 
-// Words in a place: event_search_place_idx indexes each event's words prefixed with its
-// 0.4° cell ("274268643:jazz"), so that the events of a city with a word are one small
-// posting list, where intersecting the word's entries (every event with it) with the
-// city's costs as much as decoding them all: 3.4 ms for "jazz" around Berlin, 0.9 ms so.
+// Words in a place or a category: event_search_place_idx and event_search_topic_idx
+// index each event's words prefixed with its 0.4° cell ("274268643:jazz") or its
+// category ("music:jazz"), so that the events of a city or a category with a word are one
+// small posting list, where intersecting the word's entries (every event with it) with
+// the city's or the category's costs as much as decoding them all: 3.4 ms for "jazz"
+// around Berlin, 0.9 ms so.
 
 // placeCellSize and maxPlaceCells: the cells of the place index (cells[2] in SQL) and
 // the most of them one search asks for.
 const (
 	placeCellSize = 1
 	maxPlaceCells = 25
+	placeWords    = "prefixed_words(cells[2]::text, search_vector)"
+	topicWords    = "prefixed_words(category, search_vector)"
 )
 
-// placeCond is the condition on the place index for the words of tsq (an SQL
-// expression) in the cells of replacement (placeReplacement): the indexable part of the
-// query (querytree: no negations), its phrases loosened to AND, each word asked for in
-// every cell. A query with no indexable part ("-jazz") has no place condition.
-func placeCond(tsq, replacement string) string {
-	return `(querytree(` + tsq + `) = 'T' OR place_words(cells[2], search_vector) @@ regexp_replace(regexp_replace(querytree(` +
+// prefixedCond is the condition on an index of prefixed words (placeWords, topicWords)
+// for the words of tsq (an SQL expression) under the prefixes of replacement
+// (prefixReplacement): the indexable part of the query (querytree: no negations), its
+// phrases loosened to AND, each word asked for under every prefix. A query with no
+// indexable part ("-jazz") has no such condition.
+func prefixedCond(words, tsq, replacement string) string {
+	return `(querytree(` + tsq + `) = 'T' OR ` + words + ` @@ regexp_replace(regexp_replace(querytree(` +
 		tsq + `), '<[0-9]+>|<->', '&', 'g'), '''((?:[^'']|'''')*)''', ` + replacement + `, 'g')::tsquery)`
 }
 
-// placeReplacement is the regexp replacement that asks for a word (\1) in each cell.
-func placeReplacement(cells []int32) string {
-	alts := make([]string, len(cells))
-	for i, c := range cells {
-		alts[i] = "'" + strconv.Itoa(int(c)) + `:\1'`
+// prefixReplacement is the regexp replacement that asks for a word (\1) under each
+// prefix, quoted for tsquery and escaped for the replacement.
+func prefixReplacement(prefixes []string) string {
+	quote := strings.NewReplacer(`'`, `''`, `\`, `\\`)
+	alts := make([]string, len(prefixes))
+	for i, p := range prefixes {
+		alts[i] = "'" + quote.Replace(p) + `:\1'`
 	}
 	return "(" + strings.Join(alts, " | ") + ")"
 }
@@ -217,7 +240,7 @@ const sampleCond = "id % 8 = 0"
 // FacetsSQL returns the query counting the matches of p, up to FacetLimit, by category
 // and by date bucket; with sample, only among the events of the sample (sampleCond).
 func (p Params) FacetsSQL(sample bool) (string, []any) {
-	q := &query{}
+	q := &query{plain: sample}
 	p.filters(q, false)
 	if sample {
 		q.where = append(q.where, sampleCond)
@@ -282,7 +305,7 @@ func (p Params) Local() bool { return p.Lat != nil && p.RadiusKm > 0 && p.Radius
 // only when it returns n rows. Without, it reads the tier through its GIN indexes and
 // sorts: complete, and cheap for rare words.
 func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
-	q := &query{}
+	q := &query{plain: walk}
 	_, dist := p.filters(q, true)
 	tsq := "websearch_to_tsquery('english', $1)" // p.filters binds p.Q first
 	text := q.where[1]                           // search_vector @@ tsq

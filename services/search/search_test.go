@@ -513,31 +513,30 @@ func TestExcludedWordsAreExcludedFromEveryTier(t *testing.T) {
 		"-tango":         {"Salsa Night", "Salsa Evening", "Salsa Morning", "Salsa Brunch"},
 		`"night salsa"`:  nil,
 	} {
-		if got := titles(e.search("q", q).Data); !slices.Equal(got, want) {
-			t.Errorf("%s: got %v, want %v", q, got, want)
-		}
-		// Within a radius the words are found through the place index, which holds no
-		// negations nor phrases: the full query still decides.
-		if got := titles(e.search("q", q, "lat", "52.52", "lng", "13.405", "radius_km", "30").Data); !slices.Equal(got, want) {
-			t.Errorf("%s within 30 km: got %v, want %v", q, got, want)
-		}
+		// Within a radius or a category the words are found through an index of prefixed
+		// words, which holds no negations nor phrases: the full query still decides.
 		// Pages after the first are walked tier by tier (the first counted too few
 		// matches to walk).
-		var paged []string
-		cursor := ""
-		for range 10 {
-			kv := []string{"q", q, "limit", "1"}
-			if cursor != "" {
-				kv = append(kv, "cursor", cursor)
+		for _, scope := range [][]string{{}, {"lat", "52.52", "lng", "13.405", "radius_km", "30"}, {"category", "technology"}} {
+			if got := titles(e.search(append([]string{"q", q}, scope...)...).Data); !slices.Equal(got, want) {
+				t.Errorf("%s %v: got %v, want %v", q, scope, got, want)
 			}
-			r := e.search(kv...)
-			paged = append(paged, titles(r.Data)...)
-			if cursor = r.Page.NextCursor; cursor == "" {
-				break
+			var paged []string
+			cursor := ""
+			for range 10 {
+				kv := append([]string{"q", q, "limit", "1"}, scope...)
+				if cursor != "" {
+					kv = append(kv, "cursor", cursor)
+				}
+				r := e.search(kv...)
+				paged = append(paged, titles(r.Data)...)
+				if cursor = r.Page.NextCursor; cursor == "" {
+					break
+				}
 			}
-		}
-		if !slices.Equal(paged, want) {
-			t.Errorf("%s in pages of 1: got %v, want %v", q, paged, want)
+			if !slices.Equal(paged, want) {
+				t.Errorf("%s %v in pages of 1: got %v, want %v", q, scope, paged, want)
+			}
 		}
 	}
 }
