@@ -81,8 +81,8 @@ INSERT INTO search_words (word)
 SELECT word FROM ts_stat($$SELECT to_tsvector('simple'::regconfig, concat_ws(' ', title, array_to_string(tags, ' '),
     description, category, city)) FROM events WHERE status = 'published' AND visibility = 'public'$$);
 
--- Words, category and cells in one GIN index: it serves text, text and category, and text
--- within a radius (cells && the covering cells) alike.
+-- Words, category and cells in one GIN index: it serves text searches, and text within a
+-- radius too large for the place index below (cells && the covering cells).
 CREATE INDEX event_search_text_idx ON event_search USING gin (search_vector, category, cells);
 DROP INDEX event_search_vector_category_idx;
 -- The date-ordered walk of the title tier reads only this index: it includes what the
