@@ -227,17 +227,9 @@ func (a actor) owns(e Event) bool { return a.Admin || e.CreatedBy == a.UserID }
 // registrations into the new seats in the same transaction; lowering it below the
 // confirmed registrations is refused.
 func (s *store) updateEvent(ctx context.Context, id int64, by actor, f eventFields, changed []string) (Event, error) {
-	var e Event
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		cur, err := lockEvent(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if !by.owns(cur) {
-			return errForbidden
-		}
+	return s.transition(ctx, id, by, func(ctx context.Context, tx pgx.Tx, cur Event) (Event, error) {
 		if cur.Status == "cancelled" || cur.Status == "completed" {
-			return conflict("a %s event cannot be changed", cur.Status)
+			return Event{}, conflict("a %s event cannot be changed", cur.Status)
 		}
 		start, end := cur.Date, cur.EndDate
 		if f.StartsAt != nil {
@@ -249,7 +241,7 @@ func (s *store) updateEvent(ctx context.Context, id int64, by actor, f eventFiel
 			end = nil
 		}
 		if end != nil && end.Before(start) {
-			return &badInput{field: "end_date", msg: "end_date must not be before date"}
+			return Event{}, &badInput{field: "end_date", msg: "end_date must not be before date"}
 		}
 		capacity := cur.Capacity
 		if f.Capacity != nil {
@@ -258,7 +250,7 @@ func (s *store) updateEvent(ctx context.Context, id int64, by actor, f eventFiel
 			capacity = nil
 		}
 		if capacity != nil && *capacity < cur.RegisteredCount {
-			return conflict("capacity %d is below the %d confirmed registrations", *capacity, cur.RegisteredCount)
+			return Event{}, conflict("capacity %d is below the %d confirmed registrations", *capacity, cur.RegisteredCount)
 		}
 		loc := cur.Location
 		if f.Location != nil {
@@ -267,7 +259,7 @@ func (s *store) updateEvent(ctx context.Context, id int64, by actor, f eventFiel
 		if loc == nil {
 			loc = &Location{}
 		}
-		e, err = scanEvent(tx.QueryRow(ctx, `
+		e, err := scanEvent(tx.QueryRow(ctx, `
 			UPDATE events SET title = coalesce($2, title), description = coalesce($3, description),
 				category = coalesce($4, category), tags = coalesce($5, tags), starts_at = $6, ends_at = $7,
 				timezone = coalesce($8, timezone), venue_name = $9, address = $10, city = $11, country = $12,
@@ -278,20 +270,18 @@ func (s *store) updateEvent(ctx context.Context, id int64, by actor, f eventFiel
 			id, f.Title, f.Description, f.Category, f.Tags, start, end, f.Timezone, loc.Name, loc.Address, loc.City,
 			loc.Country, loc.Lat, loc.Lng, f.OnlineURL, capacity, f.Price, f.Currency, f.Visibility))
 		if err != nil {
-			return fmt.Errorf("update event %d: %w", id, err)
+			return Event{}, fmt.Errorf("update event %d: %w", id, err)
 		}
 		if err := natsbus.Enqueue(ctx, tx, SubjectEventUpdated, eventMessage(e, by.UserID, changed)); err != nil {
-			return err
+			return Event{}, err
 		}
 		if promoted, err := promote(ctx, tx, e); err != nil {
-			return err
+			return Event{}, err
 		} else if promoted > 0 {
-			e, err = s.event(ctx, tx, id)
-			return err
+			return s.event(ctx, tx, id)
 		}
-		return nil
+		return e, nil
 	})
-	return e, err
 }
 
 // promote moves waitlisted registrations of e, oldest first, into free seats. The caller
@@ -397,6 +387,7 @@ func (s *store) deleteEvent(ctx context.Context, id int64, by actor) error {
 	return err
 }
 
+// transition runs step on event id, row-locked, in one transaction, when by may change it.
 func (s *store) transition(ctx context.Context, id int64, by actor, step func(context.Context, pgx.Tx, Event) (Event, error)) (Event, error) {
 	var e Event
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {

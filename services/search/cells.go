@@ -15,12 +15,6 @@ const earthRadius = 6370997.0
 
 func cellID(size, row, col int) int32 { return int32(size<<28 | row<<14 | col) }
 
-// cell returns the cell of size index size that holds (lat, lng).
-func cell(size int, lat, lng float64) int32 {
-	s := cellSizes[size]
-	return cellID(size, int(math.Floor((lat+90)/s)), int(math.Floor((lng+180)/s)))
-}
-
 // cover returns cells of one size that together hold every point within radius metres of
 // (lat, lng): those of the finest size that needs at most maxCoverCells. ok is false when
 // the circle reaches a pole or the antimeridian, or is too large for any size; the caller

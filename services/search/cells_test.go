@@ -11,6 +11,12 @@ import (
 	"github.com/events-platform/events-platform/test/integration"
 )
 
+// cell returns the cell of size index size that holds (lat, lng), as geo_cells does.
+func cell(size int, lat, lng float64) int32 {
+	s := cellSizes[size]
+	return cellID(size, int(math.Floor((lat+90)/s)), int(math.Floor((lng+180)/s)))
+}
+
 // The Go numbering of cells must be the SQL one (geo_cells, migration 0005), or a radius
 // search would ask the index for cells no event is in.
 func TestCellsAreNumberedAsInTheDatabase(t *testing.T) {
