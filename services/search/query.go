@@ -51,6 +51,9 @@ func (q *query) arg(v any) string {
 	return "$" + strconv.Itoa(len(q.args))
 }
 
+// queryTSQ is the tsquery of p.Q in the queries built on filters, which binds p.Q first.
+const queryTSQ = "websearch_to_tsquery('english', $1)"
+
 // filters returns the WHERE conditions every query of p shares (not the cursor's), and
 // the expressions for the score and, withDist, the distance (a query must use every
 // argument it is given, so the coordinates are bound only when something uses them).
@@ -306,8 +309,8 @@ func (p Params) Local() bool { return p.Lat != nil && p.RadiusKm > 0 && p.Radius
 func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
 	q := &query{plain: walk}
 	_, dist := p.filters(q, true)
-	tsq := "websearch_to_tsquery('english', $1)" // p.filters binds p.Q first
-	text := q.where[1]                           // search_vector @@ tsq
+	tsq := queryTSQ
+	text := q.where[1] // search_vector @@ tsq
 	if p.After != nil && int(p.After.Score) == t {
 		q.where = append(q.where, "(starts_at, id) > ("+q.arg(p.After.Time)+"::timestamptz, "+q.arg(p.After.ID)+"::bigint)")
 	}
@@ -335,7 +338,7 @@ func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
 func (p Params) AllTiersSQL(n int) (string, []any) {
 	q := &query{}
 	_, dist := p.filters(q, true)
-	tsq := "websearch_to_tsquery('english', $1)" // p.filters binds p.Q first
+	tsq := queryTSQ
 	sql := `SELECT id, starts_at, dist, tier FROM (SELECT id, starts_at, ` + dist + ` AS dist, ` + tierExpr(tsq) + ` AS tier
 		FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `) m`
 	if p.After != nil {
@@ -353,7 +356,7 @@ func (p Params) AllTiersSQL(n int) (string, []any) {
 func (p Params) FirstPageSQL() (string, []any) {
 	q := &query{}
 	_, dist := p.filters(q, true)
-	tsq := "websearch_to_tsquery('english', $1)" // p.filters binds p.Q first
+	tsq := queryTSQ
 	return `WITH m AS MATERIALIZED (SELECT id, starts_at, category, ` + dist + ` AS dist, ` + tierExpr(tsq) + ` AS tier
 			FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `)
 		SELECT category, ` + bucketExpr + ` AS bucket, count(*),
