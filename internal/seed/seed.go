@@ -106,8 +106,11 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer
 			return res, err
 		}
 	}
-	// Autocomplete terms and planner statistics follow the new rows.
-	for _, sql := range []string{`REFRESH MATERIALIZED VIEW search_terms`, `ANALYZE events`, `ANALYZE event_search`, `ANALYZE event_registrations`} {
+	// Autocomplete terms and planner statistics follow the new rows. The search table is
+	// vacuumed too: its date walks are index-only scans, which read the heap for every row
+	// until the visibility map says the pages are all visible.
+	for _, sql := range []string{`REFRESH MATERIALIZED VIEW search_terms`, `ANALYZE events`, `VACUUM (ANALYZE) event_search`,
+		`ANALYZE event_registrations`} {
 		if _, err := db.Exec(ctx, sql); err != nil {
 			return res, fmt.Errorf("%s: %w", sql, err)
 		}
