@@ -680,3 +680,58 @@ func TestFacetsOfACommonWordCountAThousandOfItsMatches(t *testing.T) {
 		t.Errorf("salsa in arts: got total %v %s, facets %+v", r.Total, r.Rel, r.Facets)
 	}
 }
+
+// TestRelevanceWithinACityOfManyMatches: a first page within a local radius with more
+// matches than FacetLimit (facets and page in one statement) counts FacetLimit of them
+// and still pages them all exactly: titles first, soonest first, only events in the
+// circle, whether the title tier is dense (salsa) or holds a few (tango).
+func TestRelevanceWithinACityOfManyMatches(t *testing.T) {
+	e := newEnv(t)
+	// 3,000 events in Berlin in an order unlike their dates: "salsa" in every third
+	// title and in every description; "tango" in six titles and every other description.
+	// Paris has sooner ones with both words in the title, outside the circle.
+	_, err := e.db.Exec(context.Background(), `
+		INSERT INTO events (title, description, category, starts_at, lat, lng, city, status, created_by)
+		SELECT CASE WHEN i % 3 = 0 THEN 'Salsa Night ' ELSE 'Evening ' END || i || CASE WHEN i % 500 = 7 THEN ' Tango' ELSE '' END,
+			'Dancing salsa' || CASE WHEN i % 2 = 0 THEN ' and tango' ELSE '' END, 'music',
+			now() + interval '1 day' + ((i * 7919) % 3000) * interval '10 minutes', 52.52 + (i % 10) * 0.01, 13.405, 'Berlin', 'published', $1::bigint
+		FROM generate_series(1, 3000) i
+		UNION ALL
+		SELECT 'Salsa Tango Paris ' || i, 'Dancing', 'music', now() + interval '1 hour' + i * interval '1 minute', 48.8566, 2.3522,
+			'Paris', 'published', $1
+		FROM generate_series(1, 50) i`, e.org)
+	if err == nil {
+		_, err = e.db.Exec(context.Background(), `ANALYZE event_search`)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(word string) []string {
+		rows, err := e.db.Query(context.Background(), `SELECT title FROM events
+			WHERE city = 'Berlin' AND (description ILIKE '%' || $1 || '%' OR title ILIKE '%' || $1 || '%')
+			ORDER BY title ILIKE '%' || $1 || '%' DESC, starts_at, id LIMIT 20`, word)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var s string
+			_ = rows.Scan(&s)
+			out = append(out, s)
+		}
+		return out
+	}
+	for _, q := range []string{"salsa", "tango"} {
+		r := e.search("q", q, "lat", "52.52", "lng", "13.405", "radius_km", "30")
+		if got, want := titles(r.Data), want(q); !slices.Equal(got, want) {
+			t.Errorf("%s around Berlin: got %v, want %v", q, got, want)
+		}
+		if r.Total == nil || *r.Total != search.FacetLimit || r.Rel != "gte" {
+			t.Errorf("%s around Berlin: got total %v %s, want %d gte", q, r.Total, r.Rel, search.FacetLimit)
+		}
+		if r.Page.NextCursor == "" {
+			t.Errorf("%s around Berlin: no next cursor", q)
+		}
+	}
+}
