@@ -159,7 +159,9 @@ var _ = Describe("Changing a running EventsPlatform", func() {
 		pg.Data["url"] = []byte("postgres://platform:rotated@shop-postgres:5432/platform")
 		Expect(k8sClient.Update(ctx, pg)).To(Succeed())
 		Eventually(hash, eventually, poll).ShouldNot(Equal(first))
-		Expect(deployment("gateway")().Spec.Template.Annotations[configHashAnnotation]).To(Equal(hash()))
+		// The Deployments are applied one after another: the gateway's may follow.
+		Eventually(func() string { return deployment("gateway")().Spec.Template.Annotations[configHashAnnotation] }, eventually, poll).
+			Should(Equal(hash()))
 	})
 
 	It("applies the production options: ingress with TLS, network policies, managed NATS cluster", func() {

@@ -204,7 +204,8 @@ var _ = Describe("Reconciling the sample EventsPlatform", func() {
 		finishJob(ns, job.Name, true)
 		Eventually(func() map[string]string { return deploymentImages(p) }, eventually, poll).
 			Should(Equal(imagesAll("ghcr.io/events-platform/events-platform:1.1.0")))
-		Expect(getPlatform(p).Status.SchemaVersion).To(Equal("1.1.0"))
+		// The status is written after the Deployments are applied.
+		Eventually(func() string { return getPlatform(p).Status.SchemaVersion }, eventually, poll).Should(Equal("1.1.0"))
 		markDeploymentsAvailable(p)
 		Eventually(phaseOf(p), eventually, poll).Should(Equal(platformv1alpha1.PhaseReady))
 		Eventually(func() error { return k8sClient.Get(ctx, key(p, "demo-migrate-1-0-0"), &batchv1.Job{}) }, eventually, poll).
