@@ -303,15 +303,7 @@ func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error)
 	if p.Q != "" {
 		body.Match = "fulltext"
 	}
-	// One connection for all of the search's statements (facets, a typo retry, the page,
-	// its details): each statement taking its turn at the pool again put a search of four
-	// statements behind every waiting one four times over under load.
-	conn, err := s.db.Acquire(ctx)
-	if err != nil {
-		return body, fmt.Errorf("acquire connection: %w", err)
-	}
-	defer conn.Release()
-	facets, p, results, err := p.Search(ctx, conn)
+	facets, p, results, err := p.Search(ctx, s.db)
 	if err != nil {
 		return body, err
 	}

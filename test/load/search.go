@@ -302,16 +302,11 @@ func sqlPhase(ctx context.Context, pool *pgxpool.Pool, queries []searchQuery, cl
 	wg.Wait()
 }
 
-// runSQL runs the SQL the endpoint runs for a first page (search.Params.Search), on one
-// connection as the endpoint does, without HTTP, JSON or the cache.
+// runSQL runs the SQL the endpoint runs for a first page (search.Params.Search), without
+// HTTP, JSON or the cache.
 func runSQL(ctx context.Context, pool *pgxpool.Pool, p search.Params) (time.Duration, error) {
 	start := time.Now()
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Release()
-	if _, _, _, err := p.Search(ctx, conn); err != nil {
+	if _, _, _, err := p.Search(ctx, pool); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil
