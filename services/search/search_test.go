@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/events-platform/events-platform/internal/auth"
@@ -710,17 +711,14 @@ func TestRelevanceWithinACityOfManyMatches(t *testing.T) {
 		rows, err := e.db.Query(context.Background(), `SELECT title FROM events
 			WHERE city = 'Berlin' AND (description ILIKE '%' || $1 || '%' OR title ILIKE '%' || $1 || '%')
 			ORDER BY title ILIKE '%' || $1 || '%' DESC, starts_at, id LIMIT 20`, word)
-		if err != nil {
-			t.Fatal(err)
+		if err == nil {
+			var out []string
+			if out, err = pgx.CollectRows(rows, pgx.RowTo[string]); err == nil {
+				return out
+			}
 		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			_ = rows.Scan(&s)
-			out = append(out, s)
-		}
-		return out
+		t.Fatal(err)
+		return nil
 	}
 	for _, q := range []string{"salsa", "tango"} {
 		r := e.search("q", q, "lat", "52.52", "lng", "13.405", "radius_km", "30")
@@ -733,5 +731,35 @@ func TestRelevanceWithinACityOfManyMatches(t *testing.T) {
 		if r.Page.NextCursor == "" {
 			t.Errorf("%s around Berlin: no next cursor", q)
 		}
+	}
+}
+
+// TestTierFoundAfterTheWalkGivesUp: a tier whose matches come after more events than its
+// date walk looks at (heapScan for the title-and-tags tier) is read through its index
+// instead, and the page keeps the exact order: title, then tags, then descriptions.
+func TestTierFoundAfterTheWalkGivesUp(t *testing.T) {
+	e := newEnv(t)
+	_, err := e.db.Exec(context.Background(), `
+		INSERT INTO events (title, description, tags, category, starts_at, status, created_by)
+		SELECT 'Evening ' || i, 'Dancing tango', '{}'::text[], 'music', now() + interval '1 day' + i * interval '1 minute', 'published', $1::bigint
+		FROM generate_series(1, 1500) i
+		UNION ALL
+		SELECT 'Late ' || i, 'Dancing', '{tango}', 'music', now() + interval '3 days' + i * interval '1 minute', 'published', $1
+		FROM generate_series(1, 3) i
+		UNION ALL
+		SELECT 'Tango Finale', 'Dancing', '{}', 'music', now() + interval '4 days', 'published', $1`, e.org)
+	if err == nil {
+		_, err = e.db.Exec(context.Background(), `ANALYZE event_search`)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.search("q", "tango", "limit", "6")
+	want := []string{"Tango Finale", "Late 1", "Late 2", "Late 3", "Evening 1", "Evening 2"}
+	if got := titles(r.Data); !slices.Equal(got, want) {
+		t.Errorf("tango: got %v, want %v", got, want)
+	}
+	if r.Total == nil || *r.Total != search.FacetLimit || r.Rel != "gte" {
+		t.Errorf("tango: got total %v %s, want %d gte", r.Total, r.Rel, search.FacetLimit)
 	}
 }
