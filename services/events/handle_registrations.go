@@ -18,7 +18,7 @@ func (s *Service) handleRegister(ctx context.Context, in *eventIDInput) (*httpap
 	if err != nil {
 		return nil, err
 	}
-	r, err := s.store.register(ctx, in.ID, by.UserID)
+	r, err := s.reg.register(ctx, in.ID, by.UserID)
 	if err != nil {
 		return nil, s.fail(ctx, "register", err)
 	}

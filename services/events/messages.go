@@ -9,7 +9,7 @@ import "time"
 // below; a change that removes or renames a field, or changes its meaning, bumps the
 // version, and consumers ignore versions they do not know. Adding a field does not.
 // registration.confirmed and registration.waitlisted are built in SQL (registerSQL in
-// registrations.go), as the registration id is only known inside that statement; they
+// registrations.go), as the registration ids are only known inside that statement; they
 // must stay equal to RegistrationMessage (TestOutbox... checks them).
 //
 //	subject                               payload

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/events-platform/events-platform/internal/natsbus"
-	"github.com/events-platform/events-platform/internal/postgres"
 )
 
 // Registration is a user's place at an event: a confirmed seat or a place on the waitlist.
@@ -33,69 +32,118 @@ func registrationMessage(r Registration) RegistrationMessage {
 // openCondition is what an event must be for registrations to be taken.
 const openCondition = `status = 'published' AND coalesce(ends_at, starts_at) > now()`
 
-// registerSQL takes a seat, or a place at the back of the waitlist, records the
-// registration and writes its domain event, in one statement and so one transaction. The
-// seat is taken by a conditional UPDATE of the event's counters, never from a count read
-// earlier: the UPDATE locks the event row, so registrations to one event are serialised
-// and the counter cannot pass the capacity. The lock is held only while this statement
-// runs and commits (no client round trip), which is what lets one hot event take
-// thousands of registrations a second. Registration ids are handed out under the lock, so
-// id order is arrival order and orders the waitlist. A seat is confirmed only while nobody
-// waits, so a seat freed between two registrations never jumps the line.
+// registerSQL registers a batch of users ($2, in arrival order, each once) for event $1 in
+// one statement and so one transaction: each takes a seat, or a place at the back of the
+// waitlist. Seats are counted under the event's row lock (FOR UPDATE), never from a count
+// read earlier, so registrations to one event are serialised and the counter cannot pass
+// the capacity; a batch takes the lock once for all its users, which is what lets one hot
+// event take thousands of registrations a second (see registrar). The lock is held only
+// while this statement runs and commits (no client round trip). Registration ids are
+// handed out under the lock in arrival order, so id order orders the waitlist. A seat is
+// confirmed only while nobody waits, so a seat freed between two registrations never
+// jumps the line.
 //
-// The payload is RegistrationMessage (version 1), built here because the registration id
-// is only known inside the statement.
+// Users who hold a live registration are left out. A user who cancelled registers again
+// at the back of the line: the cancelled row is taken over with a new id. The statement
+// returns one row per user: whether the event was open, whether the user may see it (a
+// private event only its organizer), and the registration made, if any.
+//
+// The payloads are RegistrationMessage (version 1), built here because the registration
+// ids are only known inside the statement; the relay is woken once for the batch.
 const registerSQL = `
 WITH e AS (
-	UPDATE events SET
-		registered_count = registered_count + CASE WHEN (capacity IS NULL OR registered_count < capacity) AND waitlist_count = 0 THEN 1 ELSE 0 END,
-		waitlist_count = waitlist_count + CASE WHEN (capacity IS NULL OR registered_count < capacity) AND waitlist_count = 0 THEN 0 ELSE 1 END
-	WHERE id = $1 AND ` + openCondition + ` AND (visibility <> 'private' OR created_by = $2)
-	RETURNING id, waitlist_count
+	SELECT id, capacity, registered_count, waitlist_count, visibility, created_by,
+		CASE WHEN waitlist_count > 0 THEN 0 ELSE greatest(coalesce(capacity - registered_count, 2147483647), 0) END AS free
+	FROM events WHERE id = $1 AND ` + openCondition + ` FOR UPDATE
+), req AS (
+	SELECT u.user_id, u.n, e.visibility <> 'private' OR e.created_by = u.user_id AS visible
+	FROM unnest($2::bigint[]) WITH ORDINALITY AS u (user_id, n), e
+), fresh AS (
+	SELECT req.user_id, req.n, row_number() OVER (ORDER BY req.n) AS k FROM req
+	WHERE req.visible AND NOT EXISTS (SELECT FROM event_registrations x
+		WHERE x.event_id = $1 AND x.user_id = req.user_id AND x.status <> 'cancelled')
+), placed AS (
+	SELECT fresh.user_id, fresh.n,
+		CASE WHEN fresh.k <= e.free THEN 'confirmed' ELSE 'waitlisted' END AS status,
+		CASE WHEN fresh.k <= e.free THEN NULL ELSE e.waitlist_count + fresh.k - e.free END AS position
+	FROM fresh, e
 ), r AS (
-	INSERT INTO event_registrations (event_id, user_id, status)
-	SELECT e.id, $2, CASE WHEN e.waitlist_count = 0 THEN 'confirmed' ELSE 'waitlisted' END FROM e
-	RETURNING id, event_id, user_id, status, created_at
+	INSERT INTO event_registrations AS x (event_id, user_id, status)
+	SELECT $1, user_id, status FROM placed ORDER BY n
+	ON CONFLICT (event_id, user_id) DO UPDATE SET id = DEFAULT, status = excluded.status, created_at = now(), updated_at = now(),
+		checked_in_at = NULL
+	WHERE x.status = 'cancelled'
+	RETURNING x.id, x.user_id, x.status, x.created_at
+), counted AS (
+	UPDATE events SET
+		registered_count = registered_count + (SELECT count(*) FROM r WHERE r.status = 'confirmed'),
+		waitlist_count = waitlist_count + (SELECT count(*) FROM r WHERE r.status = 'waitlisted')
+	WHERE id = (SELECT id FROM e)
 ), o AS (
 	INSERT INTO outbox (subject, payload)
 	SELECT 'platform.registration.' || r.status, jsonb_strip_nulls(jsonb_build_object(
-		'version', 1, 'registration_id', r.id, 'event_id', r.event_id, 'user_id', r.user_id, 'status', r.status,
-		'waitlist_position', nullif(e.waitlist_count, 0), 'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))
-	FROM r, e
+		'version', 1, 'registration_id', r.id, 'event_id', $1::bigint, 'user_id', r.user_id, 'status', r.status,
+		'waitlist_position', placed.position, 'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))
+	FROM r JOIN placed USING (user_id) ORDER BY r.id
 	RETURNING id
 )
-SELECT r.id, r.event_id, r.user_id, r.status, r.created_at, e.waitlist_count, (SELECT count(*) FROM (SELECT pg_notify('` + natsbus.NotifyChannel + `', '') FROM o) n)
-FROM r, e`
+SELECT req.user_id, req.visible, r.id, r.status, r.created_at, placed.position,
+	(SELECT count(*) FROM (SELECT pg_notify('` + natsbus.NotifyChannel + `', '') WHERE EXISTS (SELECT FROM o)) n)
+FROM req LEFT JOIN r USING (user_id) LEFT JOIN placed USING (user_id)`
 
-// register confirms a seat while seats remain, and otherwise appends the user to the
-// waitlist (see registerSQL).
-func (s *store) register(ctx context.Context, eventID, userID int64) (Registration, error) {
-	for range 2 {
+// registerBatch runs registerSQL for users, each once, and returns each one's
+// registration or error, in order.
+func (s *store) registerBatch(ctx context.Context, eventID int64, users []int64) ([]Registration, []error, error) {
+	rows, err := s.db.Query(ctx, registerSQL, eventID, users)
+	if err != nil {
+		return nil, nil, fmt.Errorf("register: %w", err)
+	}
+	type outcome struct {
+		visible bool
+		reg     Registration
+	}
+	got := make(map[int64]outcome, len(users))
+	for rows.Next() {
 		var (
-			reg      Registration
-			notified int
+			userID    int64
+			visible   bool
+			id        *int64
+			status    *string
+			createdAt *time.Time
+			position  *int
+			notified  int
 		)
-		err := s.db.QueryRow(ctx, registerSQL, eventID, userID).Scan(&reg.ID, &reg.EventID, &reg.UserID, &reg.Status, &reg.CreatedAt,
-			&reg.WaitlistPosition, &notified)
+		if err := rows.Scan(&userID, &visible, &id, &status, &createdAt, &position, &notified); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("register: %w", err)
+		}
+		o := outcome{visible: visible}
+		if id != nil {
+			o.reg = Registration{ID: *id, EventID: eventID, UserID: userID, Status: *status, CreatedAt: *createdAt}
+			if position != nil {
+				o.reg.WaitlistPosition = *position
+			}
+		}
+		got[userID] = o
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("register: %w", err)
+	}
+	regs, errs := make([]Registration, len(users)), make([]error, len(users))
+	for i, u := range users {
+		o, open := got[u]
 		switch {
-		case err == nil:
-			return reg, nil
-		case errors.Is(err, pgx.ErrNoRows):
-			return reg, whyClosed(ctx, s.db, eventID, userID)
-		case !postgres.IsUniqueViolation(err, ""):
-			return reg, fmt.Errorf("register: %w", err)
-		}
-		// Registered before: a user who cancelled registers again at the back of the
-		// line, with a new id; anyone else is registered already.
-		tag, err := s.db.Exec(ctx, `DELETE FROM event_registrations WHERE event_id = $1 AND user_id = $2 AND status = 'cancelled'`, eventID, userID)
-		if err != nil {
-			return reg, fmt.Errorf("clear cancelled registration: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return reg, errAlreadyRegistered
+		case !open: // the event matched no row: it is not open, or not there
+			errs[i] = whyClosed(ctx, s.db, eventID, u)
+		case !o.visible:
+			errs[i] = errNotFound
+		case o.reg.ID == 0:
+			errs[i] = errAlreadyRegistered
+		default:
+			regs[i] = o.reg
 		}
 	}
-	return Registration{}, errAlreadyRegistered
+	return regs, errs, nil
 }
 
 // whyClosed explains why registerSQL matched no event.

@@ -37,6 +37,7 @@ type Options struct {
 type Service struct {
 	log     *slog.Logger
 	store   *store
+	reg     *registrar
 	idem    *idempotency
 	api     huma.API
 	handler http.Handler
@@ -47,9 +48,11 @@ func New(opts Options) *Service {
 	if opts.IdempotencyTTL <= 0 {
 		opts.IdempotencyTTL = 24 * time.Hour
 	}
+	st := &store{db: opts.DB}
 	s := &Service{
 		log:   opts.Log,
-		store: &store{db: opts.DB},
+		store: st,
+		reg:   newRegistrar(st),
 		idem:  &idempotency{db: opts.DB, log: opts.Log, ttl: opts.IdempotencyTTL},
 	}
 	mux := http.NewServeMux()

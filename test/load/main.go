@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&so.clients, "clients", 20, "search: concurrent clients")
 	var ro registrationOptions
 	fs.IntVar(&ro.clients, "reg-clients", 2000, "registrations: concurrent clients")
-	fs.IntVar(&ro.attendees, "attendees", 40000, "registrations: accounts that each register once")
+	fs.IntVar(&ro.attendees, "attendees", 150000, "registrations: accounts that each register once")
 	fs.IntVar(&ro.capacity, "capacity", 5000, "registrations: seats of the hot event")
 	if err := fs.Parse(args); err != nil {
 		return err
