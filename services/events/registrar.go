@@ -77,11 +77,7 @@ func (r *registrar) drain(eventID int64) {
 		}
 		n := min(len(q), maxBatch)
 		batch := q[:n:n]
-		if n == len(q) {
-			r.queued[eventID] = q[len(q):]
-		} else {
-			r.queued[eventID] = q[n:]
-		}
+		r.queued[eventID] = q[n:]
 		r.mu.Unlock()
 		r.run(eventID, batch)
 	}

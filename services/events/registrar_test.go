@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -184,5 +185,64 @@ func TestRegistrarAnswersEachRequest(t *testing.T) {
 	_ = db.QueryRow(ctx, `SELECT count(*) FROM event_registrations WHERE event_id = $1`, ev).Scan(&n)
 	if n != 3 {
 		t.Errorf("registrations: got %d, want 3", n)
+	}
+}
+
+// TestBatchThatWaitedForAnotherSeesItsRegistration: a batch that waits for the event's
+// lock while another process registers one of its users (and takes a seat) must not count
+// that user again nor waitlist the next one while a seat is free.
+func TestBatchThatWaitedForAnotherSeesItsRegistration(t *testing.T) {
+	db, _ := integration.Pool(t)
+	ctx := context.Background()
+	s := &store{db: db}
+	u, ev := newUsersAndEvent(t, db, 3, 2, "published", "public")
+
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	rows, err := tx.Query(ctx, registerSQL, ev, []int64{u[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows.Close()
+	if rows.Err() != nil {
+		t.Fatal(rows.Err())
+	}
+
+	type outcome struct {
+		regs []Registration
+		errs []error
+		err  error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		regs, errs, err := s.registerBatch(ctx, ev, []int64{u[1], u[2]})
+		done <- outcome{regs, errs, err}
+	}()
+	// Commit once the batch waits for the event's row lock.
+	for i := 0; ; i++ {
+		var waiting bool
+		_ = db.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%')`).Scan(&waiting)
+		if waiting {
+			break
+		}
+		if i == 500 {
+			t.Fatal("the batch never waited for the lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := <-done
+	if got.err != nil || !errors.Is(got.errs[0], errAlreadyRegistered) || got.errs[1] != nil || got.regs[1].Status != "confirmed" {
+		t.Fatalf("got %+v; want the first user already registered and the second confirmed (a seat was free)", got)
+	}
+	var registered, waitlisted int
+	_ = db.QueryRow(ctx, `SELECT registered_count, waitlist_count FROM events WHERE id = $1`, ev).Scan(&registered, &waitlisted)
+	if registered != 2 || waitlisted != 0 {
+		t.Errorf("counters: got %d confirmed, %d waitlisted; want 2 and 0", registered, waitlisted)
 	}
 }

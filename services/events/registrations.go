@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/events-platform/events-platform/internal/natsbus"
 )
@@ -44,9 +45,13 @@ const openCondition = `status = 'published' AND coalesce(ends_at, starts_at) > n
 // jumps the line.
 //
 // Users who hold a live registration are left out. A user who cancelled registers again
-// at the back of the line: the cancelled row is taken over with a new id. The statement
-// returns one row per user: whether the event was open, whether the user may see it (a
-// private event only its organizer), and the registration made, if any.
+// at the back of the line: the cancelled row is taken over with a new id. A live row that
+// the statement's snapshot missed (another process registered the same user and
+// committed while this statement waited for the lock) sets the status to NULL, so the
+// statement fails on the NOT NULL constraint rather than count a seat it did not take;
+// registerBatch runs it again, and the new snapshot sees that row. The statement returns
+// one row per user: whether the event was open, whether the user may see it (a private
+// event only its organizer), and the registration made, if any.
 //
 // The payloads are RegistrationMessage (version 1), built here because the registration
 // ids are only known inside the statement; the relay is woken once for the batch.
@@ -70,9 +75,8 @@ WITH e AS (
 ), r AS (
 	INSERT INTO event_registrations AS x (event_id, user_id, status)
 	SELECT $1, user_id, status FROM placed ORDER BY n
-	ON CONFLICT (event_id, user_id) DO UPDATE SET id = DEFAULT, status = excluded.status, created_at = now(), updated_at = now(),
-		checked_in_at = NULL
-	WHERE x.status = 'cancelled'
+	ON CONFLICT (event_id, user_id) DO UPDATE SET id = DEFAULT, status = CASE WHEN x.status = 'cancelled' THEN excluded.status END,
+		created_at = now(), updated_at = now(), checked_in_at = NULL
 	RETURNING x.id, x.user_id, x.status, x.created_at
 ), counted AS (
 	UPDATE events SET
@@ -94,6 +98,15 @@ FROM req LEFT JOIN r USING (user_id) LEFT JOIN placed USING (user_id)`
 // registerBatch runs registerSQL for users, each once, and returns each one's
 // registration or error, in order.
 func (s *store) registerBatch(ctx context.Context, eventID int64, users []int64) ([]Registration, []error, error) {
+	regs, errs, err := s.tryRegisterBatch(ctx, eventID, users)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23502" && pgErr.TableName == "event_registrations" {
+		return s.tryRegisterBatch(ctx, eventID, users) // a registration committed while it waited
+	}
+	return regs, errs, err
+}
+
+func (s *store) tryRegisterBatch(ctx context.Context, eventID int64, users []int64) ([]Registration, []error, error) {
 	rows, err := s.db.Query(ctx, registerSQL, eventID, users)
 	if err != nil {
 		return nil, nil, fmt.Errorf("register: %w", err)
