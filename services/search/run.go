@@ -58,8 +58,8 @@ func (p Params) Search(ctx context.Context, db Querier) (*Facets, Params, []Resu
 }
 
 // first counts the matches of a first page into facets and p.Counted. Within a local
-// radius it also chooses the page in the same statement (FirstPageSQL), since the page
-// reads every match anyway; otherwise page is nil and Results chooses it.
+// radius it also chooses the page (localPage); otherwise page is nil and Results chooses
+// it.
 //
 // With words, it first counts among a fixed eighth of the events (FacetsSQL with
 // sample, event_search_sample_idx): when FacetLimit of them match, those are FacetLimit
@@ -68,8 +68,7 @@ func (p Params) Search(ctx context.Context, db Querier) (*Facets, Params, []Resu
 // music" 16 → 3 ms. Otherwise all events are counted, as exactly as before.
 func (p Params) first(ctx context.Context, db Querier) (Facets, []pageRow, Params, error) {
 	if p.Tiered() && p.Local() {
-		sql, args := p.FirstPageSQL()
-		return p.count(ctx, db, sql, args, true)
+		return p.localPage(ctx, db)
 	}
 	if p.Q != "" {
 		sql, args := p.FacetsSQL(true)
@@ -82,7 +81,29 @@ func (p Params) first(ctx context.Context, db Querier) (Facets, []pageRow, Param
 	return p.count(ctx, db, sql, args, false)
 }
 
-// count runs a FacetsSQL query, or with combined a FirstPageSQL one, into facets,
+// localPage counts the matches of a first page within a local radius and chooses its
+// page: in one statement (FirstTitlesSQL) the facets and the events whose title matches;
+// when those do not fill the page and other events match, the rest of the page comes
+// from the lower tiers, after the last title (AllTiersSQL). Against reading every match
+// in the circle at once, the facets stop at FacetLimit matches and the page reads only
+// the titles when they fill it: "ai" around London reads 2,300 events instead of 8,900.
+func (p Params) localPage(ctx context.Context, db Querier) (Facets, []pageRow, Params, error) {
+	sql, args := p.FirstTitlesSQL()
+	f, page, p, err := p.count(ctx, db, sql, args, true)
+	if err != nil || len(page) >= p.Limit || len(page) >= p.Counted {
+		return f, page, p, err
+	}
+	rest := p
+	rest.Limit = p.Limit - len(page)
+	if len(page) > 0 {
+		last := page[len(page)-1]
+		rest.After = &Cursor{Score: last.tier, Time: last.start, ID: last.id}
+	}
+	more, err := rest.tieredPage(ctx, db)
+	return f, append(page, more...), p, err
+}
+
+// count runs a FacetsSQL query, or with combined a FirstTitlesSQL one, into facets,
 // p.Counted and the page.
 func (p Params) count(ctx context.Context, db Querier, sql string, args []any, combined bool) (Facets, []pageRow, Params, error) {
 	rows, err := db.Query(ctx, sql, customPlan(args)...)

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS event_search_place_title_idx;
