@@ -28,7 +28,9 @@ func Connect(ctx context.Context, url, name string) (*Bus, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to nats %s: %w", url, err)
 	}
-	js, err := jetstream.New(nc)
+	// Async publishes (the outbox relay's) fail after their ack timeout rather than wait
+	// for ever while NATS is away.
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(ackTimeout))
 	if err != nil {
 		nc.Close()
 		return nil, fmt.Errorf("jetstream: %w", err)

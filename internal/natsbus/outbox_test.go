@@ -142,3 +142,21 @@ func TestConcurrentRelaysShareTheWork(t *testing.T) {
 		t.Errorf("rows left unpublished: %d (%v)", pending, err)
 	}
 }
+
+// A backlog larger than a relay batch (a burst of registrations) goes out in outbox
+// order, each message once, though each batch is published before its acks are awaited.
+func TestRelayPublishesABacklogInOrder(t *testing.T) {
+	db, _ := integration.Pool(t)
+	outbox := integration.StartOutbox(t, db)
+	subject := fmt.Sprintf("platform.test.%d", time.Now().UnixNano())
+	const n = 2500
+	ns := make([]int, n)
+	for i := range ns {
+		ns[i] = i
+	}
+	enqueue(t, db, subject, true, ns...)
+	got, _ := receive(t, outbox.Bus.JS, subject, n)
+	if !slices.Equal(got, ns) {
+		t.Fatalf("received %d messages, not 0..%d in order once each", len(got), n-1)
+	}
+}

@@ -110,6 +110,7 @@ func runRegistrations(ctx context.Context, o registrationOptions, stdout io.Writ
 	m.Close()
 	created := codes[http.StatusCreated]
 	elapsed := last.Sub(first)
+	backlog, drained := outboxDrain(ctx, conn, time.Minute)
 
 	var confirmed, waitlisted, counter, capacity, dupes int
 	if err := conn.QueryRow(ctx, `
@@ -133,10 +134,36 @@ func runRegistrations(ctx context.Context, o registrationOptions, stdout io.Writ
 	fmt.Fprintf(stdout, "latency          p50 %s  p95 %s  p99 %s  max %s\n", round(m.Latencies.P50), round(m.Latencies.P95), round(m.Latencies.P99), round(m.Latencies.Max))
 	fmt.Fprintf(stdout, "confirmed %d of %d seats, waitlisted %d, counter %d\n", confirmed, capacity, waitlisted, counter)
 	fmt.Fprintf(stdout, "oversell %d, duplicate users %d, confirmed after a waitlisted one %d\n", max(confirmed-capacity, 0), dupes, gaps)
+	if drained >= 0 {
+		fmt.Fprintf(stdout, "outbox            %d domain events not yet on JetStream when the attack ended, all relayed %s later\n", backlog, drained.Round(time.Millisecond))
+	} else {
+		fmt.Fprintf(stdout, "outbox            %d domain events not yet on JetStream when the attack ended, not all relayed a minute later\n", backlog)
+	}
 	if len(m.Errors) > 0 {
 		fmt.Fprintf(stdout, "errors: %v\n", m.Errors)
 	}
 	return nil
+}
+
+// outboxDrain returns how many outbox rows were waiting for the relay, and how long it
+// then took to publish them all (-1 when it had not after limit).
+func outboxDrain(ctx context.Context, conn *pgx.Conn, limit time.Duration) (int, time.Duration) {
+	start := time.Now()
+	backlog := -1
+	for time.Since(start) < limit {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE published_at IS NULL`).Scan(&n); err != nil {
+			return backlog, -1
+		}
+		if backlog < 0 {
+			backlog = n
+		}
+		if n == 0 {
+			return backlog, time.Since(start)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return backlog, -1
 }
 
 func lookup(env []string, key string) string {
