@@ -142,12 +142,13 @@ func (s *store) tryRegisterBatch(ctx context.Context, eventID int64, users []int
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("register: %w", err)
 	}
+	if len(got) == 0 { // the event matched no row: it is not open, or not there
+		errs, err := whyClosed(ctx, s.db, eventID, users)
+		return make([]Registration, len(users)), errs, err
+	}
 	regs, errs := make([]Registration, len(users)), make([]error, len(users))
 	for i, u := range users {
-		o, open := got[u]
-		switch {
-		case !open: // the event matched no row: it is not open, or not there
-			errs[i] = whyClosed(ctx, s.db, eventID, u)
+		switch o := got[u]; {
 		case !o.visible:
 			errs[i] = errNotFound
 		case o.reg.ID == 0:
@@ -159,20 +160,26 @@ func (s *store) tryRegisterBatch(ctx context.Context, eventID int64, users []int
 	return regs, errs, nil
 }
 
-// whyClosed explains why registerSQL matched no event.
-func whyClosed(ctx context.Context, q querier, eventID, userID int64) error {
+// whyClosed explains to each of users why registerSQL matched no event.
+func whyClosed(ctx context.Context, q querier, eventID int64, users []int64) ([]error, error) {
 	var status, visibility string
 	var organizer int64
 	err := q.QueryRow(ctx, `SELECT `+statusExpr+`, visibility, created_by FROM events WHERE id = $1`, eventID).Scan(&status, &visibility, &organizer)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows), err == nil && status == "draft", err == nil && visibility == "private" && organizer != userID:
-		return errNotFound
-	case err != nil:
-		return fmt.Errorf("load event %d: %w", eventID, err)
-	case status == "published":
-		return conflict("registration has closed: the event has started")
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("load event %d: %w", eventID, err)
 	}
-	return conflict("registration is closed: the event is %s", status)
+	errs := make([]error, len(users))
+	for i, u := range users {
+		switch {
+		case err != nil, status == "draft", visibility == "private" && organizer != u:
+			errs[i] = errNotFound
+		case status == "published":
+			errs[i] = conflict("registration has closed: the event has started")
+		default:
+			errs[i] = conflict("registration is closed: the event is %s", status)
+		}
+	}
+	return errs, nil
 }
 
 // cancelRegistration cancels the user's registration. A freed seat goes to the head of
