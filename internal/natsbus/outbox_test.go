@@ -127,10 +127,7 @@ func TestConcurrentRelaysShareTheWork(t *testing.T) {
 
 	subject := fmt.Sprintf("platform.test.%d", time.Now().UnixNano())
 	const n = 500
-	ns := make([]int, n)
-	for i := range ns {
-		ns[i] = i
-	}
+	ns := upTo(n)
 	enqueue(t, db, subject, true, ns...)
 	got, _ := receive(t, outbox.Bus.JS, subject, n)
 	slices.Sort(got)
@@ -150,13 +147,19 @@ func TestRelayPublishesABacklogInOrder(t *testing.T) {
 	outbox := integration.StartOutbox(t, db)
 	subject := fmt.Sprintf("platform.test.%d", time.Now().UnixNano())
 	const n = 2500
-	ns := make([]int, n)
-	for i := range ns {
-		ns[i] = i
-	}
+	ns := upTo(n)
 	enqueue(t, db, subject, true, ns...)
 	got, _ := receive(t, outbox.Bus.JS, subject, n)
 	if !slices.Equal(got, ns) {
 		t.Fatalf("received %d messages, not 0..%d in order once each", len(got), n-1)
 	}
+}
+
+// upTo returns 0, 1, ..., n-1.
+func upTo(n int) []int {
+	ns := make([]int, n)
+	for i := range ns {
+		ns[i] = i
+	}
+	return ns
 }
