@@ -88,8 +88,13 @@ func (r *registrar) drain(eventID int64) {
 // already. When the statement fails for the batch (say one user's account was deleted
 // since their token was signed) each request runs again alone, so it fails only its own.
 func (r *registrar) run(eventID int64, batch []*regRequest) {
+	type entry struct {
+		req *regRequest
+		i   int  // the user's index in users
+		dup bool // an earlier request of the batch is the same user's
+	}
 	var (
-		live  []*regRequest
+		live  []entry
 		users []int64
 		index = make(map[int64]int, len(batch)) // user -> index in users
 	)
@@ -98,36 +103,35 @@ func (r *registrar) run(eventID int64, batch []*regRequest) {
 			req.done <- regResult{err: err} // the client went away before its turn
 			continue
 		}
-		live = append(live, req)
-		if _, dup := index[req.userID]; !dup {
-			index[req.userID] = len(users)
+		i, dup := index[req.userID]
+		if !dup {
+			i = len(users)
+			index[req.userID] = i
 			users = append(users, req.userID)
 		}
+		live = append(live, entry{req, i, dup})
 	}
 	if len(live) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].ctx), batchTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(live[0].req.ctx), batchTimeout)
 	defer cancel()
 	regs, errs, err := r.store.registerBatch(ctx, eventID, users)
 	if err != nil && len(live) > 1 {
-		for _, req := range live {
-			r.run(eventID, []*regRequest{req})
+		for _, l := range live {
+			r.run(eventID, []*regRequest{l.req})
 		}
 		return
 	}
-	answered := make(map[int64]bool, len(users))
-	for _, req := range live {
-		i := index[req.userID]
+	for _, l := range live {
 		res := regResult{err: err}
 		switch {
 		case err != nil:
-		case answered[req.userID] && errs[i] == nil:
+		case l.dup && errs[l.i] == nil:
 			res.err = errAlreadyRegistered
 		default:
-			res = regResult{reg: regs[i], err: errs[i]}
+			res = regResult{reg: regs[l.i], err: errs[l.i]}
 		}
-		answered[req.userID] = true
-		req.done <- res
+		l.req.done <- res
 	}
 }

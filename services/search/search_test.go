@@ -683,9 +683,10 @@ func TestFacetsOfACommonWordCountAThousandOfItsMatches(t *testing.T) {
 }
 
 // TestRelevanceWithinACityOfManyMatches: a first page within a local radius with more
-// matches than FacetLimit (facets and page in one statement) counts FacetLimit of them,
-// and its page is the exact one of all of them: titles first, soonest first, only events
-// in the circle, whether the title tier is dense (salsa) or holds a few (tango).
+// matches than FacetLimit (the facets read with the title tier, the lower tiers after
+// it) counts FacetLimit of them, and its page is the exact one of all of them: titles
+// first, soonest first, only events in the circle, whether the title tier is dense
+// (salsa) or holds a few (tango, whose page goes on into the lower tiers).
 func TestRelevanceWithinACityOfManyMatches(t *testing.T) {
 	e := newEnv(t)
 	// 3,000 events in Berlin in an order unlike their dates: "salsa" in every third
