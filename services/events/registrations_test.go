@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/events-platform/events-platform/internal/auth"
 )
 
 func TestRegistrationWaitlistCancelAndPromote(t *testing.T) {
@@ -39,6 +41,14 @@ func TestRegistrationWaitlistCancelAndPromote(t *testing.T) {
 	}
 	if r := e.do("POST", "/api/v1/events/999999/registrations", a, nil); r.Status != http.StatusNotFound {
 		t.Errorf("unknown event: got %d", r.Status)
+	}
+	// A token that outlived its account: a clear 401, and nothing written.
+	ghost := user{ID: 1 << 40, Role: "attendee"}
+	ghost.Token, _ = e.signer.Sign(auth.Identity{UserID: ghost.ID, Role: ghost.Role})
+	for _, path := range []string{regPath, fmt.Sprintf("/api/v1/events/%d/favorite", ev.ID)} {
+		if r := e.do("POST", path, ghost, nil); r.Status != http.StatusUnauthorized || !strings.Contains(r.Error.Message, "no longer exists") {
+			t.Errorf("POST %s by a deleted account: got %d %s, want 401", path, r.Status, r.Raw)
+		}
 	}
 	got := decode[event](t, e.do("GET", fmt.Sprintf("/api/v1/events/%d", ev.ID), user{}, nil))
 	if got.RegisteredCount != 2 || got.WaitlistCount != 2 || *got.SeatsLeft != 0 {

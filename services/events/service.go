@@ -21,6 +21,7 @@ import (
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/internal/httpapi"
 	"github.com/events-platform/events-platform/internal/httpserver"
+	"github.com/events-platform/events-platform/internal/postgres"
 )
 
 // Options are the events service's dependencies.
@@ -163,6 +164,9 @@ func (s *Service) fail(ctx context.Context, op string, err error) error {
 		return httpapi.NotFound("registration not found for this event")
 	case errors.Is(err, context.Canceled):
 		return httpapi.NewError(499, "client_closed", "request cancelled")
+	case postgres.IsMissingReference(err, "users"):
+		// The caller's token outlived their account.
+		return httpapi.Unauthorized("your account no longer exists")
 	}
 	s.log.ErrorContext(ctx, op+" failed", "err", err)
 	return httpapi.Internal()
