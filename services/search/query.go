@@ -185,13 +185,18 @@ func prefixReplacement(prefixes []string) string {
 	return "(" + strings.Join(alts, " | ") + ")"
 }
 
-// ResultsSQL returns the query for one page of results of p. The page is chosen on the
-// narrow rows (id, start, score, distance); only its rows are read in full, with the
-// live registration count and highlighted snippets.
+// ResultsSQL returns the query for one page of results of p, read in full (detailed).
 func (p Params) ResultsSQL() (string, []any) {
 	q := &query{}
+	page, order := p.resultsPage(q)
+	return p.detailed(page, order), q.args
+}
+
+// resultsPage returns, built into q, the query choosing a page of p on the narrow rows
+// (id, starts_at, score, dist), and its order.
+func (p Params) resultsPage(q *query) (page, order string) {
 	score, dist := p.filters(q, true)
-	order := "score DESC, id"
+	order = "score DESC, id"
 	var after string
 	switch p.Sort {
 	case "date":
@@ -210,21 +215,34 @@ func (p Params) ResultsSQL() (string, []any) {
 			after = "(score < " + s + "::float4 OR score = " + s + "::float4 AND id > " + id + ")"
 		}
 	}
-	qa := ""
-	if p.Q != "" {
-		qa = q.arg(p.Q)
-	}
-	hl, hlTitle := p.highlights(qa)
-	page := `SELECT * FROM (SELECT id, starts_at, ` + score + ` AS score, ` + dist + ` AS dist FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `) m`
+	page = `SELECT * FROM (SELECT id, starts_at, ` + score + ` AS score, ` + dist + ` AS dist FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `) m`
 	if after != "" {
 		page += ` WHERE ` + after
 	}
-	page += ` ORDER BY ` + order + ` LIMIT ` + q.arg(p.Limit)
-	sql := `SELECT e.id, e.title, ` + hlTitle + `, e.category, e.tags, e.starts_at, e.ends_at, e.timezone, e.venue_name, e.city,
-		e.country, e.lat, e.lng, e.online_url, e.price::float8, e.currency, e.capacity, e.registered_count, p.score, p.dist, ` + hl + `
-		FROM (` + page + `) p JOIN events e ON e.id = p.id ORDER BY ` + prefixed(order, "p.")
-	return sql, q.args
+	return page + ` ORDER BY ` + order + ` LIMIT ` + q.arg(p.Limit), order
 }
+
+// detailed wraps page, a query for the rows (id, starts_at, score, dist) of a page in
+// order, into one that reads each of them in full, in the same order: the event's
+// columns, the live registration count and the highlights (scanResult reads them). Only
+// the page's rows are read from the wide events table, and no statement of its own does
+// it.
+func (p Params) detailed(page, order string) string {
+	hl, hlTitle := "left(e.description, 200)", "e.title"
+	if p.Q != "" {
+		// Every query of p with words binds p.Q first (filters).
+		opts := "'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=18, MinWords=6'"
+		hl = "ts_headline('english', e.description, " + queryTSQ + ", " + opts + ")"
+		hlTitle = "ts_headline('english', e.title, " + queryTSQ + ", 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')"
+	}
+	return `SELECT e.id, e.title, ` + hlTitle + ` AS title_hl, e.category, e.tags, e.starts_at, e.ends_at, e.timezone, e.venue_name,
+		e.city, e.country, e.lat, e.lng, e.online_url, e.price::float8, e.currency, e.capacity, e.registered_count, p.score, p.dist,
+		` + hl + ` AS snippet
+		FROM (` + page + `) p JOIN events e ON e.id = p.id ORDER BY ` + prefixed(order, "p.")
+}
+
+// resultColumns is how many columns detailed returns.
+const resultColumns = 21
 
 // prefixed qualifies the columns of an ORDER BY list.
 func prefixed(order, alias string) string {
@@ -259,9 +277,58 @@ func (p Params) FacetsSQL(sample bool) (string, []any) {
 	if sample {
 		q.where = append(q.where, sampleCond)
 	}
-	return `SELECT category, ` + bucketExpr + ` AS bucket, count(*)
+	return facetCounts(q), q.args
+}
+
+// facetCounts returns, built into q, the query counting the first FacetLimit events
+// matching q's conditions by category (rows: category, NULL, n) and by date bucket
+// (NULL, bucket, n).
+func facetCounts(q *query) string {
+	return `SELECT category, ` + bucketExpr + ` AS bucket, count(*) AS n
 		FROM (SELECT category, starts_at FROM event_search WHERE ` + strings.Join(q.where, " AND ") + ` LIMIT ` + q.arg(FacetLimit) + `) m
-		GROUP BY GROUPING SETS ((category), (bucket))`, q.args
+		GROUP BY GROUPING SETS ((category), (bucket))`
+}
+
+// FirstSQL returns, for a first page whose events do not depend on how many match (see
+// Params.first), one query for the facets and the page. Each row holds the facets as
+// FacetsSQL counts them, as arrays (categories, their counts, date buckets, theirs), then
+// one result of the page as ResultsSQL reads it; when the page is empty, one row holds the
+// facets and NULLs. The page is that of ResultsSQL, or within a local radius by relevance
+// the events whose title matches, soonest first, found through the place's title words:
+// the tier that comes first, without reading the events that match only by their tags or
+// description (7,600 of the 8,900 for "ai" around London). Unless the facets count only
+// the sample, the page is not looked for when they found nothing.
+func (p Params) FirstSQL(sample bool) (string, []any) {
+	f := &query{plain: sample}
+	p.filters(f, false)
+	if sample {
+		f.where = append(f.where, sampleCond)
+	}
+	counts := facetCounts(f)
+	q := &query{titles: p.Tiered(), args: f.args}
+	var page, order string
+	if p.Tiered() {
+		_, dist := p.filters(q, true)
+		// The sort key hides the (starts_at, id) index order, as in TierSQL.
+		page = `SELECT id, starts_at, 3::float4 AS score, ` + dist + ` AS dist FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `
+			ORDER BY starts_at + interval '0', id LIMIT ` + q.arg(p.Limit)
+		order = "starts_at, id"
+	} else {
+		page, order = p.resultsPage(q)
+	}
+	// OFFSET 0 keeps the page a subquery of its own, so that found is tested once, before
+	// it runs, rather than on each of its rows.
+	found := "true"
+	if !sample {
+		found = "f.categories IS NOT NULL"
+	}
+	return `SELECT f.*, r.* FROM (SELECT array_agg(category) FILTER (WHERE bucket IS NULL) AS categories,
+			array_agg(n) FILTER (WHERE bucket IS NULL) AS category_counts,
+			array_agg(bucket) FILTER (WHERE category IS NULL) AS buckets,
+			array_agg(n) FILTER (WHERE category IS NULL) AS bucket_counts
+		FROM (` + counts + `) c) f
+		LEFT JOIN LATERAL (SELECT * FROM (` + p.detailed(page, order) + `) d WHERE ` + found + ` OFFSET 0) r ON true
+		ORDER BY ` + prefixed(order, "r."), q.args
 }
 
 // Relevance with full text is in tiers: events whose title matches (3), then those whose
@@ -329,7 +396,7 @@ const localRadiusKm = 100
 // Local reports whether p searches within a radius of at most localRadiusKm.
 func (p Params) Local() bool { return p.Lat != nil && p.RadiusKm > 0 && p.RadiusKm <= localRadiusKm }
 
-// TierSQL returns the query for up to n rows (id, starts_at, dist) of tier t of p, after
+// TierSQL returns the query for up to n results (detailed) of tier t of p, after
 // the cursor when it is in this tier. With walk, it looks only at the first walkBound(t)
 // events in scope (time, category, price) in (starts_at, id) order: cheap, and complete
 // only when it returns n rows. Without, it reads the tier through its GIN indexes and
@@ -337,7 +404,7 @@ func (p Params) Local() bool { return p.Lat != nil && p.RadiusKm > 0 && p.Radius
 func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
 	q := &query{plain: walk}
 	_, dist := p.filters(q, true)
-	tsq := queryTSQ
+	tsq, score := queryTSQ, strconv.Itoa(t)+"::float4"
 	text := q.where[1] // search_vector @@ tsq
 	if p.After != nil && int(p.After.Score) == t {
 		q.where = append(q.where, "(starts_at, id) > ("+q.arg(p.After.Time)+"::timestamptz, "+q.arg(p.After.ID)+"::bigint)")
@@ -350,72 +417,29 @@ func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
 			// event_search_starts_idx, which includes the title vector (index only).
 			text = "(strpos(" + tsq + "::text, '!') = 0 OR " + text + ")"
 		}
-		return `SELECT id, starts_at, dist FROM (SELECT id, starts_at, ` + dist + ` AS dist, search_vector, title_vector, head_vector
-			FROM event_search WHERE ` + strings.Join(scope, " AND ") + ` ORDER BY starts_at, id LIMIT ` + strconv.Itoa(walkBound(t)) + `) w
-			WHERE ` + tierCond(t, tsq) + ` AND ` + text + ` ORDER BY starts_at, id LIMIT ` + q.arg(n), q.args
+		return p.detailed(`SELECT id, starts_at, `+score+` AS score, dist FROM (SELECT id, starts_at, `+dist+` AS dist, search_vector, title_vector, head_vector
+			FROM event_search WHERE `+strings.Join(scope, " AND ")+` ORDER BY starts_at, id LIMIT `+strconv.Itoa(walkBound(t))+`) w
+			WHERE `+tierCond(t, tsq)+` AND `+text+` ORDER BY starts_at, id LIMIT `+q.arg(n), "starts_at, id"), q.args
 	}
 	// The sort key hides the (starts_at, id) index order, so that the planner reads the
 	// tier from the GIN indexes instead of walking the btree past every other match.
-	return `SELECT id, starts_at, dist FROM (SELECT id, starts_at, ` + dist + ` AS dist FROM event_search
-		WHERE ` + strings.Join(q.where, " AND ") + ` AND ` + tierCond(t, tsq) + `) m
-		ORDER BY starts_at + interval '0', id LIMIT ` + q.arg(n), q.args
+	return p.detailed(`SELECT id, starts_at, `+score+` AS score, dist FROM (SELECT id, starts_at, `+dist+` AS dist FROM event_search
+		WHERE `+strings.Join(q.where, " AND ")+` AND `+tierCond(t, tsq)+`) m
+		ORDER BY starts_at + interval '0', id LIMIT `+q.arg(n), "starts_at, id"), q.args
 }
 
-// AllTiersSQL returns the query for up to n rows (id, starts_at, dist, tier) of p in tier
-// order, after the cursor: every match is read once and sorted, instead of once a tier.
+// AllTiersSQL returns the query for up to n results (detailed) of p in tier order, after
+// the cursor: every match is read once and sorted, instead of once a tier.
 func (p Params) AllTiersSQL(n int) (string, []any) {
 	q := &query{}
 	_, dist := p.filters(q, true)
 	tsq := queryTSQ
-	sql := `SELECT id, starts_at, dist, tier FROM (SELECT id, starts_at, ` + dist + ` AS dist, ` + tierExpr(tsq) + ` AS tier
+	sql := `SELECT id, starts_at, tier::float4 AS score, dist FROM (SELECT id, starts_at, ` + dist + ` AS dist, ` + tierExpr(tsq) + ` AS tier
 		FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `) m`
 	if p.After != nil {
 		t := q.arg(int(p.After.Score))
 		sql += ` WHERE tier < ` + t + ` OR tier = ` + t + ` AND (starts_at, id) > (` + q.arg(p.After.Time) + `::timestamptz, ` +
 			q.arg(p.After.ID) + `::bigint)`
 	}
-	return sql + ` ORDER BY tier DESC, starts_at, id LIMIT ` + q.arg(n), q.args
-}
-
-// FirstTitlesSQL returns, for a first page of a relevance search within a local radius,
-// rows (category, bucket, count, NULL, ...) of the facets over the first FacetLimit
-// matches found, as FacetsSQL, and rows (NULL, NULL, 0, id, starts_at, dist, 3) of the
-// page's events whose title matches, soonest first, found through the place's title
-// words: the tier that comes first, without reading the events that match only by their
-// tags or description (7,600 of the 8,900 for "ai" around London).
-func (p Params) FirstTitlesSQL() (string, []any) {
-	all := &query{}
-	p.filters(all, false)
-	titles := &query{titles: true, args: all.args}
-	_, dist := p.filters(titles, true)
-	// The sort key hides the (starts_at, id) index order, as in TierSQL.
-	return `SELECT category, ` + bucketExpr + ` AS bucket, count(*),
-			NULL::bigint, NULL::timestamptz, NULL::float8, NULL::int
-		FROM (SELECT category, starts_at FROM event_search WHERE ` + strings.Join(all.where, " AND ") + ` LIMIT ` + titles.arg(FacetLimit) + `) f
-		GROUP BY GROUPING SETS ((category), (bucket))
-		UNION ALL
-		(SELECT NULL, NULL, 0, id, starts_at, ` + dist + `, 3 FROM event_search WHERE ` + strings.Join(titles.where, " AND ") + `
-		ORDER BY starts_at + interval '0', id LIMIT ` + titles.arg(p.Limit) + `)`, titles.args
-}
-
-// DetailSQL returns the query reading in full, in the given order, the events of a page
-// chosen by TierSQL: ids, scores and distances (NULL when none) as arrays $1, $2, $3.
-func (p Params) DetailSQL() string {
-	hl, hlTitle := p.highlights("$4")
-	return `SELECT e.id, e.title, ` + hlTitle + `, e.category, e.tags, e.starts_at, e.ends_at, e.timezone, e.venue_name, e.city,
-		e.country, e.lat, e.lng, e.online_url, e.price::float8, e.currency, e.capacity, e.registered_count, p.score, p.dist, ` + hl + `
-		FROM unnest($1::bigint[], $2::float4[], $3::float8[]) WITH ORDINALITY AS p(id, score, dist, ord)
-		JOIN events e ON e.id = p.id ORDER BY p.ord`
-}
-
-// highlights returns the snippet and title expressions, with qa the argument holding p.Q.
-func (p Params) highlights(qa string) (hl, hlTitle string) {
-	hl, hlTitle = "left(e.description, 200)", "e.title"
-	if p.Q != "" {
-		tsq := "websearch_to_tsquery('english', " + qa + ")"
-		opts := "'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=18, MinWords=6'"
-		hl = "ts_headline('english', e.description, " + tsq + ", " + opts + ")"
-		hlTitle = "ts_headline('english', e.title, " + tsq + ", 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')"
-	}
-	return hl, hlTitle
+	return p.detailed(sql+` ORDER BY tier DESC, starts_at, id LIMIT `+q.arg(n), "score DESC, starts_at, id"), q.args
 }

@@ -48,112 +48,137 @@ func (p Params) Search(ctx context.Context, db Querier) (*Facets, Params, []Resu
 	if err != nil || p.Counted == 0 {
 		return &facets, p, nil, err // counted exactly as none: no rows to read
 	}
-	var results []Result
-	if page != nil {
-		results, err = p.detail(ctx, db, page)
-	} else {
-		results, err = p.Results(ctx, db)
-	}
-	return &facets, p, results, err
+	return &facets, p, page, nil
 }
 
-// first counts the matches of a first page into facets and p.Counted. Within a local
-// radius it also chooses the page (localPage); otherwise page is nil and Results chooses
-// it.
+// first counts the matches of a first page into facets and p.Counted, and reads its page.
 //
-// With words, it first counts among a fixed eighth of the events (FacetsSQL with
-// sample, event_search_sample_idx): when FacetLimit of them match, those are FacetLimit
-// matches as good as any, found from an eighth of the word's index entries. A common
-// word's entries are most of the cost of counting: "kubernetes" 7.4 → 1.9 ms, "live
-// music" 16 → 3 ms. Otherwise all events are counted, as exactly as before.
-func (p Params) first(ctx context.Context, db Querier) (Facets, []pageRow, Params, error) {
-	if p.Tiered() && p.Local() {
-		return p.localPage(ctx, db)
-	}
-	if p.Q != "" {
-		sql, args := p.FacetsSQL(true)
-		f, page, sampled, err := p.count(ctx, db, sql, args, false)
-		if err != nil || sampled.Counted >= FacetLimit {
-			return f, page, sampled, err
+// Where the page does not depend on the count, both come from one statement (FirstSQL):
+// without tiers, and by relevance within a local radius (the title tier first; the
+// lower tiers after the last title, only when the titles do not fill the page and other
+// events match). Otherwise the count chooses how the page is read (OnePass), so the page
+// follows it.
+//
+// With words, the count is first taken among a fixed eighth of the events (sampleCond,
+// event_search_sample_idx): when FacetLimit of them match, those are FacetLimit matches
+// as good as any, found from an eighth of the word's index entries. A common word's
+// entries are most of the cost of counting: "kubernetes" 7.4 → 1.9 ms, "live music" 16 →
+// 3 ms. Otherwise all events are counted, as exactly as before.
+func (p Params) first(ctx context.Context, db Querier) (Facets, []Result, Params, error) {
+	local := p.Tiered() && p.Local()
+	sample := p.Q != "" && !local
+	if p.Tiered() && !local {
+		f, p, err := p.count(ctx, db, sample)
+		if err != nil || p.Counted == 0 {
+			return f, nil, p, err
 		}
+		page, err := p.tieredPage(ctx, db)
+		return f, page, p, err
 	}
-	sql, args := p.FacetsSQL(false)
-	return p.count(ctx, db, sql, args, false)
-}
-
-// localPage counts the matches of a first page within a local radius and chooses its
-// page: in one statement (FirstTitlesSQL) the facets and the events whose title matches;
-// when those do not fill the page and other events match, the rest of the page comes
-// from the lower tiers, after the last title (AllTiersSQL). Against reading every match
-// in the circle at once, the facets stop at FacetLimit matches and the page reads only
-// the titles when they fill it: "ai" around London reads 2,300 events instead of 8,900.
-func (p Params) localPage(ctx context.Context, db Querier) (Facets, []pageRow, Params, error) {
-	sql, args := p.FirstTitlesSQL()
-	f, page, p, err := p.count(ctx, db, sql, args, true)
-	if err != nil || len(page) >= p.Limit || len(page) >= p.Counted {
+	sql, args := p.FirstSQL(sample)
+	f, page, p, err := p.firstPage(ctx, db, sql, args)
+	if err == nil && sample && p.Counted < FacetLimit {
+		f, p, err = p.count(ctx, db, false)
+	}
+	if err != nil || !p.Tiered() || len(page) >= p.Limit || len(page) >= p.Counted {
 		return f, page, p, err
 	}
 	rest := p
 	rest.Limit = p.Limit - len(page)
 	if len(page) > 0 {
 		last := page[len(page)-1]
-		rest.After = &Cursor{Score: last.tier, Time: last.start, ID: last.id}
+		rest.After = &Cursor{Score: last.Score, Time: last.Date, ID: last.ID}
 	}
 	more, err := rest.tieredPage(ctx, db)
 	return f, append(page, more...), p, err
 }
 
-// count runs a FacetsSQL query, or with combined a FirstTitlesSQL one, into facets,
-// p.Counted and the page.
-func (p Params) count(ctx context.Context, db Querier, sql string, args []any, combined bool) (Facets, []pageRow, Params, error) {
+// count counts the matches of p into facets and p.Counted (FacetsSQL): with sample among
+// the sample first, and among all events when fewer than FacetLimit of those match.
+func (p Params) count(ctx context.Context, db Querier, sample bool) (Facets, Params, error) {
+	sql, args := p.FacetsSQL(sample)
 	rows, err := db.Query(ctx, sql, customPlan(args)...)
 	if err != nil {
-		return Facets{}, nil, p, fmt.Errorf("facets: %w", err)
+		return Facets{}, p, fmt.Errorf("facets: %w", err)
+	}
+	f := Facets{Category: []Facet{}, Date: []Facet{}}
+	var cat, bucket *string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&cat, &bucket, &n}, func() error {
+		if cat != nil {
+			f.Category = append(f.Category, Facet{Value: *cat, Count: n})
+		} else if bucket != nil {
+			f.Date = append(f.Date, Facet{Value: *bucket, Count: n})
+		}
+		return nil
+	})
+	if err != nil {
+		return f, p, fmt.Errorf("facets: %w", err)
+	}
+	f.sort()
+	p.Counted = f.counted()
+	if sample && p.Counted < FacetLimit {
+		return p.count(ctx, db, false)
+	}
+	return f, p, nil
+}
+
+// firstPage runs a FirstSQL query into facets, p.Counted and the page.
+func (p Params) firstPage(ctx context.Context, db Querier, sql string, args []any) (Facets, []Result, Params, error) {
+	rows, err := db.Query(ctx, sql, customPlan(args)...)
+	if err != nil {
+		return Facets{}, nil, p, fmt.Errorf("search: %w", err)
 	}
 	defer rows.Close()
-	f := Facets{Category: []Facet{}, Date: []Facet{}}
-	var page []pageRow
-	if combined {
-		page = []pageRow{}
-	}
-	p.Counted = 0
+	var (
+		f               Facets
+		cats, buckets   []string
+		catsN, bucketsN []int
+		page            = []Result{}
+		facets          = []any{&cats, &catsN, &buckets, &bucketsN}
+		empty           = append(facets, make([]any, resultColumns)...) // nil: skip the column
+	)
 	for rows.Next() {
-		var (
-			cat, bucket *string
-			n           int
-			id          *int64
-			start       *time.Time
-			dist        *float64
-			tier        *int32
-		)
-		dest := []any{&cat, &bucket, &n}
-		if combined {
-			dest = append(dest, &id, &start, &dist, &tier)
+		if rows.RawValues()[len(facets)] == nil { // no result: the page is empty
+			err = rows.Scan(empty...)
+		} else {
+			var r Result
+			r, err = scanResult(rows, facets...)
+			page = append(page, r)
 		}
-		if err := rows.Scan(dest...); err != nil {
-			return f, nil, p, fmt.Errorf("facets: %w", err)
-		}
-		switch {
-		case cat != nil:
-			f.Category = append(f.Category, Facet{Value: *cat, Count: n})
-			p.Counted += n
-		case bucket != nil:
-			f.Date = append(f.Date, Facet{Value: *bucket, Count: n})
-		case id != nil && start != nil && tier != nil:
-			page = append(page, pageRow{id: *id, start: *start, dist: dist, tier: float32(*tier)})
+		if err != nil {
+			return f, nil, p, fmt.Errorf("search: %w", err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return f, nil, p, fmt.Errorf("facets: %w", err)
+		return f, nil, p, fmt.Errorf("search: %w", err)
 	}
-	sortFacets(f.Category)
-	order := map[string]int{"next_7_days": 0, "next_30_days": 1, "next_90_days": 2, "later": 3}
-	sortBy(f.Date, func(a, b Facet) bool { return order[a.Value] < order[b.Value] })
+	f = Facets{Category: make([]Facet, len(cats)), Date: make([]Facet, len(buckets))}
+	for i := range cats {
+		f.Category[i] = Facet{Value: cats[i], Count: catsN[i]}
+	}
+	for i := range buckets {
+		f.Date[i] = Facet{Value: buckets[i], Count: bucketsN[i]}
+	}
+	f.sort()
+	p.Counted = f.counted()
 	return f, page, p, nil
 }
 
-func sortFacets(fs []Facet) {
-	sortBy(fs, func(a, b Facet) bool { return a.Count > b.Count || a.Count == b.Count && a.Value < b.Value })
+// counted is how many matches the facets counted.
+func (f Facets) counted() int {
+	n := 0
+	for _, c := range f.Category {
+		n += c.Count
+	}
+	return n
+}
+
+// sort orders the category facets by count, most first, and the date buckets by date.
+func (f Facets) sort() {
+	sortBy(f.Category, func(a, b Facet) bool { return a.Count > b.Count || a.Count == b.Count && a.Value < b.Value })
+	order := map[string]int{"next_7_days": 0, "next_30_days": 1, "next_90_days": 2, "later": 3}
+	sortBy(f.Date, func(a, b Facet) bool { return order[a.Value] < order[b.Value] })
 }
 
 func sortBy(fs []Facet, less func(a, b Facet) bool) {
@@ -164,34 +189,16 @@ func sortBy(fs []Facet, less func(a, b Facet) bool) {
 	}
 }
 
-// pageRow is one row of a page chosen by tiers, before it is read in full.
-type pageRow struct {
-	id    int64
-	tier  float32
-	start time.Time
-	dist  *float64
-}
-
-// tieredPage chooses the page of a relevance search: every match at once in tier order
+// tieredPage reads the page of a relevance search: every match at once in tier order
 // when that is cheap (OnePass), otherwise tier by tier: each tier is first walked in
 // (starts_at, id) order, and read through its index only when the walk did not fill the
 // page.
-func (p Params) tieredPage(ctx context.Context, db Querier) ([]pageRow, error) {
+func (p Params) tieredPage(ctx context.Context, db Querier) ([]Result, error) {
 	if p.OnePass() {
 		sql, args := p.AllTiersSQL(p.Limit)
-		rows, err := db.Query(ctx, sql, customPlan(args)...)
-		if err != nil {
-			return nil, err
-		}
-		return pgx.CollectRows(rows, func(row pgx.CollectableRow) (pageRow, error) {
-			var r pageRow
-			var tier int32
-			err := row.Scan(&r.id, &r.start, &r.dist, &tier)
-			r.tier = float32(tier)
-			return r, err
-		})
+		return read(ctx, db, sql, customPlan(args))
 	}
-	var page []pageRow
+	var page []Result
 	top := 3
 	if p.After != nil {
 		top = int(p.After.Score)
@@ -199,14 +206,7 @@ func (p Params) tieredPage(ctx context.Context, db Querier) ([]pageRow, error) {
 	for t := top; t >= 1 && len(page) < p.Limit; t-- {
 		for _, walk := range []bool{true, false} {
 			sql, args := p.TierSQL(t, p.Limit-len(page), walk)
-			rows, err := db.Query(ctx, sql, customPlan(args)...)
-			if err != nil {
-				return nil, err
-			}
-			got, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (pageRow, error) {
-				r := pageRow{tier: float32(t)}
-				return r, row.Scan(&r.id, &r.start, &r.dist)
-			})
+			got, err := read(ctx, db, sql, customPlan(args))
 			if err != nil {
 				return nil, err
 			}
@@ -220,79 +220,66 @@ func (p Params) tieredPage(ctx context.Context, db Querier) ([]pageRow, error) {
 	return page, nil
 }
 
-// Results returns the page of results of p, each read in full.
+// Results returns the page of results of p.
 func (p Params) Results(ctx context.Context, db Querier) ([]Result, error) {
 	if p.Tiered() {
-		page, err := p.tieredPage(ctx, db)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		return p.detail(ctx, db, page)
+		return p.tieredPage(ctx, db)
 	}
 	sql, args := p.ResultsSQL()
-	return p.read(ctx, db, sql, customPlan(args))
+	return read(ctx, db, sql, customPlan(args))
 }
 
-// detail reads in full the events of a page chosen by tiers.
-func (p Params) detail(ctx context.Context, db Querier, page []pageRow) ([]Result, error) {
-	if len(page) == 0 {
-		return nil, nil
-	}
-	ids, tiers, dists := make([]int64, len(page)), make([]float32, len(page)), make([]*float64, len(page))
-	for i, r := range page {
-		ids[i], tiers[i], dists[i] = r.id, r.tier, r.dist
-	}
-	return p.read(ctx, db, p.DetailSQL(), []any{ids, tiers, dists, p.Q})
-}
-
-// read runs a query for results (ResultsSQL or DetailSQL) and scans them.
-func (p Params) read(ctx context.Context, db Querier, sql string, args []any) ([]Result, error) {
+// read runs a query for results (detailed) and scans them.
+func read(ctx context.Context, db Querier, sql string, args []any) ([]Result, error) {
 	rows, err := db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
-	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Result, error) {
-		var (
-			r     Result
-			loc   Location
-			tz    string
-			dist  *float64
-			price float64
-		)
-		err := row.Scan(&r.ID, &r.Title, &r.Highlights.Title, &r.Category, &r.Tags, &r.Date, &r.EndDate, &tz, &loc.Name,
-			&loc.City, &loc.Country, &loc.Lat, &loc.Lng, &r.OnlineURL, &price, &r.Currency, &r.Capacity, &r.RegisteredCount,
-			&r.Score, &dist, &r.Highlights.Snippet)
-		if err != nil {
-			return r, err
-		}
-		r.Price = price
-		if loc != (Location{}) {
-			r.Location = &loc
-		}
-		if r.Tags == nil {
-			r.Tags = []string{}
-		}
-		if r.Capacity != nil {
-			left := max(*r.Capacity-r.RegisteredCount, 0)
-			r.SeatsLeft = &left
-		}
-		if dist != nil {
-			km := *dist / 1000
-			r.DistanceKm = &km
-		}
-		if zone := location(tz); zone != nil {
-			r.Date = r.Date.In(zone)
-			if r.EndDate != nil {
-				end := r.EndDate.In(zone)
-				r.EndDate = &end
-			}
-		}
-		return r, nil
-	})
+	list, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Result, error) { return scanResult(row) })
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	return list, nil
+}
+
+// scanResult scans a row of the columns detailed returns, after the columns of before.
+func scanResult(row interface{ Scan(...any) error }, before ...any) (Result, error) {
+	var (
+		r     Result
+		loc   Location
+		tz    string
+		dist  *float64
+		price float64
+	)
+	err := row.Scan(append(before, &r.ID, &r.Title, &r.Highlights.Title, &r.Category, &r.Tags, &r.Date, &r.EndDate, &tz, &loc.Name,
+		&loc.City, &loc.Country, &loc.Lat, &loc.Lng, &r.OnlineURL, &price, &r.Currency, &r.Capacity, &r.RegisteredCount,
+		&r.Score, &dist, &r.Highlights.Snippet)...)
+	if err != nil {
+		return r, err
+	}
+	r.Price = price
+	if loc != (Location{}) {
+		r.Location = &loc
+	}
+	if r.Tags == nil {
+		r.Tags = []string{}
+	}
+	if r.Capacity != nil {
+		left := max(*r.Capacity-r.RegisteredCount, 0)
+		r.SeatsLeft = &left
+	}
+	if dist != nil {
+		km := *dist / 1000
+		r.DistanceKm = &km
+	}
+	if zone := location(tz); zone != nil {
+		r.Date = r.Date.In(zone)
+		if r.EndDate != nil {
+			end := r.EndDate.In(zone)
+			r.EndDate = &end
+		}
+	}
+	return r, nil
 }
 
 // zones holds the time zones loaded so far: time.LoadLocation reads and parses the zone

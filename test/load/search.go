@@ -309,11 +309,16 @@ func sqlPhase(ctx context.Context, pool *pgxpool.Pool, queries []searchQuery, cl
 	wg.Wait()
 }
 
-// runSQL runs the SQL the endpoint runs for a first page (search.Params.Search), without
-// HTTP, JSON or the cache.
+// runSQL runs the SQL the endpoint runs for a first page (search.Params.Search), as the
+// endpoint does (on one connection of the pool), without HTTP, JSON or the cache.
 func runSQL(ctx context.Context, pool *pgxpool.Pool, p search.Params) (time.Duration, error) {
 	start := time.Now()
-	if _, _, _, err := p.Search(ctx, pool); err != nil {
+	conn, err := pool.Acquire(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Release()
+	if _, _, _, err := p.Search(ctx, conn); err != nil {
 		return 0, err
 	}
 	return time.Since(start), nil
