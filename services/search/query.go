@@ -241,9 +241,6 @@ func (p Params) detailed(page, order string) string {
 		FROM (` + page + `) p JOIN events e ON e.id = p.id ORDER BY ` + prefixed(order, "p.")
 }
 
-// resultColumns is how many columns detailed returns.
-const resultColumns = 21
-
 // prefixed qualifies the columns of an ORDER BY list.
 func prefixed(order, alias string) string {
 	parts := strings.Split(order, ", ")

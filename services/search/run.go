@@ -136,11 +136,11 @@ func (p Params) firstPage(ctx context.Context, db Querier, sql string, args []an
 		catsN, bucketsN []int
 		page            = []Result{}
 		facets          = []any{&cats, &catsN, &buckets, &bucketsN}
-		empty           = append(facets, make([]any, resultColumns)...) // nil: skip the column
 	)
 	for rows.Next() {
 		if rows.RawValues()[len(facets)] == nil { // no result: the page is empty
-			err = rows.Scan(empty...)
+			// The facets, and nil destinations: the result's columns are skipped.
+			err = rows.Scan(append(facets, make([]any, len(rows.RawValues())-len(facets))...)...)
 		} else {
 			var r Result
 			r, err = scanResult(rows, facets...)
