@@ -162,14 +162,11 @@ func (s *Service) fail(ctx context.Context, op string, err error) error {
 		return httpapi.NotFound("you are not registered for this event")
 	case errors.Is(err, errRegNotFound):
 		return httpapi.NotFound("registration not found for this event")
-	case errors.Is(err, context.Canceled):
-		return httpapi.NewError(499, "client_closed", "request cancelled")
 	case postgres.IsMissingReference(err, "users"):
 		// The caller's token outlived their account.
 		return httpapi.Unauthorized("your account no longer exists")
 	}
-	s.log.ErrorContext(ctx, op+" failed", "err", err)
-	return httpapi.Internal()
+	return httpapi.Fail(ctx, s.log, op, err)
 }
 
 func caller(ctx context.Context) (actor, error) {

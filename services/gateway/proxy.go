@@ -20,7 +20,7 @@ import (
 
 // statusClientClosed marks, in logs and metrics, a request its client gave up on; nobody
 // reads the response.
-const statusClientClosed = 499
+const statusClientClosed = httpapi.StatusClientClosed
 
 // newTransport returns the one transport every proxied request shares, so connections to
 // a service are reused across routes.

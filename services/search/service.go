@@ -421,11 +421,8 @@ func (s *Service) fail(ctx context.Context, op string, err error) error {
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr
-	case errors.Is(err, context.Canceled):
-		return httpapi.NewError(499, "client_closed", "request cancelled")
 	}
-	s.log.ErrorContext(ctx, op+" failed", "err", err)
-	return httpapi.Internal()
+	return httpapi.Fail(ctx, s.log, op, err)
 }
 
 func encodeCursor(c Cursor) string {

@@ -178,9 +178,6 @@ func (s *Service) fail(ctx context.Context, op string, err error) error {
 		return httpapi.Unauthorized("refresh token was already used; all sessions of this login were revoked")
 	case errors.Is(err, errTokenDead):
 		return httpapi.Unauthorized("refresh token is invalid, expired or revoked")
-	case errors.Is(err, context.Canceled):
-		return httpapi.NewError(499, "client_closed", "request cancelled")
 	}
-	s.log.ErrorContext(ctx, op+" failed", "err", err)
-	return httpapi.Internal()
+	return httpapi.Fail(ctx, s.log, op, err)
 }
