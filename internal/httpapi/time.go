@@ -23,3 +23,27 @@ func InZone(t time.Time, zone *time.Location) time.Time {
 	}
 	return t
 }
+
+// TimeLayouts is how a time or a date in a query parameter may be written, for error
+// messages and docs.
+const TimeLayouts = "a date like 2027-01-01 or a time like 2027-01-01T19:00:00+01:00"
+
+// ParseTime reads a query parameter that holds an RFC 3339 time or a plain date
+// (YYYY-MM-DD, the start of that day in zone, or in UTC when zone is nil). An empty value is
+// the zero time. What it refuses is a 400 naming field, worded for people.
+func ParseTime(field, value string, zone *time.Location) (time.Time, error) {
+	if value == "" {
+		return time.Time{}, nil
+	}
+	if zone == nil {
+		zone = time.UTC
+	}
+	if t, err := time.Parse(time.RFC3339, value); err == nil {
+		return t, nil
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, value, zone); err == nil {
+		return t, nil
+	}
+	msg := field + " must be " + TimeLayouts
+	return time.Time{}, BadRequest(msg, Detail{Field: field, Message: msg})
+}
