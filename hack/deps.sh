@@ -85,7 +85,8 @@ max_connections = 300
 shared_buffers = 1GB
 effective_cache_size = 4GB
 fsync = on
-synchronous_commit = off
+full_page_writes = on
+synchronous_commit = on
 log_min_messages = warning
 CONF
 	fi
@@ -100,6 +101,26 @@ CONF
 		"SELECT 1 FROM pg_database WHERE datname='$PG_DB'" | grep -q 1; then
 		pg_as "$bin/createdb" -h "$run" -p "$PG_PORT" -U "$PG_USER" "$PG_DB"
 	fi
+	pg_durable "$bin" "$run"
+}
+
+# pg_durable makes the server acknowledge a commit only once it is on disk, as the product
+# promises (see README, Durability), and checks that it does. ALTER SYSTEM on every `up`
+# rather than a line written at initdb: postgresql.auto.conf overrides postgresql.conf, so
+# a data folder initialised with `synchronous_commit = off` by an older version of this
+# script is put right too, and a reload is enough (no restart, no interrupted test).
+pg_durable() {
+	local bin=$1 run=$2 psql got
+	psql=("$bin/psql" -h "$run" -p "$PG_PORT" -U "$PG_USER" -d "$PG_DB" -v ON_ERROR_STOP=1 -qtA)
+	pg_as "${psql[@]}" -c "ALTER SYSTEM SET synchronous_commit = on" -c "ALTER SYSTEM SET fsync = on" \
+		-c "ALTER SYSTEM SET full_page_writes = on" -c "SELECT pg_reload_conf()" >/dev/null
+	# The reload reaches new sessions after the postmaster has read the files: wait for it.
+	for _ in $(seq 1 50); do
+		got="$(pg_as "${psql[@]}" -c "SELECT current_setting('synchronous_commit') || ' ' || current_setting('fsync') || ' ' || current_setting('full_page_writes')")"
+		[[ "$got" == "on on on" ]] && return 0
+		sleep 0.1
+	done
+	die "PostgreSQL runs with synchronous_commit, fsync, full_page_writes = $got, want on on on (a database or role setting overrides them?)"
 }
 
 pg_down() {
