@@ -14,18 +14,19 @@ import (
 
 // Error codes clients can branch on.
 const (
-	CodeBadRequest      = "bad_request"
-	CodeValidation      = "validation_failed"
-	CodeUnauthorized    = "unauthorized"
-	CodeForbidden       = "forbidden"
-	CodeNotFound        = "not_found"
-	CodeConflict        = "conflict"
-	CodeTooLarge        = "payload_too_large"
-	CodeUnprocessable   = "unprocessable"
-	CodeRateLimited     = "rate_limited"
-	CodeInternal        = "internal"
-	CodeUnavailable     = "unavailable"
-	CodeUpstreamTimeout = "upstream_timeout"
+	CodeBadRequest       = "bad_request"
+	CodeValidation       = "validation_failed"
+	CodeUnauthorized     = "unauthorized"
+	CodeForbidden        = "forbidden"
+	CodeNotFound         = "not_found"
+	CodeMethodNotAllowed = "method_not_allowed"
+	CodeConflict         = "conflict"
+	CodeTooLarge         = "payload_too_large"
+	CodeUnprocessable    = "unprocessable"
+	CodeRateLimited      = "rate_limited"
+	CodeInternal         = "internal"
+	CodeUnavailable      = "unavailable"
+	CodeUpstreamTimeout  = "upstream_timeout"
 )
 
 // Detail points at one problem in a request, such as a field that failed validation.
@@ -176,6 +177,8 @@ func codeFor(status int) string {
 		return CodeForbidden
 	case http.StatusNotFound:
 		return CodeNotFound
+	case http.StatusMethodNotAllowed:
+		return CodeMethodNotAllowed
 	case http.StatusConflict:
 		return CodeConflict
 	case http.StatusTooManyRequests:

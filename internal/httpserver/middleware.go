@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,9 +28,10 @@ const infoKey ctxKey = iota
 
 // info is per-request data filled in as the request travels through nested handlers.
 type info struct {
-	requestID string
-	route     string
-	user      string
+	requestID   string
+	route       string
+	user        string
+	textChecked bool // CheckText ran: nested muxes need not read the body again
 }
 
 // RequestID returns the request's ID, or "" outside a request.
@@ -48,14 +50,63 @@ func SetUser(ctx context.Context, user string) {
 }
 
 // RecordRoute wraps a ServeMux so that the pattern it matched labels the request's metrics
-// and log line. The innermost mux wins, since it finishes first.
+// and log line (the innermost mux wins, since it finishes first). It is also the one place
+// where every mux of every service refuses what no handler should see: text that is not
+// valid UTF-8 or holds NUL bytes (CheckText), and requests no pattern matches, which get
+// the error envelope (404 not_found, or 405 method_not_allowed with Allow) instead of
+// ServeMux's plain text.
 func RecordRoute(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, _ := r.Context().Value(infoKey).(*info)
+		if in == nil || !in.textChecked {
+			if in != nil {
+				in.textChecked = true
+			}
+			if err := CheckText(r); err != nil {
+				httpapi.WriteError(w, err)
+				return
+			}
+		}
+		if h, pattern := mux.Handler(r); pattern == "" {
+			unmatched(w, r, h)
+			return
+		}
 		mux.ServeHTTP(w, r)
-		if in, ok := r.Context().Value(infoKey).(*info); ok && in.route == "" && r.Pattern != "" {
+		if in != nil && in.route == "" && r.Pattern != "" {
 			in.route = r.Pattern
 		}
 	})
+}
+
+// unmatched answers a request that no pattern of a mux matches, in the envelope. h is what
+// the mux would have done: it knows whether another method would match (405 and Allow).
+func unmatched(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	probe := &headerRecorder{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		allow := probe.header.Get("Allow")
+		httpapi.WriteError(w, httpapi.NewError(http.StatusMethodNotAllowed, httpapi.CodeMethodNotAllowed,
+			r.Method+" is not allowed here; use "+strings.ReplaceAll(allow, ", ", " or ")).WithHeader("Allow", allow))
+		return
+	}
+	httpapi.WriteError(w, httpapi.NotFound("no route for "+r.Method+" "+r.URL.Path))
+}
+
+// headerRecorder keeps the status and headers a handler writes and drops its body.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header { return h.header }
+func (h *headerRecorder) WriteHeader(code int) {
+	if h.status == 0 {
+		h.status = code
+	}
+}
+func (h *headerRecorder) Write(b []byte) (int, error) {
+	h.WriteHeader(http.StatusOK)
+	return len(b), nil
 }
 
 type metrics struct {
