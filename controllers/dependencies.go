@@ -62,6 +62,11 @@ func desiredPostgres(p *platformv1alpha1.EventsPlatform) *appsv1.StatefulSet {
 		Name:            platformv1alpha1.ComponentPostgres,
 		Image:           dependencyImage(m.Image, postgresDefaultImage),
 		ImagePullPolicy: corev1.PullIfNotPresent,
+		// The server (started through the image's entrypoint) acknowledges a commit only
+		// once it is on disk: a registration answered 201 must survive a crash of the node.
+		// These are PostgreSQL's defaults, stated on the command line because it overrides
+		// what a custom image's postgresql.conf or an ALTER SYSTEM in the data folder says.
+		Args: []string{"postgres", "-c", "synchronous_commit=on", "-c", "fsync=on", "-c", "full_page_writes=on"},
 		Env: []corev1.EnvVar{
 			secretEnv("POSTGRES_USER", secret, "username"),
 			secretEnv("POSTGRES_PASSWORD", secret, "password"),

@@ -17,6 +17,7 @@ limitations under the License.
 package controllers
 
 import (
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -80,6 +81,32 @@ func TestDesiredPostgres(t *testing.T) {
 	for _, e := range c.Env {
 		if e.Name == "POSTGRES_PASSWORD" && (e.ValueFrom == nil || e.ValueFrom.SecretKeyRef.Name != "demo-postgres-credentials") {
 			t.Errorf("POSTGRES_PASSWORD = %+v, want it from demo-postgres-credentials", e)
+		}
+	}
+}
+
+// TestDesiredPostgresDurability: the managed PostgreSQL acknowledges a commit only once it
+// is on disk, whatever the image's or the data folder's configuration says (settings given
+// on the command line override postgresql.conf and ALTER SYSTEM).
+func TestDesiredPostgresDurability(t *testing.T) {
+	c := desiredPostgres(samplePlatform()).Spec.Template.Spec.Containers[0]
+	if len(c.Command) != 0 {
+		t.Errorf("command = %q, want the image's entrypoint (it initialises the data folder)", c.Command)
+	}
+	if len(c.Args) == 0 || c.Args[0] != "postgres" {
+		t.Fatalf("args = %q, want postgres with its settings", c.Args)
+	}
+	got := map[string]string{}
+	for i := 1; i+1 < len(c.Args); i += 2 {
+		if c.Args[i] != "-c" {
+			t.Fatalf("args = %q, want postgres followed by -c name=value pairs", c.Args)
+		}
+		name, value, _ := strings.Cut(c.Args[i+1], "=")
+		got[name] = value
+	}
+	for _, name := range []string{"synchronous_commit", "fsync", "full_page_writes"} {
+		if got[name] != "on" {
+			t.Errorf("%s = %q, want on (args %q)", name, got[name], c.Args)
 		}
 	}
 }
