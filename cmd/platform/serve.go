@@ -244,8 +244,9 @@ func (p *process) startRedis(ctx context.Context) (func(context.Context) error, 
 		return nil, err
 	}
 	p.rdb = rdb
-	p.checks = append(p.checks, httpserver.Check{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
-	return func(context.Context) error { return rdb.Close() }, nil
+	breaker := redis.Guard(rdb, p.log, p.reg)
+	p.checks = append(p.checks, httpserver.Check{Name: "redis", Check: breaker.Check})
+	return func(context.Context) error { breaker.Close(); return rdb.Close() }, nil
 }
 
 func (p *process) startNATS(ctx context.Context) (func(context.Context) error, error) {

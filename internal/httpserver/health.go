@@ -3,6 +3,7 @@ package httpserver
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -24,7 +25,7 @@ func Health(service, version string) http.Handler {
 }
 
 // Readiness answers 200 when every check passes within two seconds and 503 otherwise,
-// naming each dependency's state. Error text is kept out of the body; it may name hosts.
+// naming each dependency's state and listing those down under "unavailable". Error text is kept out of the body; it may name hosts.
 func Readiness(checks []Check) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
@@ -46,10 +47,20 @@ func Readiness(checks []Check) http.Handler {
 			})
 		}
 		wg.Wait()
-		status, code := "ready", http.StatusOK
+		body := map[string]any{"status": "ready", "checks": results}
+		code := http.StatusOK
 		if !ready {
-			status, code = "not_ready", http.StatusServiceUnavailable
+			var down []string
+			for name, state := range results {
+				if state != "ok" {
+					down = append(down, name)
+				}
+			}
+			slices.Sort(down)
+			body["status"], body["unavailable"] = "not_ready", down
+			code = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", httpapi.RetryAfterSeconds)
 		}
-		httpapi.WriteJSON(w, code, map[string]any{"status": status, "checks": results})
+		httpapi.WriteJSON(w, code, body)
 	})
 }

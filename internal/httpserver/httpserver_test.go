@@ -125,7 +125,8 @@ func TestHealthAndReadiness(t *testing.T) {
 	failing = true
 	rec = serve(s, httptest.NewRequest("GET", "/readyz", nil))
 	body, _ := io.ReadAll(rec.Body)
-	if rec.Code != 503 || !strings.Contains(string(body), `"redis":"failing"`) || !strings.Contains(string(body), `"postgres":"ok"`) {
+	if rec.Code != 503 || !strings.Contains(string(body), `"redis":"failing"`) || !strings.Contains(string(body), `"postgres":"ok"`) ||
+		!strings.Contains(string(body), `"unavailable":["redis"]`) {
 		t.Errorf("not ready: got %d %s", rec.Code, body)
 	}
 	if strings.Contains(string(body), "10.0.0.1") {
