@@ -73,6 +73,9 @@ func (s *store) favorites(ctx context.Context, userID int64, after *favoriteCurs
 	if err != nil {
 		return nil, fmt.Errorf("list favorites of user %d: %w", userID, err)
 	}
+	if len(list) == 0 {
+		return nil, s.requireUser(ctx, userID)
+	}
 	return list, nil
 }
 

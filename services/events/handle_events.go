@@ -2,11 +2,16 @@ package events
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/internal/httpapi"
@@ -18,24 +23,62 @@ type eventIDInput struct {
 
 // eventBody is an event as clients write it. On update every field is optional.
 type eventBody struct {
-	Title       *string    `json:"title,omitempty" minLength:"1" maxLength:"200"`
-	Description *string    `json:"description,omitempty" maxLength:"20000"`
-	Category    *string    `json:"category,omitempty" minLength:"1" maxLength:"50"`
-	Tags        *[]string  `json:"tags,omitempty" maxItems:"20"`
-	Date        *time.Time `json:"date,omitempty" doc:"start, RFC 3339 with offset"`
-	EndDate     *time.Time `json:"end_date,omitempty"`
-	Timezone    *string    `json:"timezone,omitempty" maxLength:"64" doc:"IANA zone, such as Europe/Berlin (default UTC)"`
-	Location    *Location  `json:"location,omitempty"`
-	OnlineURL   *string    `json:"online_url,omitempty" maxLength:"2048"`
-	Capacity    *int       `json:"capacity,omitempty" minimum:"1" maximum:"1000000" doc:"absent: unlimited"`
-	Price       *float64   `json:"price,omitempty" minimum:"0" maximum:"1000000"`
-	Currency    *string    `json:"currency,omitempty" pattern:"^[A-Z]{3}$"`
-	Visibility  *string    `json:"visibility,omitempty" enum:"public,unlisted,private"`
+	Title       *string             `json:"title,omitempty" minLength:"1" maxLength:"200"`
+	Description *string             `json:"description,omitempty" maxLength:"20000"`
+	Category    *string             `json:"category,omitempty" minLength:"1" maxLength:"50" doc:"a slug from GET /api/v1/events/categories"`
+	Tags        *[]string           `json:"tags,omitempty" maxItems:"20"`
+	Date        *time.Time          `json:"date,omitempty" doc:"start, RFC 3339 with offset; in the future and at most ten years ahead"`
+	EndDate     nullable[time.Time] `json:"end_date,omitempty" doc:"after date and at most ten years ahead; null on update: no end"`
+	Timezone    *string             `json:"timezone,omitempty" maxLength:"64" doc:"IANA zone, such as Europe/Berlin (default UTC)"`
+	Location    *Location           `json:"location,omitempty"`
+	OnlineURL   *string             `json:"online_url,omitempty" maxLength:"2048"`
+	Capacity    nullable[int]       `json:"capacity,omitempty" minimum:"1" maximum:"1000000" doc:"absent or null: unlimited (on update: absent leaves it, null makes it unlimited)"`
+	Price       *float64            `json:"price,omitempty" minimum:"0" maximum:"1000000"`
+	Currency    *string             `json:"currency,omitempty" pattern:"^[A-Z]{3}$" doc:"ISO 4217 code, such as EUR (default USD)"`
+	Visibility  *string             `json:"visibility,omitempty" enum:"public,unlisted,private"`
+}
+
+// nullable is a field that a client may send as null, which differs from leaving it out:
+// on update, absent leaves a field as it is and null clears it.
+type nullable[T any] struct {
+	Value T
+	Set   bool // sent, as a value or as null
+	Null  bool
+}
+
+func (n *nullable[T]) UnmarshalJSON(b []byte) error {
+	n.Set, n.Null = true, string(b) == "null"
+	if n.Null {
+		return nil
+	}
+	return json.Unmarshal(b, &n.Value)
+}
+
+// Schema is T's schema, nullable.
+func (n *nullable[T]) Schema(r huma.Registry) *huma.Schema {
+	s := *r.Schema(reflect.TypeFor[T](), false, "")
+	s.Nullable = true
+	return &s
+}
+
+// maxAhead is how far ahead an event may be planned: enough for any real event, and a
+// bound that keeps every time writable in any zone.
+const maxAhead = 10 // years
+
+// checkTime reports what is wrong with t as an event's time (field), or "".
+func checkTime(field string, t, now time.Time) string {
+	switch {
+	case !t.After(now):
+		return field + " must be in the future"
+	case t.After(now.AddDate(maxAhead, 0, 0)):
+		return fmt.Sprintf("%s must be at most %d years ahead", field, maxAhead)
+	}
+	return ""
 }
 
 // fields checks b against the rules the schema cannot say and returns the fields to
 // write, and the JSON names of those given. create requires what a new event needs.
-func (b eventBody) fields(create bool) (eventFields, []string, error) {
+func (b eventBody) fields(create bool, now time.Time) (eventFields, []string, error) {
 	var f eventFields
 	var given []string
 	bad := func(field, msg string) (eventFields, []string, error) {
@@ -55,8 +98,8 @@ func (b eventBody) fields(create bool) (eventFields, []string, error) {
 	}
 	if b.Category != nil {
 		c := strings.ToLower(strings.TrimSpace(*b.Category))
-		if c == "" {
-			return bad("category", "category must not be blank")
+		if !isCategory(c) {
+			return bad("category", "category must be one of the platform's categories (GET /api/v1/events/categories)")
 		}
 		f.Category, given = &c, append(given, "category")
 	} else if create {
@@ -75,19 +118,26 @@ func (b eventBody) fields(create bool) (eventFields, []string, error) {
 		}
 		f.Tags, given = &tags, append(given, "tags")
 	}
+	// Moving an event is allowed only to a future time, as creating one is.
 	if b.Date != nil {
-		if create && b.Date.Before(time.Now()) {
-			return bad("date", "date must be in the future")
+		if msg := checkTime("date", *b.Date, now); msg != "" {
+			return bad("date", msg)
 		}
 		d := b.Date.UTC()
 		f.StartsAt, given = &d, append(given, "date")
 	} else if create {
 		return bad("date", "date is required")
 	}
-	if b.EndDate != nil {
-		e := b.EndDate.UTC()
-		if b.Date != nil && e.Before(*f.StartsAt) {
-			return bad("end_date", "end_date must not be before date")
+	switch end := b.EndDate; {
+	case end.Set && end.Null:
+		f.ClearEnd, given = !create, append(given, "end_date")
+	case end.Set:
+		if msg := checkTime("end_date", end.Value, now); msg != "" {
+			return bad("end_date", msg)
+		}
+		e := end.Value.UTC()
+		if f.StartsAt != nil && !e.After(*f.StartsAt) {
+			return bad("end_date", "end_date must be after date")
 		}
 		f.EndsAt, given = &e, append(given, "end_date")
 	}
@@ -120,14 +170,20 @@ func (b eventBody) fields(create bool) (eventFields, []string, error) {
 	if create && f.Location == nil && deref(f.OnlineURL) == "" {
 		return bad("location", "an event needs a location or an online_url")
 	}
-	if b.Capacity != nil {
-		f.Capacity, given = b.Capacity, append(given, "capacity")
+	switch c := b.Capacity; {
+	case c.Set && c.Null:
+		f.Unlimited, given = true, append(given, "capacity")
+	case c.Set:
+		f.Capacity, given = &c.Value, append(given, "capacity")
 	}
 	if b.Price != nil {
 		p := float64(int64(*b.Price*100+0.5)) / 100
 		f.Price, given = &p, append(given, "price")
 	}
 	if b.Currency != nil {
+		if !isCurrency(*b.Currency) {
+			return bad("currency", "currency must be an ISO 4217 code in use, such as EUR or USD")
+		}
 		f.Currency, given = b.Currency, append(given, "currency")
 	} else if create {
 		usd := "USD"
@@ -156,7 +212,7 @@ func (s *Service) handleCreate(ctx context.Context, in *createInput) (*httpapi.O
 	if err != nil {
 		return nil, err
 	}
-	f, _, err := in.Body.fields(true)
+	f, _, err := in.Body.fields(true, time.Now())
 	if err != nil {
 		return nil, s.fail(ctx, "create event", err)
 	}
@@ -198,7 +254,7 @@ func (s *Service) handleUpdate(ctx context.Context, in *updateInput) (*httpapi.O
 	if err != nil {
 		return nil, err
 	}
-	f, changed, err := in.Body.fields(false)
+	f, changed, err := in.Body.fields(false, time.Now())
 	if err != nil {
 		return nil, s.fail(ctx, "update event", err)
 	}
@@ -240,12 +296,23 @@ func (s *Service) handlePublish(ctx context.Context, in *eventIDInput) (*httpapi
 	return httpapi.OK(e), nil
 }
 
-func (s *Service) handleCancel(ctx context.Context, in *eventIDInput) (*httpapi.Output[Event], error) {
+type cancelInput struct {
+	ID   int64 `path:"id" minimum:"1"`
+	Body *struct {
+		Reason string `json:"reason,omitempty" maxLength:"500" doc:"told to registrants and shown with the event"`
+	}
+}
+
+func (s *Service) handleCancel(ctx context.Context, in *cancelInput) (*httpapi.Output[Event], error) {
 	by, err := caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.store.cancel(ctx, in.ID, by)
+	reason := ""
+	if in.Body != nil {
+		reason = strings.TrimSpace(in.Body.Reason)
+	}
+	e, err := s.store.cancel(ctx, in.ID, by, reason)
 	if err != nil {
 		return nil, s.fail(ctx, "cancel event", err)
 	}
@@ -253,25 +320,31 @@ func (s *Service) handleCancel(ctx context.Context, in *eventIDInput) (*httpapi.
 }
 
 type listInput struct {
-	Category  string    `query:"category" maxLength:"50"`
-	City      string    `query:"city" maxLength:"100"`
-	From      time.Time `query:"from" doc:"events starting at or after (RFC 3339)"`
-	To        time.Time `query:"to" doc:"events starting before (RFC 3339)"`
-	Organizer string    `query:"organizer" maxLength:"20" doc:"a user id, or me"`
-	Status    string    `query:"status" enum:"draft,published,cancelled,completed" doc:"other than published: your own events only (organizer=me)"`
-	Sort      string    `query:"sort" enum:"date,newest,popularity" default:"date"`
-	Cursor    string    `query:"cursor" maxLength:"512"`
-	Limit     int       `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Category  string `query:"category" maxLength:"50"`
+	City      string `query:"city" maxLength:"100"`
+	From      string `query:"from" maxLength:"40" doc:"events starting at or after: a date like 2027-01-01 (UTC) or an RFC 3339 time"`
+	To        string `query:"to" maxLength:"40" doc:"events starting before: a date like 2027-01-01 (UTC) or an RFC 3339 time"`
+	Organizer string `query:"organizer" maxLength:"20" doc:"a user id, or me"`
+	Status    string `query:"status" enum:"draft,published,cancelled,completed" doc:"other than published: your own events only (organizer=me)"`
+	Sort      string `query:"sort" enum:"date,newest,popularity" default:"date"`
+	Cursor    string `query:"cursor" maxLength:"512"`
+	Limit     int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
 }
 
 func (s *Service) handleList(ctx context.Context, in *listInput) (*httpapi.ListOutput[Event], error) {
 	f := listFilter{Category: strings.ToLower(strings.TrimSpace(in.Category)), City: strings.TrimSpace(in.City),
 		Status: in.Status, Sort: in.Sort, Limit: in.Limit + 1}
-	if !in.From.IsZero() {
-		f.From = &in.From
-	}
-	if !in.To.IsZero() {
-		f.To = &in.To
+	for _, p := range []struct {
+		name, value string
+		into        **time.Time
+	}{{"from", in.From, &f.From}, {"to", in.To, &f.To}} {
+		t, err := httpapi.ParseTime(p.name, p.value, nil)
+		if err != nil {
+			return nil, err
+		}
+		if !t.IsZero() {
+			*p.into = &t
+		}
 	}
 	if f.From != nil && f.To != nil && !f.From.Before(*f.To) {
 		return nil, httpapi.BadRequest("from must be before to", httpapi.Detail{Field: "from", Message: "must be before to"})

@@ -16,7 +16,7 @@ import "time"
 //	platform.event.created                EventMessage        (status "draft")
 //	platform.event.updated                EventMessage        (changed lists the JSON fields that changed)
 //	platform.event.published              EventMessage
-//	platform.event.cancelled              EventCancelled      (registrants to notify)
+//	platform.event.cancelled              EventCancelled      (registrants to notify, the reason)
 //	platform.event.completed              EventMessage        (after the end, by the sweeper)
 //	platform.event.deleted                EventMessage        (drafts only)
 //	platform.registration.confirmed       RegistrationMessage
@@ -62,9 +62,11 @@ type EventMessage struct {
 }
 
 // EventCancelled is an EventMessage with the users to notify: every confirmed or
-// waitlisted registrant at the time of cancelling.
+// waitlisted registrant at the time of cancelling, and the organizer's reason to tell them
+// (omitted when none was given).
 type EventCancelled struct {
 	EventMessage
+	Reason      string  `json:"reason,omitempty"`
 	Registrants []int64 `json:"registrant_ids"`
 }
 

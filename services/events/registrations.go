@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/events-platform/events-platform/internal/httpapi"
 	"github.com/events-platform/events-platform/internal/natsbus"
 )
 
@@ -342,7 +343,7 @@ func (s *store) myRegistrations(ctx context.Context, userID, beforeID int64, lim
 			CASE WHEN r.status = 'waitlisted' THEN
 				(SELECT count(*) FROM event_registrations w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.id <= r.id)
 			ELSE 0 END,
-			e.id, e.title, e.starts_at, e.city, `+eventStatus("e.")+`
+			e.id, e.title, e.starts_at, e.timezone, e.city, `+eventStatus("e.")+`
 		FROM event_registrations r JOIN events e ON e.id = r.event_id
 		WHERE r.user_id = $1 AND ($2 = 0 OR r.id < $2)
 		ORDER BY r.id DESC LIMIT $3`, userID, beforeID, limit)
@@ -350,13 +351,38 @@ func (s *store) myRegistrations(ctx context.Context, userID, beforeID int64, lim
 		return nil, fmt.Errorf("list registrations of user %d: %w", userID, err)
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (MyRegistration, error) {
-		var m MyRegistration
+		var (
+			m    MyRegistration
+			zone string
+		)
 		err := r.Scan(&m.ID, &m.EventID, &m.UserID, &m.Status, &m.CreatedAt, &m.CheckedInAt, &m.WaitlistPosition,
-			&m.Event.ID, &m.Event.Title, &m.Event.Date, &m.Event.City, &m.Event.Status)
+			&m.Event.ID, &m.Event.Title, &m.Event.Date, &zone, &m.Event.City, &m.Event.Status)
+		tz, zerr := time.LoadLocation(zone)
+		if zerr != nil {
+			tz = time.UTC
+		}
+		m.Event.Date = httpapi.InZone(m.Event.Date, tz)
 		return m, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list registrations of user %d: %w", userID, err)
 	}
+	if len(list) == 0 {
+		return nil, s.requireUser(ctx, userID)
+	}
 	return list, nil
+}
+
+// requireUser returns errNoAccount when user id does not exist (any more). A deleted
+// account's registrations and favorites go with it, so callers ask only when they found
+// none.
+func (s *store) requireUser(ctx context.Context, id int64) error {
+	var exists bool
+	if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT FROM users WHERE id = $1)`, id).Scan(&exists); err != nil {
+		return fmt.Errorf("look up user %d: %w", id, err)
+	}
+	if !exists {
+		return errNoAccount
+	}
+	return nil
 }

@@ -99,6 +99,8 @@ func (s *Service) routes() {
 	tags := []string{"events"}
 	huma.Register(s.api, huma.Operation{OperationID: "list-events", Method: http.MethodGet, Path: "/api/v1/events",
 		Summary: "List events", Tags: tags}, s.handleList)
+	huma.Register(s.api, huma.Operation{OperationID: "list-categories", Method: http.MethodGet, Path: "/api/v1/events/categories",
+		Summary: "The categories an event may have", Tags: tags}, s.handleCategories)
 	huma.Register(s.api, huma.Operation{OperationID: "create-event", Method: http.MethodPost, Path: "/api/v1/events",
 		Summary: "Create a draft event (organizers)", Tags: tags, Security: bearer, DefaultStatus: http.StatusCreated, Extensions: idem}, s.handleCreate)
 	huma.Register(s.api, huma.Operation{OperationID: "get-event", Method: http.MethodGet, Path: "/api/v1/events/{id}",
@@ -162,7 +164,7 @@ func (s *Service) fail(ctx context.Context, op string, err error) error {
 		return httpapi.NotFound("you are not registered for this event")
 	case errors.Is(err, errRegNotFound):
 		return httpapi.NotFound("registration not found for this event")
-	case postgres.IsMissingReference(err, "users"):
+	case postgres.IsMissingReference(err, "users"), errors.Is(err, errNoAccount):
 		// The caller's token outlived their account.
 		return httpapi.Unauthorized("your account no longer exists")
 	}

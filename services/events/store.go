@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/events-platform/events-platform/internal/httpapi"
 	"github.com/events-platform/events-platform/internal/natsbus"
 )
 
@@ -49,6 +50,9 @@ type Event struct {
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 	PublishedAt     *time.Time `json:"published_at,omitempty"`
+	CancelReason    string     `json:"cancel_reason,omitempty" doc:"why the organizer cancelled it, when they said"`
+
+	startsAt time.Time // as stored, for page cursors: Date may be clamped to be writable
 }
 
 // Store errors; fail maps them to HTTP.
@@ -58,6 +62,7 @@ var (
 	errAlreadyRegistered = errors.New("already registered")
 	errNotRegistered     = errors.New("not registered")
 	errRegNotFound       = errors.New("registration not found")
+	errNoAccount         = errors.New("the caller's account does not exist")
 )
 
 // stateError is a request that the event's or registration's state does not allow (409).
@@ -84,7 +89,7 @@ func eventColumnsOf(a string) string {
 		a + `ends_at, ` + a + `timezone, ` + a + `venue_name, ` + a + `address, ` + a + `city, ` + a + `country, ` +
 		a + `lat, ` + a + `lng, ` + a + `online_url, ` + a + `capacity, ` + a + `registered_count, ` +
 		a + `waitlist_count, ` + a + `price::float8, ` + a + `currency, ` + a + `visibility, ` + eventStatus(a) + `, ` +
-		a + `created_by, ` + a + `created_at, ` + a + `updated_at, ` + a + `published_at`
+		a + `created_by, ` + a + `created_at, ` + a + `updated_at, ` + a + `published_at, ` + a + `cancel_reason`
 }
 
 func scanEvent(row pgx.Row) (Event, error) {
@@ -95,7 +100,7 @@ func scanEvent(row pgx.Row) (Event, error) {
 	err := row.Scan(&e.ID, &e.Title, &e.Description, &e.Category, &e.Tags, &e.Date, &e.EndDate, &e.Timezone,
 		&loc.Name, &loc.Address, &loc.City, &loc.Country, &loc.Lat, &loc.Lng, &e.OnlineURL, &e.Capacity,
 		&e.RegisteredCount, &e.WaitlistCount, &e.Price, &e.Currency, &e.Visibility, &e.Status, &e.CreatedBy,
-		&e.CreatedAt, &e.UpdatedAt, &e.PublishedAt)
+		&e.CreatedAt, &e.UpdatedAt, &e.PublishedAt, &e.CancelReason)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, errNotFound
 	}
@@ -112,13 +117,17 @@ func scanEvent(row pgx.Row) (Event, error) {
 		left := max(*e.Capacity-e.RegisteredCount, 0)
 		e.SeatsLeft = &left
 	}
-	// Times are stored in UTC; show them in the event's zone, as organizers wrote them.
-	if tz, err := time.LoadLocation(e.Timezone); err == nil {
-		e.Date = e.Date.In(tz)
-		if e.EndDate != nil {
-			end := e.EndDate.In(tz)
-			e.EndDate = &end
-		}
+	// Times are stored in UTC; show them in the event's zone, as organizers wrote them,
+	// in a form JSON can hold whatever the row says.
+	e.startsAt = e.Date
+	tz, err := time.LoadLocation(e.Timezone)
+	if err != nil {
+		tz = time.UTC
+	}
+	e.Date = httpapi.InZone(e.Date, tz)
+	if e.EndDate != nil {
+		end := httpapi.InZone(*e.EndDate, tz)
+		e.EndDate = &end
 	}
 	return e, nil
 }
@@ -240,8 +249,8 @@ func (s *store) updateEvent(ctx context.Context, id int64, by actor, f eventFiel
 		} else if f.ClearEnd {
 			end = nil
 		}
-		if end != nil && end.Before(start) {
-			return Event{}, &badInput{field: "end_date", msg: "end_date must not be before date"}
+		if (f.StartsAt != nil || f.EndsAt != nil) && end != nil && !end.After(start) {
+			return Event{}, &badInput{field: "end_date", msg: "end_date must be after date"}
 		}
 		capacity := cur.Capacity
 		if f.Capacity != nil {
@@ -346,7 +355,9 @@ func (s *store) publish(ctx context.Context, id int64, by actor) (Event, error) 
 	})
 }
 
-func (s *store) cancel(ctx context.Context, id int64, by actor) (Event, error) {
+// cancel cancels a published event, with the organizer's reason ("" for none), and
+// tells its registrants.
+func (s *store) cancel(ctx context.Context, id int64, by actor, reason string) (Event, error) {
 	return s.transition(ctx, id, by, func(ctx context.Context, tx pgx.Tx, cur Event) (Event, error) {
 		switch cur.Status {
 		case "draft":
@@ -355,7 +366,7 @@ func (s *store) cancel(ctx context.Context, id int64, by actor) (Event, error) {
 			return cur, conflict("this event is already %s", cur.Status)
 		}
 		e, err := scanEvent(tx.QueryRow(ctx, `
-			UPDATE events SET status = 'cancelled', updated_at = now() WHERE id = $1 RETURNING `+eventColumns, id))
+			UPDATE events SET status = 'cancelled', cancel_reason = $2, updated_at = now() WHERE id = $1 RETURNING `+eventColumns, id, reason))
 		if err != nil {
 			return e, fmt.Errorf("cancel event %d: %w", id, err)
 		}
@@ -370,7 +381,7 @@ func (s *store) cancel(ctx context.Context, id int64, by actor) (Event, error) {
 		if users == nil {
 			users = []int64{}
 		}
-		return e, natsbus.Enqueue(ctx, tx, SubjectEventCancelled, EventCancelled{EventMessage: eventMessage(e, by.UserID, nil), Registrants: users})
+		return e, natsbus.Enqueue(ctx, tx, SubjectEventCancelled, EventCancelled{EventMessage: eventMessage(e, by.UserID, nil), Reason: reason, Registrants: users})
 	})
 }
 
@@ -519,5 +530,5 @@ func cursorAfter(sort string, e Event) listCursor {
 	case "popularity":
 		return listCursor{Sort: sort, N: e.RegisteredCount, ID: e.ID}
 	}
-	return listCursor{Sort: "date", Time: e.Date.UTC(), ID: e.ID}
+	return listCursor{Sort: "date", Time: e.startsAt.UTC(), ID: e.ID}
 }
