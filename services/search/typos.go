@@ -11,9 +11,10 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Typos: a query word that no published event uses is taken for a typo and swapped for
-// the most similar word events do use (trigram similarity over search_words, a table of
-// every word of published events' titles, tags, descriptions, categories and cities). The
+// Typos: a query word that no published public event uses is taken for a typo and swapped
+// for the most similar word such events do use (trigram similarity over search_words, a
+// table of every word of published public events' titles, tags, descriptions, categories
+// and cities, each with how many of them use it: a word goes with the last). The
 // corrected query then runs as any other: full text, filters, relevance tiers. Words events use are never
 // changed, so a query that matches nothing because of its filters stays empty.
 
