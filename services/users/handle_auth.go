@@ -76,8 +76,13 @@ var errBadCredentials = httpapi.Unauthorized("invalid email or password")
 
 func (s *Service) handleLogin(ctx context.Context, in *loginInput) (*httpapi.Output[Session], error) {
 	email := strings.ToLower(strings.TrimSpace(in.Body.Email))
-	ip := clientIP(ctx)
-	if wait := s.limiter.blocked(ctx, email, ip); wait > 0 {
+	client := clientIP(ctx)
+	wait, err := s.limiter.wait(ctx, email, client)
+	if err != nil {
+		// Fail open: see LoginLimits.
+		s.log.WarnContext(ctx, "login limits unavailable; allowing the attempt", "err", err)
+	}
+	if wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		return nil, httpapi.NewError(http.StatusTooManyRequests, httpapi.CodeRateLimited,
 			"too many failed login attempts; try again later").WithHeader("Retry-After", strconv.Itoa(secs))
@@ -90,13 +95,13 @@ func (s *Service) handleLogin(ctx context.Context, in *loginInput) (*httpapi.Out
 		return nil, s.fail(ctx, "login", err)
 	}
 	if err != nil || !auth.CheckPassword(hash, in.Body.Password) {
-		if err := s.limiter.failed(ctx, email, ip); err != nil {
-			s.log.WarnContext(ctx, "count failed login", "err", err)
+		if err := s.limiter.failed(ctx, email, client); err != nil {
+			s.log.WarnContext(ctx, "login limits unavailable", "err", err)
 		}
 		return nil, errBadCredentials
 	}
-	if err := s.limiter.succeeded(ctx, email); err != nil {
-		s.log.WarnContext(ctx, "reset login count", "err", err)
+	if err := s.limiter.succeeded(ctx, email, client); err != nil {
+		s.log.WarnContext(ctx, "login limits unavailable", "err", err)
 	}
 	sess, err := s.session(ctx, u)
 	if err != nil {

@@ -5,8 +5,8 @@ package users
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -97,16 +97,31 @@ func (s *Service) routes(mux *http.ServeMux) {
 
 type ctxKey struct{}
 
-// withClientIP records the caller's address for per-IP login limits. The gateway sets
-// X-Client-IP (overwriting any the client sent); without a gateway it is the peer.
+// withClientIP records the caller's client (see LoginLimits) for the login limits. The
+// gateway sets X-Client-IP (dropping any the client sent); without a gateway it is the peer.
 func withClientIP(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ip := r.Header.Get("X-Client-IP")
-		if net.ParseIP(ip) == nil {
-			ip, _, _ = net.SplitHostPort(r.RemoteAddr)
+		ip, err := netip.ParseAddr(r.Header.Get("X-Client-IP"))
+		if err != nil {
+			peer, _ := netip.ParseAddrPort(r.RemoteAddr)
+			ip = peer.Addr()
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ip)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, clientKey(ip))))
 	})
+}
+
+// clientKey names the client at ip: the address, or for IPv6 its /64, which one host
+// usually holds whole and could rotate through.
+func clientKey(ip netip.Addr) string {
+	if !ip.IsValid() {
+		return "unknown"
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
 }
 
 func clientIP(ctx context.Context) string {

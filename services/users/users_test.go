@@ -20,6 +20,7 @@ import (
 	"github.com/events-platform/events-platform/services/users"
 	"github.com/events-platform/events-platform/test/integration"
 	"github.com/jackc/pgx/v5/pgxpool"
+	goredis "github.com/redis/go-redis/v9"
 )
 
 type env struct {
@@ -31,12 +32,18 @@ type env struct {
 
 func newEnv(t *testing.T, limits users.LoginLimits) *env {
 	t.Helper()
-	db, _ := integration.Pool(t)
 	rdb, err := redis.Open(context.Background(), integration.RedisURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rdb.Close() })
+	return newEnvWithRedis(t, limits, rdb)
+}
+
+// newEnvWithRedis is newEnv with a Redis client of the test's choosing.
+func newEnvWithRedis(t *testing.T, limits users.LoginLimits, rdb *goredis.Client) *env {
+	t.Helper()
+	db, _ := integration.Pool(t)
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	signer := auth.NewSigner(key, "events-platform", 15*time.Minute)
 	svc := users.New(users.Options{
@@ -171,14 +178,14 @@ func TestRegisterValidation(t *testing.T) {
 }
 
 func TestLoginFailuresLookAlikeAndAreLimited(t *testing.T) {
-	e := newEnv(t, users.LoginLimits{PerAccount: 3, PerIP: 5, Window: time.Minute})
+	e := newEnv(t, users.LoginLimits{PerClient: 3, PerIP: 5, Window: time.Minute})
 	e.register("bob@example.com", "")
 	wrong := e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "bob@example.com", "password": "wrongpass"})
 	unknown := e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "nobody@example.com", "password": "password123"})
 	if wrong.Status != 401 || unknown.Status != 401 || wrong.Error.Message != unknown.Error.Message {
 		t.Fatalf("wrong password %d %q vs unknown email %d %q: want the same 401", wrong.Status, wrong.Error.Message, unknown.Status, unknown.Error.Message)
 	}
-	// Two more failures on bob reach the per-account limit of 3.
+	// Two more failures on bob from this client reach its limit of 3 on bob.
 	for range 2 {
 		e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "bob@example.com", "password": "wrongpass"})
 	}
