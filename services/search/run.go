@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/events-platform/events-platform/internal/httpapi"
 )
 
 // Querier runs queries: a pool, a connection or a transaction.
@@ -87,7 +89,7 @@ func (p Params) first(ctx context.Context, db Querier) (Facets, []Result, Params
 	rest.Limit = p.Limit - len(page)
 	if len(page) > 0 {
 		last := page[len(page)-1]
-		rest.After = &Cursor{Score: last.Score, Time: last.Date, ID: last.ID}
+		rest.After = &Cursor{Score: last.Score, Time: last.start, ID: last.ID}
 	}
 	more, err := rest.tieredPage(ctx, db)
 	return f, append(page, more...), p, err
@@ -272,12 +274,14 @@ func scanResult(row interface{ Scan(...any) error }, before ...any) (Result, err
 		km := *dist / 1000
 		r.DistanceKm = &km
 	}
-	if zone := location(tz); zone != nil {
-		r.Date = r.Date.In(zone)
-		if r.EndDate != nil {
-			end := r.EndDate.In(zone)
-			r.EndDate = &end
-		}
+	// Shown in the event's zone, or in UTC where that zone's year would not have four
+	// digits; the cursor keeps the stored time.
+	zone := location(tz)
+	r.start = r.Date
+	r.Date = httpapi.InZone(r.Date, zone)
+	if r.EndDate != nil {
+		end := httpapi.InZone(*r.EndDate, zone)
+		r.EndDate = &end
 	}
 	return r, nil
 }

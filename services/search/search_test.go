@@ -764,3 +764,38 @@ func TestTierFoundAfterTheWalkGivesUp(t *testing.T) {
 		t.Errorf("tango: got total %v %s, want %d gte", r.Total, r.Rel, search.FacetLimit)
 	}
 }
+
+// TestTimesAtTheEndOfTheCalendarShowInUTC: an event whose time is in the year 10000 in its
+// own zone (written straight to the tables) is shown in UTC rather than breaking the page.
+func TestTimesAtTheEndOfTheCalendarShowInUTC(t *testing.T) {
+	e := newEnv(t)
+	ids := e.insert(ev{title: "Millennium Gala"}, ev{title: "Millennium Ball", days: 1}, ev{title: "Millennium Party", days: 2})
+	_, err := e.db.Exec(context.Background(), `UPDATE events SET timezone = 'Europe/Berlin', ends_at = '9999-12-31T23:59:59Z',
+		starts_at = CASE WHEN id = $2 THEN '9999-12-31T23:30:00Z' ELSE starts_at END WHERE id IN ($1, $2)`, ids[0], ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range [][]string{{"q", "millennium"}, {"q", "millennium", "sort", "date"}, {"sort", "date"}} {
+		r := e.search(kv...)
+		if len(r.Data) != 3 || !strings.Contains(r.Raw, `"end_date":"9999-12-31T23:59:59Z"`) || !strings.Contains(r.Raw, `"date":"9999-12-31T23:30:00Z"`) {
+			t.Errorf("%v: got %s", kv, r.Raw)
+		}
+		// Page by page too: the cursor after the last event keeps its time.
+		var paged []string
+		cursor := ""
+		for range 5 {
+			q := append([]string{"limit", "1"}, kv...)
+			if cursor != "" {
+				q = append(q, "cursor", cursor)
+			}
+			r := e.search(q...)
+			paged = append(paged, titles(r.Data)...)
+			if cursor = r.Page.NextCursor; cursor == "" {
+				break
+			}
+		}
+		if len(paged) != 3 || paged[2] != "Millennium Ball" {
+			t.Errorf("%v by pages of 1: got %v", kv, paged)
+		}
+	}
+}

@@ -132,6 +132,8 @@ type Result struct {
 	Score           float32    `json:"score" doc:"sort=relevance: 3 the title matches, 2 title and tags match, 1 only the description; other orders: ts_rank (0 without q)"`
 	DistanceKm      *float64   `json:"distance_km,omitempty"`
 	Highlights      Highlights `json:"highlights"`
+	// start is Date as stored, for cursors: Date may be clamped to what JSON can show.
+	start time.Time
 }
 
 // Location is where an event happens.
@@ -333,13 +335,13 @@ func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error)
 		c := Cursor{Sort: p.Sort, Corrected: p.Corrected, ID: last.ID}
 		switch p.Sort {
 		case "date":
-			c.Time = last.Date.UTC()
+			c.Time = last.start.UTC()
 		case "distance":
 			c.Dist = *last.DistanceKm * 1000
 		default:
 			c.Score = last.Score
 			if p.Tiered() {
-				c.Time = last.Date.UTC()
+				c.Time = last.start.UTC()
 			}
 		}
 		body.Page.NextCursor = encodeCursor(c)
