@@ -14,6 +14,7 @@ import (
 
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/internal/httpapi"
+	"github.com/events-platform/events-platform/internal/postgres"
 )
 
 // Session is what register, login and refresh return.
@@ -183,6 +184,9 @@ func (s *Service) fail(ctx context.Context, op string, err error) error {
 		return httpapi.Unauthorized("refresh token was already used; all sessions of this login were revoked")
 	case errors.Is(err, errTokenDead):
 		return httpapi.Unauthorized("refresh token is invalid, expired or revoked")
+	case errors.Is(err, errAccountGone), postgres.IsMissingReference(err, "users"):
+		// The caller's token (or a login racing a deletion) outlived the account.
+		return httpapi.Unauthorized("your account no longer exists")
 	}
 	return httpapi.Fail(ctx, s.log, op, err)
 }

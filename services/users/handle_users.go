@@ -3,6 +3,8 @@ package users
 import (
 	"context"
 	"encoding/base64"
+	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -18,6 +20,9 @@ func (s *Service) handleGetMe(ctx context.Context, _ *emptyInput) (*httpapi.Outp
 		return nil, err
 	}
 	u, err := s.store.user(ctx, id.UserID)
+	if errors.Is(err, errNotFound) {
+		err = errAccountGone
+	}
 	if err != nil {
 		return nil, s.fail(ctx, "get me", err)
 	}
@@ -45,6 +50,10 @@ func (s *Service) handleUpdateMe(ctx context.Context, in *updateMeInput) (*httpa
 			return nil, httpapi.BadRequest("name must not be blank", httpapi.Detail{Field: "name", Message: "must not be blank"})
 		}
 	}
+	if b.AvatarURL != nil && *b.AvatarURL != "" && !isWebURL(*b.AvatarURL) {
+		return nil, httpapi.BadRequest("avatar_url must be an absolute http or https URL",
+			httpapi.Detail{Field: "avatar_url", Message: "an absolute http or https URL, such as https://cdn.example.com/me.png"})
+	}
 	if b.Interests != nil {
 		for _, it := range *b.Interests {
 			if it == "" || len(it) > 50 {
@@ -53,6 +62,9 @@ func (s *Service) handleUpdateMe(ctx context.Context, in *updateMeInput) (*httpa
 		}
 	}
 	u, err := s.store.updateProfile(ctx, id.UserID, profileUpdate{Name: b.Name, Bio: b.Bio, AvatarURL: b.AvatarURL, City: b.City, Interests: b.Interests})
+	if errors.Is(err, errNotFound) {
+		err = errAccountGone
+	}
 	if err != nil {
 		return nil, s.fail(ctx, "update me", err)
 	}
@@ -79,8 +91,8 @@ type listUsersInput struct {
 }
 
 func (s *Service) handleListUsers(ctx context.Context, in *listUsersInput) (*httpapi.ListOutput[User], error) {
-	if _, err := auth.RequireRole(ctx, auth.RoleAdmin); err != nil {
-		return nil, err
+	if _, err := s.requireAdmin(ctx); err != nil {
+		return nil, s.fail(ctx, "list users", err)
 	}
 	after, err := decodeCursor(in.Cursor)
 	if err != nil {
@@ -106,9 +118,9 @@ type setRoleInput struct {
 }
 
 func (s *Service) handleSetRole(ctx context.Context, in *setRoleInput) (*httpapi.Output[User], error) {
-	caller, err := auth.RequireRole(ctx, auth.RoleAdmin)
+	caller, err := s.requireAdmin(ctx)
 	if err != nil {
-		return nil, err
+		return nil, s.fail(ctx, "set role", err)
 	}
 	if caller.UserID == in.ID {
 		// Keeps an install from losing its last administrator by accident.
@@ -119,6 +131,28 @@ func (s *Service) handleSetRole(ctx context.Context, in *setRoleInput) (*httpapi
 		return nil, s.fail(ctx, "set role", err)
 	}
 	return httpapi.OK(u), nil
+}
+
+// requireAdmin returns the caller when their token says admin and their account still
+// exists: an administrator's token outlives a deleted account by up to its TTL.
+func (s *Service) requireAdmin(ctx context.Context) (auth.Identity, error) {
+	id, err := auth.RequireRole(ctx, auth.RoleAdmin)
+	if err != nil {
+		return id, err
+	}
+	ok, err := s.store.exists(ctx, id.UserID)
+	if err == nil && !ok {
+		err = errAccountGone
+	}
+	return id, err
+}
+
+// isWebURL reports whether s is an absolute http or https URL with a host: the only links
+// a page may show without running or leaking something (javascript:, data:, relative).
+// It is the events service's check of online_url.
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != ""
 }
 
 func encodeCursor(id int64) string {

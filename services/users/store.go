@@ -51,6 +51,8 @@ var (
 	errEmailTaken = errors.New("email taken")
 	errTokenReuse = errors.New("refresh token reused")
 	errTokenDead  = errors.New("refresh token expired or revoked")
+	// errAccountGone is a valid token whose account was deleted since it was signed.
+	errAccountGone = errors.New("account no longer exists")
 )
 
 const userColumns = `id, email, name, role, bio, avatar_url, city, interests, created_at, updated_at`
@@ -61,7 +63,17 @@ func scanUser(row pgx.Row) (User, error) {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return u, errNotFound
 	}
+	u.AvatarURL = servedAvatar(u.AvatarURL)
 	return u, err
+}
+
+// servedAvatar hides an avatar URL stored before avatar_url was checked that is not a web
+// URL, so that no page renders a javascript: link from a profile.
+func servedAvatar(s string) string {
+	if s != "" && !isWebURL(s) {
+		return ""
+	}
+	return s
 }
 
 type store struct{ db *pgxpool.Pool }
@@ -108,7 +120,17 @@ func (s *store) credentials(ctx context.Context, email string) (User, string, er
 	if err != nil {
 		return u, "", fmt.Errorf("load credentials: %w", err)
 	}
+	u.AvatarURL = servedAvatar(u.AvatarURL)
 	return u, hash, nil
+}
+
+// exists reports whether the user with id exists.
+func (s *store) exists(ctx context.Context, id int64) (bool, error) {
+	var ok bool
+	if err := s.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)`, id).Scan(&ok); err != nil {
+		return false, fmt.Errorf("look up user %d: %w", id, err)
+	}
+	return ok, nil
 }
 
 func (s *store) user(ctx context.Context, id int64) (User, error) {
