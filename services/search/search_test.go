@@ -292,23 +292,36 @@ func TestBadInput(t *testing.T) {
 	cursor := e.search("sort", "date", "limit", "1").Page.NextCursor
 	tests := []struct {
 		name  string
+		path  string
 		kv    []string
 		field string
 		msg   string
 	}{
-		{"unknown sort", []string{"sort", "random"}, "sort", ""},
-		{"radius without coordinates", []string{"radius_km", "10"}, "radius_km", "needs lat and lng"},
-		{"lat without lng", []string{"lat", "52.5"}, "lat", "together"},
-		{"lat out of range", []string{"lat", "95", "lng", "0"}, "lat", "-90 to 90"},
-		{"lat not a number", []string{"lat", "north", "lng", "0"}, "lat", "number"},
-		{"distance without coordinates", []string{"sort", "distance"}, "sort", "lat and lng"},
-		{"relevance without q", []string{"sort", "relevance"}, "sort", "needs q"},
-		{"limit 10000", []string{"limit", "10000"}, "limit", ""},
-		{"malformed cursor", []string{"cursor", "!!!"}, "cursor", "malformed"},
-		{"cursor of another sort", []string{"q", "jazz", "cursor", cursor}, "cursor", "another sort"},
-		{"5 KB query", []string{"q", strings.Repeat("a", 5000)}, "q", ""},
-		{"negative price", []string{"price_max", "-1"}, "price_max", ""},
-		{"bad date", []string{"from", "soon"}, "from", ""},
+		{"unknown sort", "", []string{"sort", "random"}, "sort", "sort must be relevance, date or distance"},
+		{"radius without coordinates", "", []string{"radius_km", "10"}, "radius_km", "needs lat and lng"},
+		{"lat without lng", "", []string{"lat", "52.5"}, "lat", "together"},
+		{"lat out of range", "", []string{"lat", "95", "lng", "0"}, "lat", "-90 to 90"},
+		{"lat not a number", "", []string{"lat", "north", "lng", "0"}, "lat", "number"},
+		{"distance without coordinates", "", []string{"sort", "distance"}, "sort", "lat and lng"},
+		{"relevance without q", "", []string{"sort", "relevance"}, "sort", "needs q"},
+		{"limit 10000", "", []string{"limit", "10000"}, "limit", "limit must be a whole number from 1 to 100"},
+		{"limit 0", "", []string{"limit", "0"}, "limit", "from 1 to 100"},
+		{"negative limit", "", []string{"limit", "-5"}, "limit", "from 1 to 100"},
+		{"limit not a number", "", []string{"limit", "ten"}, "limit", "from 1 to 100"},
+		{"limit beyond int64", "", []string{"limit", "99999999999999999999"}, "limit", "from 1 to 100"},
+		{"malformed cursor", "", []string{"cursor", "!!!"}, "cursor", "malformed"},
+		{"cursor of another sort", "", []string{"q", "jazz", "cursor", cursor}, "cursor", "another sort"},
+		{"5 KB query", "", []string{"q", strings.Repeat("a", 5000)}, "q", "q must be at most 200 characters"},
+		{"long category", "", []string{"category", strings.Repeat("a", 51)}, "category", "at most 50 characters"},
+		{"negative price", "", []string{"price_max", "-1"}, "price_max", "from 0"},
+		{"free as a word", "", []string{"free", "maybe"}, "free", "free must be true or false"},
+		{"bad date", "", []string{"from", "soon"}, "from", "from must be a date like 2027-01-01 or a time like"},
+		{"bad end date", "", []string{"to", "2027-13-01"}, "to", "to must be a date like 2027-01-01"},
+		{"from after to", "", []string{"from", "2027-02-01", "to", "2027-01-01"}, "from", "before to"},
+		{"suggest limit 0", "/api/v1/search/suggest", []string{"q", "ja", "limit", "0"}, "limit", "limit must be a whole number from 1 to 20"},
+		{"suggest limit not a number", "/api/v1/search/suggest", []string{"q", "ja", "limit", "1e3"}, "limit", "from 1 to 20"},
+		{"suggest long q", "/api/v1/search/suggest", []string{"q", strings.Repeat("é", 101)}, "q", "q must be at most 100 characters"},
+		{"suggest blank q", "/api/v1/search/suggest", []string{"q", "  "}, "q", "q must not be blank"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -316,26 +329,49 @@ func TestBadInput(t *testing.T) {
 			for i := 0; i+1 < len(tc.kv); i += 2 {
 				q.Set(tc.kv[i], tc.kv[i+1])
 			}
-			r := e.get("/api/v1/search/events", q)
+			path := tc.path
+			if path == "" {
+				path = "/api/v1/search/events"
+			}
+			r := e.get(path, q)
 			if r.Status != http.StatusBadRequest || r.Error.Code != "validation_failed" {
 				t.Fatalf("got %d %s, want 400 validation_failed", r.Status, r.Raw)
 			}
-			text := r.Error.Message
-			fields := ""
-			for _, d := range r.Error.Details {
-				text += " " + d.Message
-				fields += " " + d.Field
+			if len(r.Error.Details) != 1 || r.Error.Details[0].Field != tc.field || !strings.Contains(r.Error.Details[0].Message, tc.msg) {
+				t.Errorf("got %s, want one detail naming %s saying %q", r.Raw, tc.field, tc.msg)
 			}
-			if !strings.Contains(fields, tc.field) || tc.msg != "" && !strings.Contains(text, tc.msg) {
-				t.Errorf("got fields %q and %q, want %q and %q", fields, text, tc.field, tc.msg)
-			}
-			if strings.Contains(strings.ToLower(r.Raw), "sql") || strings.Contains(r.Raw, "goroutine") {
-				t.Errorf("error leaks internals: %s", r.Raw)
+			// Worded for people: no SQL, Go layouts or schema jargon.
+			for _, internal := range []string{"sql", "goroutine", "2006", "15:04", "strconv", "expected", "invalid integer"} {
+				if strings.Contains(strings.ToLower(r.Raw), internal) {
+					t.Errorf("error leaks internals (%s): %s", internal, r.Raw)
+				}
 			}
 		})
 	}
 	if r := e.get("/api/v1/search/suggest", url.Values{}); r.Status != http.StatusBadRequest {
 		t.Errorf("suggest without q: got %d", r.Status)
+	}
+}
+
+// TestDatesArePlainDatesOrTimes: from and to take a plain date (the start of that day,
+// UTC) or an RFC 3339 time.
+func TestDatesArePlainDatesOrTimes(t *testing.T) {
+	e := newEnv(t)
+	e.insert(ev{title: "Jazz Soon"}, ev{title: "Jazz Later", days: 40})
+	day := e.start.AddDate(0, 0, 10).UTC().Format(time.DateOnly)
+	for _, tc := range []struct {
+		kv   []string
+		want []string
+	}{
+		{[]string{"from", day}, []string{"Jazz Later"}},
+		{[]string{"to", day}, []string{"Jazz Soon"}},
+		{[]string{"to", day + "T00:00:00+01:00"}, []string{"Jazz Soon"}},
+		{[]string{"from", day, "to", e.start.AddDate(0, 0, 50).UTC().Format(time.DateOnly), "free", "true"}, []string{"Jazz Later"}},
+		{[]string{"q", "jazz", "from", "0001-01-01", "to", "9999-12-31"}, []string{"Jazz Soon", "Jazz Later"}},
+	} {
+		if r := e.search(tc.kv...); !slices.Equal(titles(r.Data), tc.want) {
+			t.Errorf("%v: got %s, want %v", tc.kv, r.Raw, tc.want)
+		}
 	}
 }
 

@@ -20,7 +20,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	_ "time/tzdata" // event time zones must resolve on minimal images too
+	_ "time/tzdata"
+	"unicode/utf8" // event time zones must resolve on minimal images too
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5"
@@ -99,19 +100,23 @@ func (s *Service) routes() {
 		Responses: s.documented(httpapi.Envelope[[]Suggestion]{}, "SuggestBody")}, s.handleSuggest)
 }
 
+// The query parameters are read as text and checked in params, so that what a client is
+// told about a bad one is worded for people and names the parameter as it is written
+// (Huma's own checks would say "expected number <= 100" of "query.limit", or quote Go's
+// time layout).
 type searchInput struct {
-	Q        string    `query:"q" maxLength:"200" doc:"words, \"quoted phrases\", -excluded, or; typos are tolerated"`
-	Category string    `query:"category" maxLength:"50"`
-	From     time.Time `query:"from" doc:"starting at or after (RFC 3339)"`
-	To       time.Time `query:"to" doc:"starting before (RFC 3339)"`
-	Lat      string    `query:"lat" maxLength:"32" doc:"latitude of the centre, with lng"`
-	Lng      string    `query:"lng" maxLength:"32"`
-	RadiusKm string    `query:"radius_km" maxLength:"32" doc:"needs lat and lng; default 100 with sort=distance"`
-	PriceMax string    `query:"price_max" maxLength:"32"`
-	Free     bool      `query:"free"`
-	Sort     string    `query:"sort" enum:"relevance,date,distance" doc:"default: relevance with q, else date"`
-	Cursor   string    `query:"cursor" maxLength:"512"`
-	Limit    int       `query:"limit" minimum:"1" maximum:"100" default:"20"`
+	Q        string `query:"q" doc:"words, \"quoted phrases\", -excluded, or; typos are tolerated; at most 200 characters"`
+	Category string `query:"category" doc:"at most 50 characters"`
+	From     string `query:"from" doc:"starting at or after: a date (2027-01-01, from the start of that day, UTC) or an RFC 3339 time"`
+	To       string `query:"to" doc:"starting before: a date (2027-01-01, before the start of that day, UTC) or an RFC 3339 time"`
+	Lat      string `query:"lat" doc:"latitude of the centre, -90 to 90, with lng"`
+	Lng      string `query:"lng" doc:"longitude of the centre, -180 to 180"`
+	RadiusKm string `query:"radius_km" doc:"0.1 to 20000; needs lat and lng; default 100 with sort=distance"`
+	PriceMax string `query:"price_max" doc:"0 to 10000000"`
+	Free     string `query:"free" doc:"true: free events only"`
+	Sort     string `query:"sort" doc:"relevance, date or distance; default: relevance with q, else date"`
+	Cursor   string `query:"cursor" doc:"next_cursor of the previous page"`
+	Limit    string `query:"limit" doc:"1 to 100" default:"20"`
 }
 
 // Result is one event found.
@@ -213,10 +218,67 @@ func parseFloat(field, v string, lo, hi float64) (*float64, error) {
 	return &f, nil
 }
 
+// parseLimit reads a page size from 1 to most; def when v is empty.
+func parseLimit(v string, def, most int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		return 0, bad("limit", fmt.Sprintf("limit must be a whole number from 1 to %d", most))
+	}
+	return n, nil
+}
+
+func parseBool(field, v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, bad(field, field+" must be true or false")
+	}
+	return b, nil
+}
+
+// parseTime reads a time or a plain date (the start of that day, UTC); nil when v is empty.
+func parseTime(field, v string) (*time.Time, error) {
+	t, err := httpapi.ParseTime(field, v, nil)
+	if err != nil || t.IsZero() {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func maxChars(field, v string, most int) error {
+	if utf8.RuneCountInString(v) > most {
+		return bad(field, fmt.Sprintf("%s must be at most %d characters", field, most))
+	}
+	return nil
+}
+
 // params validates the input into a search.
 func (in *searchInput) params() (Params, error) {
-	p := Params{Q: strings.TrimSpace(in.Q), Category: strings.ToLower(strings.TrimSpace(in.Category)), Free: in.Free, Sort: in.Sort, Limit: in.Limit + 1}
-	var err error
+	p := Params{Q: strings.TrimSpace(in.Q), Category: strings.ToLower(strings.TrimSpace(in.Category)), Sort: in.Sort}
+	limit, err := parseLimit(in.Limit, 20, 100)
+	if err != nil {
+		return p, err
+	}
+	p.Limit = limit + 1
+	if err := maxChars("q", in.Q, 200); err != nil {
+		return p, err
+	}
+	if err := maxChars("category", in.Category, 50); err != nil {
+		return p, err
+	}
+	switch p.Sort {
+	case "", "relevance", "date", "distance":
+	default:
+		return p, bad("sort", "sort must be relevance, date or distance")
+	}
+	if p.Free, err = parseBool("free", in.Free); err != nil {
+		return p, err
+	}
 	if p.Lat, err = parseFloat("lat", in.Lat, -90, 90); err != nil {
 		return p, err
 	}
@@ -239,11 +301,11 @@ func (in *searchInput) params() (Params, error) {
 	if p.PriceMax, err = parseFloat("price_max", in.PriceMax, 0, 1e7); err != nil {
 		return p, err
 	}
-	if !in.From.IsZero() {
-		p.From = &in.From
+	if p.From, err = parseTime("from", in.From); err != nil {
+		return p, err
 	}
-	if !in.To.IsZero() {
-		p.To = &in.To
+	if p.To, err = parseTime("to", in.To); err != nil {
+		return p, err
 	}
 	if p.From != nil && p.To != nil && !p.From.Before(*p.To) {
 		return p, bad("from", "from must be before to")
@@ -263,6 +325,9 @@ func (in *searchInput) params() (Params, error) {
 		p.RadiusKm = 100
 	}
 	if in.Cursor != "" {
+		if len(in.Cursor) > 512 {
+			return p, bad("cursor", "cursor is malformed; use next_cursor from the previous page")
+		}
 		c, err := decodeCursor(in.Cursor)
 		if err != nil {
 			return p, err
@@ -287,7 +352,7 @@ func (s *Service) handleSearch(ctx context.Context, in *searchInput) (*jsonOutpu
 	if b != nil {
 		return jsonBody("hit", b), nil
 	}
-	body, err := s.search(ctx, p, in.Limit)
+	body, err := s.search(ctx, p, p.Limit-1)
 	if err != nil {
 		return nil, s.fail(ctx, "search", err)
 	}
@@ -354,8 +419,8 @@ func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error)
 }
 
 type suggestInput struct {
-	Q     string `query:"q" minLength:"1" maxLength:"100" required:"true"`
-	Limit int    `query:"limit" minimum:"1" maximum:"20" default:"8"`
+	Q     string `query:"q" required:"true" doc:"the start of a title, category or city; at most 100 characters"`
+	Limit string `query:"limit" doc:"1 to 20" default:"8"`
 }
 
 // Suggestion is one autocomplete entry.
@@ -370,18 +435,25 @@ func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*jsonOut
 	if q == "" {
 		return nil, bad("q", "q must not be blank")
 	}
-	b, entry := s.cached(ctx, "suggest", map[string]any{"q": q, "l": in.Limit})
+	if err := maxChars("q", in.Q, 100); err != nil {
+		return nil, err
+	}
+	limit, err := parseLimit(in.Limit, 8, 20)
+	if err != nil {
+		return nil, err
+	}
+	b, entry := s.cached(ctx, "suggest", map[string]any{"q": q, "l": limit})
 	if b != nil {
 		return jsonBody("hit", b), nil
 	}
-	list, err := s.prefixed(ctx, q, in.Limit)
-	if err == nil && len(list) < in.Limit {
+	list, err := s.prefixed(ctx, q, limit)
+	if err == nil && len(list) < limit {
 		// Few terms start so: the query may hold a typo. Words no event uses are
 		// corrected (see Correct), and terms starting with the corrected query follow.
 		fixed, ok, cerr := Correct(ctx, s.db, q)
 		if err = cerr; ok {
 			var more []Suggestion
-			more, err = s.prefixed(ctx, strings.ToLower(fixed), in.Limit)
+			more, err = s.prefixed(ctx, strings.ToLower(fixed), limit)
 			list = append(list, more...)
 		}
 	}
@@ -392,7 +464,7 @@ func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*jsonOut
 	out := []Suggestion{}
 	for _, sg := range list {
 		k := sg.Kind + "\x00" + sg.Text
-		if !seen[k] && len(out) < in.Limit {
+		if !seen[k] && len(out) < limit {
 			seen[k] = true
 			out = append(out, sg)
 		}
