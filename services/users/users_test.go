@@ -24,13 +24,14 @@ import (
 )
 
 type env struct {
-	t      *testing.T
-	srv    *httptest.Server
-	db     *pgxpool.Pool
-	signer *auth.Signer
+	t       testing.TB
+	handler http.Handler
+	srv     *httptest.Server
+	db      *pgxpool.Pool
+	signer  *auth.Signer
 }
 
-func newEnv(t *testing.T, limits users.LoginLimits) *env {
+func newEnv(t testing.TB, limits users.LoginLimits) *env {
 	t.Helper()
 	rdb, err := redis.Open(context.Background(), integration.RedisURL(t))
 	if err != nil {
@@ -41,7 +42,7 @@ func newEnv(t *testing.T, limits users.LoginLimits) *env {
 }
 
 // newEnvWithRedis is newEnv with a Redis client of the test's choosing.
-func newEnvWithRedis(t *testing.T, limits users.LoginLimits, rdb *goredis.Client) *env {
+func newEnvWithRedis(t testing.TB, limits users.LoginLimits, rdb *goredis.Client) *env {
 	t.Helper()
 	db, _ := integration.Pool(t)
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
@@ -53,7 +54,7 @@ func newEnvWithRedis(t *testing.T, limits users.LoginLimits, rdb *goredis.Client
 	})
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(srv.Close)
-	return &env{t: t, srv: srv, db: db, signer: signer}
+	return &env{t: t, handler: svc.Handler(), srv: srv, db: db, signer: signer}
 }
 
 type response = integration.Response

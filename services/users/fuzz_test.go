@@ -1,0 +1,244 @@
+package users_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/services/users"
+)
+
+// The fuzz targets send every body and query-string type of the service through its real
+// handler, on a real database made once per target, and check that nothing is a 5xx and
+// that every answer is the JSON envelope. make test runs each briefly; plain go test runs
+// their seeds.
+//
+// Register and login hash or check a bcrypt password (PasswordCost, about 50 ms) for any
+// body that passes the schema; there is no cheaper test setting, so those two targets are
+// slower per input that decodes, and most mutated inputs fail validation first. Login runs
+// with the default limits, so after a few dozen failures its inputs mostly meet the 429.
+
+// serve sends one request to the service's handler with token (empty for anonymous).
+func (e *env) serve(method, path, rawQuery, token string, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	req.URL.RawQuery = rawQuery
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	e.handler.ServeHTTP(rec, req)
+	return rec
+}
+
+// checkAnswer fails t unless rec is below 500 and its body is the envelope: success true
+// for a 2xx, false with an error code and message otherwise.
+func checkAnswer(t *testing.T, rec *httptest.ResponseRecorder, input []byte) {
+	t.Helper()
+	if rec.Code >= 500 {
+		t.Fatalf("input %q: got %d %s", input, rec.Code, rec.Body)
+	}
+	var env struct {
+		Success *bool `json:"success"`
+		Error   *struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || env.Success == nil {
+		t.Fatalf("input %q: %d body is not the envelope (%v): %q", input, rec.Code, err, rec.Body)
+	}
+	switch ok := rec.Code < 300; {
+	case ok && !*env.Success:
+		t.Fatalf("input %q: %d with success false: %s", input, rec.Code, rec.Body)
+	case !ok && (*env.Success || env.Error == nil || env.Error.Code == "" || env.Error.Message == ""):
+		t.Fatalf("input %q: %d without an error code and message: %s", input, rec.Code, rec.Body)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// addSeeds adds bodies, and the hostile ones every JSON endpoint must refuse or take
+// without a 5xx: empty, not objects, truncated, NUL, invalid UTF-8, deeply nested, huge,
+// unknown fields, numbers out of range, duplicate keys.
+func addSeeds(f *testing.F, bodies ...[]byte) {
+	hostile := [][]byte{
+		nil, []byte(""), []byte("null"), []byte("{}"), []byte("[]"), []byte(`"x"`), []byte("0"), []byte("{"), []byte(`{"a":`),
+		[]byte("\x00"), []byte("{\"email\":\"\xff\xfe\"}"), []byte(strings.Repeat("[", 5000) + strings.Repeat("]", 5000)),
+		[]byte(`{"a":` + strings.Repeat(`{"a":`, 2000) + "1" + strings.Repeat("}", 2001)),
+		[]byte(`{"unknown":1}`), []byte(`{"id":1e400}`), []byte(`{"email":"a@example.com","email":"b@example.com"}`),
+		[]byte(`{"name":"` + strings.Repeat("x", 200_000) + `"}`),
+		[]byte(`{"name":"` + strings.Repeat("x", 2<<20) + `"}`),
+	}
+	for _, b := range append(bodies, hostile...) {
+		f.Add(b)
+	}
+}
+
+// fuzzEnv is a service on its own database with a member and an administrator.
+type fuzzEnv struct {
+	*env
+	member     session
+	adminToken string
+}
+
+func newFuzzEnv(f *testing.F) fuzzEnv {
+	e := newEnv(f, users.LoginLimits{})
+	fe := fuzzEnv{env: e, member: e.register("member@example.com", "")}
+	admin, _, err := users.CreateAdmin(context.Background(), e.db, "root@example.com", "Root", "password123")
+	if err != nil {
+		f.Fatal(err)
+	}
+	fe.adminToken, _ = e.signer.Sign(auth.Identity{UserID: admin.ID, Role: "admin"})
+	return fe
+}
+
+func FuzzRegister(f *testing.F) {
+	e := newFuzzEnv(f)
+	addSeeds(f,
+		mustJSON(map[string]string{"email": "new@example.com", "password": "password123", "name": "New Person"}),
+		mustJSON(map[string]string{"email": "Org@Example.com", "password": "password123", "name": "Org", "role": "organizer"}),
+		mustJSON(map[string]string{"email": "member@example.com", "password": "password123", "name": "Taken"}),
+		mustJSON(map[string]string{"email": "root2@example.com", "password": "password123", "name": "X", "role": "admin"}),
+		mustJSON(map[string]string{"email": "nul\u0000@example.com", "password": "password123", "name": "Nul"}),
+		mustJSON(map[string]string{"email": "nul2@example.com", "password": "pass\u0000word123", "name": "Nul\u0000Name"}),
+		[]byte("{\"email\":\"utf@example.com\",\"password\":\"password123\",\"name\":\"caf\xc3\x28\"}"),
+		mustJSON(map[string]string{"email": "Bob <bob@example.com>", "password": "password123", "name": "Bob"}),
+		mustJSON(map[string]string{"email": "js@example.com", "password": "password123", "name": "javascript:alert(1)"}),
+		mustJSON(map[string]string{"email": "long@example.com", "password": strings.Repeat("é", 40), "name": "Long"}),
+		mustJSON(map[string]string{"email": strings.Repeat("a", 300) + "@example.com", "password": "password123", "name": "A"}),
+		mustJSON(map[string]string{"email": "blank@example.com", "password": "password123", "name": "   "}),
+		mustJSON(map[string]any{"email": 1, "password": true, "name": []string{"x"}, "role": nil}),
+		mustJSON(map[string]any{"email": "extra@example.com", "password": "password123", "name": "X", "is_admin": true}),
+	)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkAnswer(t, e.serve("POST", "/api/v1/auth/register", "", "", body), body)
+	})
+}
+
+func FuzzLogin(f *testing.F) {
+	e := newFuzzEnv(f)
+	addSeeds(f,
+		mustJSON(map[string]string{"email": "member@example.com", "password": "password123"}),
+		mustJSON(map[string]string{"email": " MEMBER@example.com ", "password": "wrong-password"}),
+		mustJSON(map[string]string{"email": "nobody@example.com", "password": "password123"}),
+		mustJSON(map[string]string{"email": "member@example.com\u0000", "password": "password123"}),
+		mustJSON(map[string]string{"email": "member@example.com", "password": "\u0000"}),
+		[]byte("{\"email\":\"\xff@example.com\",\"password\":\"\xfe\"}"),
+		mustJSON(map[string]string{"email": "", "password": ""}),
+		mustJSON(map[string]string{"email": "member@example.com", "password": strings.Repeat("p", 2000)}),
+		mustJSON(map[string]any{"email": []string{"member@example.com"}, "password": 123}),
+		mustJSON(map[string]any{"email": "member@example.com", "password": "password123", "remember": true}),
+	)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkAnswer(t, e.serve("POST", "/api/v1/auth/login", "", "", body), body)
+	})
+}
+
+// refreshSeeds are refresh and logout bodies: a live token, a used one, and hostile ones.
+func refreshSeeds(e fuzzEnv) [][]byte {
+	live := e.register("tokens@example.com", "")
+	return [][]byte{
+		mustJSON(map[string]string{"refresh_token": live.RefreshToken}),
+		mustJSON(map[string]string{"refresh_token": e.member.RefreshToken}),
+		mustJSON(map[string]string{"refresh_token": "garbage"}),
+		mustJSON(map[string]string{"refresh_token": ""}),
+		mustJSON(map[string]string{"refresh_token": "\u0000"}),
+		[]byte("{\"refresh_token\":\"\xff\xfe\xfd\"}"),
+		mustJSON(map[string]string{"refresh_token": strings.Repeat("t", 10_000)}),
+		mustJSON(map[string]any{"refresh_token": 42}),
+		mustJSON(map[string]any{"refresh_token": nil, "all": true}),
+		mustJSON(map[string]string{"refresh_token": "javascript:alert(1)"}),
+	}
+}
+
+func FuzzRefresh(f *testing.F) {
+	e := newFuzzEnv(f)
+	addSeeds(f, refreshSeeds(e)...)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkAnswer(t, e.serve("POST", "/api/v1/auth/refresh", "", "", body), body)
+	})
+}
+
+func FuzzLogout(f *testing.F) {
+	e := newFuzzEnv(f)
+	addSeeds(f, refreshSeeds(e)...)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkAnswer(t, e.serve("POST", "/api/v1/auth/logout", "", "", body), body)
+	})
+}
+
+func FuzzUpdateMe(f *testing.F) {
+	e := newFuzzEnv(f)
+	addSeeds(f,
+		mustJSON(map[string]any{"name": "Member", "bio": "Jazz and Go.", "city": "Berlin", "interests": []string{"music", "tech"}}),
+		mustJSON(map[string]any{"avatar_url": "https://cdn.example.com/me.png"}),
+		mustJSON(map[string]any{"avatar_url": ""}),
+		mustJSON(map[string]any{"avatar_url": "javascript:alert(1)"}),
+		mustJSON(map[string]any{"avatar_url": "data:text/html,<script>alert(1)</script>"}),
+		mustJSON(map[string]any{"avatar_url": "https://\u0000/x"}),
+		mustJSON(map[string]any{"avatar_url": "https://cdn.example.com/" + strings.Repeat("a", 5000)}),
+		mustJSON(map[string]any{"name": "  ", "bio": nil}),
+		mustJSON(map[string]any{"name": "Nul\u0000", "bio": "\u0000", "city": "Ber\u0000lin"}),
+		mustJSON(map[string]any{"interests": []string{"\u0000", ""}}),
+		mustJSON(map[string]any{"interests": []string{strings.Repeat("i", 51)}}),
+		mustJSON(map[string]any{"interests": make([]string, 51)}),
+		mustJSON(map[string]any{"interests": "music", "name": 5, "bio": []int{1}}),
+		[]byte("{\"bio\":\"\xff\xfe\",\"interests\":[\"caf\xc3\"]}"),
+		mustJSON(map[string]any{"bio": strings.Repeat("b", 2001)}),
+		mustJSON(map[string]any{"role": "admin", "email": "x@example.com", "id": 1}),
+	)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkAnswer(t, e.serve("PATCH", "/api/v1/users/me", "", e.member.Token, body), body)
+	})
+}
+
+func FuzzSetRole(f *testing.F) {
+	e := newFuzzEnv(f)
+	path := fmt.Sprintf("/api/v1/users/%d/role", e.member.User.ID)
+	addSeeds(f,
+		mustJSON(map[string]string{"role": "organizer"}),
+		mustJSON(map[string]string{"role": "attendee"}),
+		mustJSON(map[string]string{"role": "admin"}),
+		mustJSON(map[string]string{"role": "king"}),
+		mustJSON(map[string]string{"role": "admin\u0000"}),
+		mustJSON(map[string]string{"role": ""}),
+		[]byte("{\"role\":\"\xff\"}"),
+		mustJSON(map[string]any{"role": 1}),
+		mustJSON(map[string]any{"role": []string{"admin"}}),
+		mustJSON(map[string]any{"role": "organizer", "id": 1}),
+	)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		checkAnswer(t, e.serve("PATCH", path, "", e.adminToken, body), body)
+	})
+}
+
+func FuzzListUsers(f *testing.F) {
+	e := newFuzzEnv(f)
+	for _, q := range []string{
+		"", "limit=20", "limit=1&role=admin", "q=member", "q=MEM&role=attendee&limit=100",
+		"cursor=dTE", "cursor=dTk5OTk5OTk5OTk5OTk5OTk5OTk5OQ", "cursor=!!bad", "cursor=%00",
+		"q=%00", "q=%FF%FE", "q=caf%C3", "role=%00", "q=%25_%5C", "q=javascript:alert(1)",
+		"limit=0", "limit=-1", "limit=10000", "limit=abc", "limit=99999999999999999999", "limit=1e3",
+		"role=king", "q=" + strings.Repeat("x", 101), "q=" + strings.Repeat("%41", 100_000),
+		"q=a&q=b", "%zz=%", "q", "limit=&cursor=&role=&q=", "unknown=1",
+	} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, query string) {
+		checkAnswer(t, e.serve("GET", "/api/v1/users", query, e.adminToken, nil), []byte(query))
+	})
+}
