@@ -18,9 +18,9 @@ import (
 //     this first, and only the guesser meets it: the owner on another client is unaffected.
 //   - Per client: PerIP failures within Window, on any accounts, stop the client on every
 //     account (against spraying one password over many accounts).
-//   - Per account: past PerAccount failures from all clients together, each further failure
-//     makes every client the account does not know wait BaseDelay, doubling with each
-//     failure up to MaxDelay (429 with Retry-After; a delay, never a lockout). A client is
+//   - Per account: from its PerAccount-th failure (from all clients together) on, each
+//     failure makes every client the account does not know wait: BaseDelay, doubling with
+//     each failure up to MaxDelay (429 with Retry-After; a delay, never a lockout). A client is
 //     known to an account for RememberClient after logging in to it, and is never made to
 //     wait: guesses spread over many addresses slow to a few an hour while the owner, from
 //     a device used before, still gets in. The count is forgotten Window+MaxDelay after
@@ -39,7 +39,7 @@ type LoginLimits struct {
 	PerClient      int           // failures per account and client within Window (10)
 	PerIP          int           // failures per client across accounts within Window (50)
 	Window         time.Duration // how long the counts above last (15m)
-	PerAccount     int           // account-wide failures before delays begin (100)
+	PerAccount     int           // account-wide failures at which delays begin (100)
 	BaseDelay      time.Duration // first account-wide delay, doubled per failure (1s)
 	MaxDelay       time.Duration // longest account-wide delay (15m)
 	RememberClient time.Duration // how long a client that logged in stays known (30 days)
