@@ -20,7 +20,7 @@ import (
 )
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	db     *pgxpool.Pool
 	svc    *events.Service
@@ -28,7 +28,7 @@ type env struct {
 	client *integration.Client
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	db, _ := integration.Pool(t)
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
@@ -109,7 +109,7 @@ func (e *env) try(method, path string, as user, body any, headers ...string) (re
 	return e.client.Request(method, path, as.Token, body, headers...)
 }
 
-func decode[T any](t *testing.T, r response) T {
+func decode[T any](t testing.TB, r response) T {
 	t.Helper()
 	return integration.Data[T](t, r)
 }
