@@ -33,6 +33,7 @@ const (
 )
 
 func TestAttackerFromOneClientDoesNotLockOutTheOwner(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{PerClient: 3, PerIP: 50, PerAccount: 100, Window: time.Minute})
 	e.register("bob@example.com", "")
 	e.register("mallory@example.com", "")
@@ -62,7 +63,7 @@ func TestAttackerFromOneClientDoesNotLockOutTheOwner(t *testing.T) {
 }
 
 func TestAccountWideDelaysGrowForUnknownClients(t *testing.T) {
-	t.Parallel() // it waits for the delays: 1 s, then 2 s
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{PerClient: 10, PerIP: 100, PerAccount: 2, BaseDelay: time.Second,
 		MaxDelay: time.Minute, Window: time.Minute})
 	e.register("dave@example.com", "")
@@ -105,6 +106,7 @@ func TestAccountWideDelaysGrowForUnknownClients(t *testing.T) {
 }
 
 func TestLoginSuccessResetsThatClientsCountOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{PerClient: 3, PerIP: 50, PerAccount: 100, Window: time.Minute})
 	e.register("erin@example.com", "")
 	for range 3 {
@@ -130,6 +132,7 @@ func TestLoginSuccessResetsThatClientsCountOnly(t *testing.T) {
 // While Redis fails every call at once (its circuit breaker is open), logins go on
 // without limits rather than stopping for everyone.
 func TestLoginWorksWhileRedisIsDown(t *testing.T) {
+	t.Parallel()
 	rdb := goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1, DialTimeout: 100 * time.Millisecond})
 	t.Cleanup(func() { rdb.Close() })
 	if rdb.Ping(context.Background()).Err() == nil {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestAvatarURLMustBeAnHTTPURL(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{})
 	s := e.register("pic@example.com", "")
 	public := fmt.Sprintf("/api/v1/users/%d", s.User.ID)
@@ -54,6 +55,7 @@ func TestAvatarURLMustBeAnHTTPURL(t *testing.T) {
 }
 
 func TestTokenOfADeletedAccountIs401(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{})
 	gone := e.register("gone@example.com", "")
 	other := e.register("other@example.com", "")

@@ -89,6 +89,7 @@ func (e *env) register(email, role string) session {
 }
 
 func TestRegisterLoginMeFlow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{})
 	s := e.register("Alice@Example.com", "")
 	if s.User.Email != "alice@example.com" || s.User.Role != "attendee" || s.Token == "" || s.RefreshToken == "" {
@@ -132,6 +133,7 @@ func TestRegisterLoginMeFlow(t *testing.T) {
 }
 
 func TestRegisterValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{})
 	e.register("taken@example.com", "")
 	tests := []struct {
@@ -179,6 +181,7 @@ func TestRegisterValidation(t *testing.T) {
 }
 
 func TestLoginFailuresLookAlikeAndAreLimited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{PerClient: 3, PerIP: 5, Window: time.Minute})
 	e.register("bob@example.com", "")
 	wrong := e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "bob@example.com", "password": "wrongpass"})
@@ -209,6 +212,7 @@ func TestLoginFailuresLookAlikeAndAreLimited(t *testing.T) {
 }
 
 func TestRefreshRotationAndReuseDetection(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{})
 	s := e.register("rot@example.com", "")
 
@@ -244,6 +248,7 @@ func TestRefreshRotationAndReuseDetection(t *testing.T) {
 }
 
 func TestConcurrentRefreshOnlyOneWins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{})
 	s := e.register("race@example.com", "")
 	var wg sync.WaitGroup
@@ -267,6 +272,7 @@ func TestConcurrentRefreshOnlyOneWins(t *testing.T) {
 }
 
 func TestLogoutRevokesTheFamily(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{})
 	s := e.register("out@example.com", "")
 	r := e.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": s.RefreshToken})
@@ -283,6 +289,7 @@ func TestLogoutRevokesTheFamily(t *testing.T) {
 }
 
 func TestAdminRoutesNeedTheAdminRole(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{})
 	attendee := e.register("att@example.com", "")
 	organizer := e.register("org@example.com", "organizer")
@@ -352,6 +359,7 @@ func wrapUsers(raw json.RawMessage) json.RawMessage {
 }
 
 func TestJWKSAndOutbox(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, users.LoginLimits{})
 	s := e.register("keys@example.com", "")
 	res, err := http.Get(e.srv.URL + "/.well-known/jwks.json")
