@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	_ "time/tzdata" // the cities' time zones must resolve on minimal images too
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -46,6 +47,7 @@ type account struct {
 	email, name, role string
 	city              int
 	tastes            []int // category indexes, favourite first
+	created           time.Time
 }
 
 // Named demo accounts, always present.
@@ -63,7 +65,10 @@ const usersPerOrganizer = 100
 func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer) (Result, error) {
 	var res Result
 	rng := rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x9e3779b97f4a7c15))
-	g := newGen(rng)
+	g, err := newGen(rng)
+	if err != nil {
+		return res, err
+	}
 	bar := newBar(progress, opts.Users+len(named)+opts.Events+opts.Interactions, "seeding")
 	defer func() { _ = bar.Finish() }()
 
@@ -120,14 +125,14 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer
 
 // gen draws the data; its random source makes a run repeatable.
 type gen struct {
-	rng       *rand.Rand
-	cityPick  *weighted
-	catPick   *weighted
-	now       time.Time
-	runMarker time.Time
+	rng      *rand.Rand
+	cityPick *weighted
+	catPick  *weighted
+	zones    []*time.Location // of the cities, by index
+	now      time.Time
 }
 
-func newGen(rng *rand.Rand) *gen {
+func newGen(rng *rand.Rand) (*gen, error) {
 	cw := make([]float64, len(cities))
 	for i, c := range cities {
 		cw[i] = c.weight
@@ -136,10 +141,16 @@ func newGen(rng *rand.Rand) *gen {
 	for i, c := range categories {
 		kw[i] = c.weight
 	}
-	now := time.Now().UTC().Truncate(time.Hour)
-	return &gen{rng: rng, cityPick: newWeighted(cw), catPick: newWeighted(kw), now: now,
-		// Rows of this run carry this created_at, so their ids can be read back in order.
-		runMarker: time.Now().UTC().Truncate(time.Microsecond)}
+	zones := make([]*time.Location, len(cities))
+	for i, c := range cities {
+		z, err := time.LoadLocation(c.tz)
+		if err != nil {
+			return nil, fmt.Errorf("time zone of %s: %w", c.name, err)
+		}
+		zones[i] = z
+	}
+	return &gen{rng: rng, cityPick: newWeighted(cw), catPick: newWeighted(kw), zones: zones,
+		now: time.Now().UTC().Truncate(time.Second)}, nil
 }
 
 func (g *gen) tastes() []int {
@@ -154,20 +165,34 @@ func (g *gen) tastes() []int {
 	return t
 }
 
+// accounts draws the users. Their accounts are older than anything they did: at least
+// half a year, while the oldest events were published about four months ago.
 func (g *gen) accounts(users int) []account {
 	var out []account
+	joined := func() time.Time {
+		return g.now.Add(-time.Duration(180*24*60+g.rng.IntN(900*24*60)) * time.Minute)
+	}
 	for _, a := range named {
-		out = append(out, account{email: a.email, name: a.name, role: a.role, city: g.cityPick.pick(g.rng), tastes: g.tastes()})
+		out = append(out, account{email: a.email, name: a.name, role: a.role, city: g.cityPick.pick(g.rng), tastes: g.tastes(), created: joined()})
 	}
 	for i := 1; i <= users; i++ {
-		a := account{email: fmt.Sprintf("user%d@example.com", i), name: fmt.Sprintf("Demo User %d", i), role: auth.RoleAttendee,
-			city: g.cityPick.pick(g.rng), tastes: g.tastes()}
+		first, last := firstNames[g.rng.IntN(len(firstNames))], lastNames[g.rng.IntN(len(lastNames))]
+		// The number keeps emails unique however many users share a name.
+		a := account{email: fmt.Sprintf("%s.%s%d@example.com", emailPart(first), emailPart(last), i), name: first + " " + last,
+			role: auth.RoleAttendee, city: g.cityPick.pick(g.rng), tastes: g.tastes(), created: joined()}
 		if users >= usersPerOrganizer && i%usersPerOrganizer == 0 {
-			a.email, a.name, a.role = fmt.Sprintf("organizer%d@example.com", i/usersPerOrganizer), fmt.Sprintf("Demo Organizer %d", i/usersPerOrganizer), auth.RoleOrganizer
+			a.role = auth.RoleOrganizer
 		}
 		out = append(out, a)
 	}
 	return out
+}
+
+var emailASCII = strings.NewReplacer("ü", "ue", "ö", "oe", "ä", "ae", "á", "a", "é", "e", "í", "i", "ó", "o", "ú", "u", "'", "", " ", "")
+
+// emailPart is a name as the local part of an email address writes it.
+func emailPart(name string) string {
+	return emailASCII.Replace(strings.ToLower(name))
 }
 
 // insertUsers copies the accounts into a temporary table and inserts those not there yet.
@@ -180,10 +205,10 @@ func insertUsers(ctx context.Context, db *pgxpool.Pool, accounts []account, bar 
 	}
 	n := 0
 	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE seed_users (email text, name text, role text, city text, interests text[]) ON COMMIT DROP`); err != nil {
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE seed_users (email text, name text, role text, city text, interests text[], created_at timestamptz) ON COMMIT DROP`); err != nil {
 			return fmt.Errorf("seed users: %w", err)
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"seed_users"}, []string{"email", "name", "role", "city", "interests"},
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"seed_users"}, []string{"email", "name", "role", "city", "interests", "created_at"},
 			pgx.CopyFromSlice(len(accounts), func(i int) ([]any, error) {
 				a := accounts[i]
 				interests := make([]string, len(a.tastes))
@@ -191,14 +216,14 @@ func insertUsers(ctx context.Context, db *pgxpool.Pool, accounts []account, bar 
 					interests[j] = categories[t].name
 				}
 				_ = bar.Add(1)
-				return []any{a.email, a.name, a.role, cities[a.city].name, interests}, nil
+				return []any{a.email, a.name, a.role, cities[a.city].name, interests, a.created}, nil
 			}))
 		if err != nil {
 			return fmt.Errorf("copy users: %w", err)
 		}
 		tag, err := tx.Exec(ctx, `
-			INSERT INTO users (email, password_hash, name, role, city, interests)
-			SELECT email, $1, name, role, city, interests FROM seed_users ON CONFLICT (lower(email)) DO NOTHING`, hash)
+			INSERT INTO users (email, password_hash, name, role, city, interests, created_at, updated_at)
+			SELECT email, $1, name, role, city, interests, created_at, created_at FROM seed_users ON CONFLICT (lower(email)) DO NOTHING`, hash)
 		if err != nil {
 			return fmt.Errorf("insert users: %w", err)
 		}
@@ -238,20 +263,31 @@ func userIDs(ctx context.Context, db *pgxpool.Pool, accounts []account) ([]int64
 
 // genEvent is what the interactions need to know of an event.
 type genEvent struct {
-	id       int64
-	cat      uint8
-	city     uint8
-	status   uint8 // 0 published upcoming, 1 completed, 2 draft, 3 cancelled
-	capacity int32
-	weight   float32
-	start    time.Time
+	id        int64
+	cat       uint8
+	city      uint8
+	status    uint8 // 0 published (upcoming or under way), 1 completed, 2 draft, 3 cancelled
+	capacity  int32
+	weight    float32
+	start     time.Time
+	published time.Time
 }
 
+// insertEvents draws n events and copies them in. Their ids are reserved from the identity
+// sequence first, so the interactions know them without reading the rows back.
 func (g *gen) insertEvents(ctx context.Context, db *pgxpool.Pool, n int, organizers []int64, bar *progressbar.ProgressBar) ([]genEvent, error) {
+	rows, err := db.Query(ctx, `SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, $1::int)`, n)
+	if err != nil {
+		return nil, fmt.Errorf("reserve event ids: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("reserve event ids: %w", err)
+	}
 	evs := make([]genEvent, n)
 	// Organizers' output is skewed too: a few run most events.
 	orgPick := newWeighted(pareto(g.rng, len(organizers), 1.2))
-	row := make([]any, 20)
+	row := make([]any, 22)
 	i := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
 		if i == n {
@@ -259,15 +295,16 @@ func (g *gen) insertEvents(ctx context.Context, db *pgxpool.Pool, n int, organiz
 		}
 		ci, ki := g.cityPick.pick(g.rng), g.catPick.pick(g.rng)
 		c, k := cities[ci], categories[ki]
-		topic, kind := k.topics[skewed(g.rng, len(k.topics))], k.kinds[g.rng.IntN(len(k.kinds))]
-		title := topic + " " + kind
+		topic, kd := k.topics[skewed(g.rng, len(k.topics))], k.kinds[g.rng.IntN(len(k.kinds))]
+		start, end := g.when(ci, kd)
+		title := topic + " " + kd.name
 		switch g.rng.IntN(4) {
 		case 0:
 			title += " " + c.name
 		case 1:
 			title = c.name + " " + title
 		case 2:
-			title += fmt.Sprintf(" %d", 2026+g.rng.IntN(2))
+			title += fmt.Sprintf(" %d", start.In(g.zones[ci]).Year())
 		}
 		tags := []string{}
 		for len(tags) < 1+g.rng.IntN(4) {
@@ -277,26 +314,34 @@ func (g *gen) insertEvents(ctx context.Context, db *pgxpool.Pool, n int, organiz
 			}
 		}
 		venue := c.name + " " + k.venues[g.rng.IntN(len(k.venues))]
-		desc := fmt.Sprintf("%s in %s. %s %s Tags: %s.", title, c.name, k.blurbs[g.rng.IntN(len(k.blurbs))],
-			k.blurbs[g.rng.IntN(len(k.blurbs))], strings.Join(tags, ", "))
-		// A year of events: two months back to ten months ahead, evenings mostly.
-		day := g.rng.IntN(365) - 60
-		start := g.now.Truncate(24*time.Hour).AddDate(0, 0, day).Add(time.Duration(9+g.rng.IntN(13)) * time.Hour)
-		end := start.Add(time.Duration(1+g.rng.IntN(5)) * time.Hour)
+		where := title + " in " + c.name
+		if strings.Contains(title, c.name) {
+			where = title
+		}
+		b1, b2 := g.rng.IntN(len(k.blurbs)), g.rng.IntN(len(k.blurbs)-1)
+		if b2 >= b1 {
+			b2++ // two different sentences
+		}
+		desc := fmt.Sprintf("%s. %s %s Tags: %s.", where, k.blurbs[b1], k.blurbs[b2], strings.Join(tags, ", "))
+
 		status, st := "published", uint8(0)
 		switch r := g.rng.Float64(); {
-		case start.Before(g.now):
+		case end.Before(g.now):
 			status, st = "completed", 1
+		case start.Before(g.now): // under way
 		case r < 0.02:
 			status, st = "draft", 2
 		case r < 0.04:
 			status, st = "cancelled", 3
 		}
-		capacity := capacityOf(g.rng)
+		created, published, updated := g.history(start, end, status)
+
+		capacity := seats(g.rng, kd.tickets)
 		price := 0.0
-		if g.rng.Float64() > 0.35 {
-			price = math.Round(math.Exp(2+g.rng.NormFloat64()*0.8)/5) * 5
-			price = max(price, 5)
+		if g.rng.Float64() >= kd.free {
+			// At US prices, then in the local currency and price level, rounded as a price list would.
+			usd := max(kd.price*math.Exp(g.rng.NormFloat64()*0.5), 5)
+			price = max(roundPrice(usd*c.prices), 5)
 		}
 		var organizer int64
 		if i == 0 {
@@ -304,54 +349,113 @@ func (g *gen) insertEvents(ctx context.Context, db *pgxpool.Pool, n int, organiz
 		} else {
 			organizer = organizers[orgPick.pick(g.rng)]
 		}
-		var published any
-		if status != "draft" {
-			published = start.Add(-time.Duration(7+g.rng.IntN(60)) * 24 * time.Hour)
-		}
-		lat, lng := c.lat+(g.rng.Float64()-0.5)*0.15, c.lng+(g.rng.Float64()-0.5)*0.2
-		evs[i] = genEvent{cat: uint8(ki), city: uint8(ci), status: st, capacity: int32(capacity), start: start,
+		// In one of the city's districts, a few hundred metres around its centre.
+		d := c.districts[g.rng.IntN(len(c.districts))]
+		lat, lng := d.lat+(g.rng.Float64()-0.5)*0.006, d.lng+(g.rng.Float64()-0.5)*0.008
+		evs[i] = genEvent{id: ids[i], cat: uint8(ki), city: uint8(ci), status: st, capacity: int32(capacity), start: start, published: published,
 			weight: float32(math.Pow(1-g.rng.Float64(), -1/0.9))} // Pareto: a few events draw most interest
-		row[0], row[1], row[2], row[3], row[4], row[5], row[6] = title, desc, k.name, tags, start, end, c.tz
-		row[7], row[8], row[9], row[10], row[11], row[12] = venue, fmt.Sprintf("%d %s Street", 1+g.rng.IntN(300), topic), c.name, c.country, lat, lng
-		row[13], row[14], row[15], row[16], row[17], row[18], row[19] = capacity, price, c.currency, status, organizer, g.runMarker, published
+		var publishedAt any
+		if status != "draft" {
+			publishedAt = published
+		}
+		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = ids[i], title, desc, k.name, tags, start, end, c.tz
+		row[8], row[9], row[10], row[11], row[12], row[13] = venue, address(g.rng, c.country, d.street), c.name, c.country, lat, lng
+		row[14], row[15], row[16], row[17], row[18] = capacity, price, c.currency, status, organizer
+		row[19], row[20], row[21] = created, updated, publishedAt
 		i++
 		_ = bar.Add(1)
 		return row, nil
 	})
-	_, err := db.CopyFrom(ctx, pgx.Identifier{"events"}, []string{
-		"title", "description", "category", "tags", "starts_at", "ends_at", "timezone", "venue_name", "address",
-		"city", "country", "lat", "lng", "capacity", "price", "currency", "status", "created_by", "created_at", "published_at",
+	// COPY writes the reserved ids into the identity column as given.
+	_, err = db.CopyFrom(ctx, pgx.Identifier{"events"}, []string{
+		"id", "title", "description", "category", "tags", "starts_at", "ends_at", "timezone", "venue_name", "address",
+		"city", "country", "lat", "lng", "capacity", "price", "currency", "status", "created_by", "created_at", "updated_at", "published_at",
 	}, src)
 	if err != nil {
 		return nil, fmt.Errorf("copy events: %w", err)
 	}
-	rows, err := db.Query(ctx, `SELECT id FROM events WHERE created_at = $1 ORDER BY id`, g.runMarker)
-	if err != nil {
-		return nil, fmt.Errorf("read event ids: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("read event ids: %w", err)
-	}
-	if len(ids) != n {
-		return nil, fmt.Errorf("read event ids: got %d, want %d", len(ids), n)
-	}
-	for i := range evs {
-		evs[i].id = ids[i]
-	}
 	return evs, nil
 }
 
-func capacityOf(rng *rand.Rand) int {
-	switch r := rng.Float64(); {
-	case r < 0.4:
-		return 10 + rng.IntN(40)
-	case r < 0.8:
-		return 50 + rng.IntN(150)
-	case r < 0.95:
-		return 200 + rng.IntN(800)
+// when draws an event's start and end: a day from two months back to ten months ahead,
+// and a time of day in the city's own zone that suits the kind of event.
+func (g *gen) when(ci int, kd kind) (time.Time, time.Time) {
+	zone := g.zones[ci]
+	today := g.now.In(zone)
+	day := g.rng.IntN(365) - 60
+	at := kd.from + 15*g.rng.IntN((kd.to-kd.from)/15+1)
+	start := time.Date(today.Year(), today.Month(), today.Day()+day, at/60, at%60, 0, 0, zone)
+	// Whole days on the calendar (a DST change keeps the clock time), then minutes.
+	days := kd.minDays + g.rng.IntN(kd.maxDays-kd.minDays+1)
+	minutes := kd.minFor + 15*g.rng.IntN((kd.maxFor-kd.minFor)/15+1)
+	end := start.AddDate(0, 0, days).Add(time.Duration(minutes) * time.Minute)
+	return start.UTC(), end.UTC()
+}
+
+// history draws when an event was created, published (zero for a draft) and last updated:
+// created a little before it was published, published some weeks before it starts and
+// never after now, completed when it ended, cancelled some time after it was published.
+func (g *gen) history(start, end time.Time, status string) (created, published, updated time.Time) {
+	if status == "draft" {
+		created = g.now.Add(-time.Duration(10+g.rng.IntN(30*24*60)) * time.Minute)
+		return created, time.Time{}, created
+	}
+	published = start.Add(-time.Duration((7+g.rng.IntN(60))*24*60+g.rng.IntN(24*60)) * time.Minute)
+	if published.After(g.now.Add(-time.Hour)) {
+		// Far ahead: announced already, in the last three weeks.
+		published = g.now.Add(-time.Duration(60+g.rng.IntN(21*24*60)) * time.Minute)
+	}
+	created = published.Add(-time.Duration(10+g.rng.IntN(14*24*60)) * time.Minute)
+	switch status {
+	case "completed":
+		updated = end
+	case "cancelled":
+		updated = published.Add(time.Duration(g.rng.Int64N(int64(g.now.Sub(published)))))
 	default:
-		return 1000 + rng.IntN(4000)
+		updated = published
+	}
+	return created, published, updated
+}
+
+// seats draws a capacity between the kind's bounds, small ones more often, rounded as an
+// organizer would (to 5, 10, 50 or 100 seats by size).
+func seats(rng *rand.Rand, t *tickets) int {
+	n := float64(t.minSeats) * math.Pow(float64(t.maxSeats)/float64(t.minSeats), rng.Float64())
+	step := 1.0
+	switch {
+	case n >= 2000:
+		step = 100
+	case n >= 500:
+		step = 50
+	case n >= 100:
+		step = 10
+	case n >= 30:
+		step = 5
+	}
+	return int(math.Round(n/step) * step)
+}
+
+// roundPrice rounds a price to steps of half its leading unit (8, 15, 35, 450, 3500,
+// 25000), never to a fraction.
+func roundPrice(x float64) float64 {
+	step := max(math.Pow(10, math.Floor(math.Log10(x)))/2, 1)
+	return max(math.Round(x/step)*step, step)
+}
+
+// address writes a street address the way the country does.
+func address(rng *rand.Rand, country, street string) string {
+	n := 1 + rng.IntN(200)
+	switch {
+	case country == "JP":
+		return fmt.Sprintf("%d-%d-%d %s", 1+rng.IntN(5), 1+rng.IntN(30), 1+rng.IntN(20), street)
+	case country == "IN":
+		return fmt.Sprintf("%d, %s", n, street)
+	case country == "ES" || country == "IT" || country == "PT" || country == "BR":
+		return fmt.Sprintf("%s, %d", street, n)
+	case numberLast[country]:
+		return fmt.Sprintf("%s %d", street, n)
+	default:
+		return fmt.Sprintf("%d %s", n, street)
 	}
 }
 
@@ -415,9 +519,16 @@ func (g *gen) insertInteractions(ctx context.Context, db *pgxpool.Pool, n int, a
 		}
 		seen[p] = true
 		e := evs[ei]
-		at := e.start.Add(-time.Duration(1+g.rng.IntN(30*24)) * time.Hour)
-		if at.After(g.now) {
-			at = g.now.Add(-time.Duration(g.rng.IntN(72)) * time.Hour)
+		// Within the month before it starts, after it was published and before now: an
+		// hour or more before the start, when there is that much room.
+		last := e.start
+		if g.now.Before(last) {
+			last = g.now
+		}
+		room := min(last.Sub(e.published), 30*24*time.Hour)
+		at := last.Add(-room / 2)
+		if room > time.Hour {
+			at = last.Add(-time.Hour - time.Duration(g.rng.Int64N(int64(room-time.Hour))))
 		}
 		if !isReg {
 			favs = append(favs, []any{ids[u], e.id, at})

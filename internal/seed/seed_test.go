@@ -41,7 +41,7 @@ func TestSeedIsRealisticConsistentAndIdempotent(t *testing.T) {
 		{"skewed categories: the top one has far more than the last", `
 			SELECT max(c)::float / min(c) FROM (SELECT count(*) c FROM events GROUP BY category) x`, func(n float64) bool { return n > 4 }, "> 4"},
 		{"a year of dates", `SELECT extract(day FROM max(starts_at) - min(starts_at)) FROM events`, func(n float64) bool { return n > 300 }, "> 300 days"},
-		{"past events are completed", `SELECT count(*) FROM events WHERE starts_at < now() AND status = 'published'`, func(n float64) bool { return n == 0 }, "0"},
+		{"ended events are completed", `SELECT count(*) FROM events WHERE ends_at < now() AND status = 'published'`, func(n float64) bool { return n == 0 }, "0"},
 		{"free and paid", `SELECT count(*) FILTER (WHERE price = 0)::float / count(*) FROM events`, func(n float64) bool { return n > 0.2 && n < 0.5 }, "20-50% free"},
 		{"counters match the rows", `
 			SELECT count(*) FROM events e WHERE registered_count <> (SELECT count(*) FROM event_registrations r WHERE r.event_id = e.id AND r.status = 'confirmed')
