@@ -1,5 +1,7 @@
 DROP TRIGGER IF EXISTS event_words_delete ON events;
 DROP FUNCTION IF EXISTS event_words_delete();
+DROP TRIGGER IF EXISTS event_words_update ON events;
+DROP FUNCTION IF EXISTS event_words_update();
 
 CREATE OR REPLACE FUNCTION event_words_insert() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -31,7 +33,8 @@ BEGIN
 END
 $$;
 
-DROP FUNCTION IF EXISTS search_words_count(text[], text[]);
+DROP TABLE IF EXISTS search_words_changes;
+DROP FUNCTION IF EXISTS search_words_add(text[], integer[]);
 ALTER TABLE search_words DROP COLUMN IF EXISTS events;
 
 DROP MATERIALIZED VIEW IF EXISTS search_terms;
