@@ -17,6 +17,10 @@ HELM ?= $(LOCALBIN)/helm
 HELM_VERSION ?= v3.22.0
 ENVTEST_K8S_VERSION ?= 1.37.2
 GO_TEST_FLAGS ?= -count=1 -timeout=20m
+# Fuzz targets: make test runs each for a fixed count of inputs, make fuzz for a time each.
+FUZZTIME_TEST ?= 200x
+FUZZTIME ?= 60s
+FUZZ ?= .
 
 GO_FILES = $$(find . -name '*.go' -not -path './bin/*' -not -path './.local/*')
 
@@ -62,6 +66,11 @@ manifests: controller-gen ## Generate the CRD, RBAC and copy the CRD into the He
 test: deps-up envtest lint ## Run every test against real PostgreSQL, Redis, NATS and kube-apiserver.
 	@$(DEPS_ENV); export KUBEBUILDER_ASSETS="$$(hack/setup-envtest.sh)"; export PATH="$(LOCALBIN):$$PATH"; \
 	go test $(GO_TEST_FLAGS) ./...
+	@$(DEPS_ENV); hack/fuzz.sh $(FUZZTIME_TEST)
+
+.PHONY: fuzz
+fuzz: deps-up ## Run every fuzz target for FUZZTIME each (default 60s; FUZZ=regexp picks targets).
+	@$(DEPS_ENV); hack/fuzz.sh $(FUZZTIME) '$(FUZZ)'
 
 ##@ Dependencies (local)
 
