@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/events-platform/events-platform/test/integration"
 	"time"
 )
 
@@ -29,34 +31,6 @@ func (e *env) serve(method, path, rawQuery string, as user, body []byte) *httpte
 	rec := httptest.NewRecorder()
 	e.svc.Handler().ServeHTTP(rec, req)
 	return rec
-}
-
-// checkAnswer fails t unless rec is below 500 and its body is the envelope: success true
-// for a 2xx, false with an error code otherwise. A CSV export is not JSON.
-func checkAnswer(t *testing.T, rec *httptest.ResponseRecorder, input string) {
-	t.Helper()
-	if rec.Code >= 500 {
-		t.Fatalf("input %q: got %d %s", input, rec.Code, rec.Body)
-	}
-	if rec.Code < 300 && strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") {
-		return
-	}
-	var env struct {
-		Success *bool `json:"success"`
-		Error   *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || env.Success == nil {
-		t.Fatalf("input %q: %d body is not the envelope (%v): %q", input, rec.Code, err, rec.Body)
-	}
-	switch ok := rec.Code < 300; {
-	case ok && !*env.Success:
-		t.Fatalf("input %q: %d with success false: %s", input, rec.Code, rec.Body)
-	case !ok && (*env.Success || env.Error == nil || env.Error.Code == "" || env.Error.Message == ""):
-		t.Fatalf("input %q: %d without an error code and message: %s", input, rec.Code, rec.Body)
-	}
 }
 
 func mustJSON(v any) []byte {
@@ -118,7 +92,7 @@ func FuzzCreateEvent(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkAnswer(t, e.serve("POST", "/api/v1/events", "", org, body), string(body))
+		integration.CheckEnvelope(t, e.serve("POST", "/api/v1/events", "", org, body), string(body))
 	})
 }
 
@@ -139,7 +113,7 @@ func FuzzUpdateEvent(f *testing.F) {
 		if pub {
 			id = published.ID
 		}
-		checkAnswer(t, e.serve("PATCH", fmt.Sprintf("/api/v1/events/%d", id), "", org, body), string(body))
+		integration.CheckEnvelope(t, e.serve("PATCH", fmt.Sprintf("/api/v1/events/%d", id), "", org, body), string(body))
 	})
 }
 
@@ -169,7 +143,7 @@ func FuzzCancelEvent(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkAnswer(t, e.serve("POST", fmt.Sprintf("/api/v1/events/%d/cancel", id), "", org, body), string(body))
+		integration.CheckEnvelope(t, e.serve("POST", fmt.Sprintf("/api/v1/events/%d/cancel", id), "", org, body), string(body))
 	})
 }
 
@@ -198,7 +172,7 @@ func FuzzCheckIn(f *testing.F) {
 	}
 	path := fmt.Sprintf("/api/v1/events/%d/check-ins", ev.ID)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkAnswer(t, e.serve("POST", path, "", org, body), string(body))
+		integration.CheckEnvelope(t, e.serve("POST", path, "", org, body), string(body))
 	})
 }
 
@@ -241,7 +215,7 @@ func FuzzListEvents(f *testing.F) {
 		if signedIn {
 			as = org
 		}
-		checkAnswer(t, e.serve("GET", "/api/v1/events", query, as, nil), query)
+		integration.CheckEnvelope(t, e.serve("GET", "/api/v1/events", query, as, nil), query)
 	})
 }
 
@@ -265,7 +239,7 @@ func FuzzMyLists(f *testing.F) {
 		if favorites {
 			path = "/api/v1/users/me/favorites"
 		}
-		checkAnswer(t, e.serve("GET", path, query, fan, nil), query)
+		integration.CheckEnvelope(t, e.serve("GET", path, query, fan, nil), query)
 	})
 }
 
@@ -283,6 +257,6 @@ func FuzzAttendees(f *testing.F) {
 	}
 	path := fmt.Sprintf("/api/v1/events/%d/registrations", ev.ID)
 	f.Fuzz(func(t *testing.T, query string) {
-		checkAnswer(t, e.serve("GET", path, query, org, nil), query)
+		integration.CheckEnvelope(t, e.serve("GET", path, query, org, nil), query)
 	})
 }

@@ -3,7 +3,6 @@ package search_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -78,29 +77,7 @@ func checkAnswer(t *testing.T, h http.Handler, path, raw string) {
 	req.URL.RawQuery = raw
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
-	if rec.Code >= 500 {
-		t.Fatalf("GET %s?%s: got %d %s", path, raw, rec.Code, rec.Body)
-	}
-	var body struct {
-		Success *bool           `json:"success"`
-		Data    json.RawMessage `json:"data"`
-		Error   *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Success == nil {
-		t.Fatalf("GET %s?%s: got %d, not the envelope: %s", path, raw, rec.Code, rec.Body)
-	}
-	if !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
-		t.Errorf("GET %s?%s: Content-Type %q", path, raw, rec.Header().Get("Content-Type"))
-	}
-	switch {
-	case rec.Code == http.StatusOK && (!*body.Success || body.Data == nil):
-		t.Fatalf("GET %s?%s: 200 without success and data: %s", path, raw, rec.Body)
-	case rec.Code != http.StatusOK && (*body.Success || body.Error == nil || body.Error.Code == "" || body.Error.Message == ""):
-		t.Fatalf("GET %s?%s: %d without an error code and message: %s", path, raw, rec.Code, rec.Body)
-	}
+	integration.CheckEnvelope(t, rec, "GET "+path+"?"+raw)
 }
 
 // hostile are query strings any parameter of any route may receive.

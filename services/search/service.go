@@ -33,6 +33,7 @@ import (
 	"github.com/events-platform/events-platform/internal/httpapi"
 	"github.com/events-platform/events-platform/internal/httpserver"
 	"github.com/events-platform/events-platform/internal/natsbus"
+	"github.com/events-platform/events-platform/internal/redis"
 )
 
 // Options are the search service's dependencies.
@@ -538,7 +539,7 @@ func (s *Service) cached(ctx context.Context, kind string, v any) ([]byte, cache
 	key := s.prefix + "search:" + kind + ":" + hex.EncodeToString(sum[:16])
 	vals, err := s.rdb.MGet(ctx, s.genKey(), key).Result()
 	if err != nil {
-		s.log.WarnContext(ctx, "search cache read", "err", err)
+		s.cacheFailed(ctx, "search cache read", err)
 		return nil, cacheEntry{}
 	}
 	gen, _ := vals[0].(string)
@@ -554,7 +555,15 @@ func (s *Service) store(ctx context.Context, e cacheEntry, b []byte) {
 		return
 	}
 	if err := s.rdb.Set(ctx, e.key, append([]byte(e.gen), b...), s.ttl).Err(); err != nil {
-		s.log.WarnContext(ctx, "search cache write", "err", err)
+		s.cacheFailed(ctx, "search cache write", err)
+	}
+}
+
+// cacheFailed logs a cache error, except while Redis is known to be down: its circuit
+// breaker said so once, and a line per search would flood the log.
+func (s *Service) cacheFailed(ctx context.Context, msg string, err error) {
+	if !errors.Is(err, redis.ErrDown) {
+		s.log.WarnContext(ctx, msg, "err", err)
 	}
 }
 

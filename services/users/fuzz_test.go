@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/events-platform/events-platform/test/integration"
+
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/services/users"
 )
@@ -36,31 +38,6 @@ func (e *env) serve(method, path, rawQuery, token string, body []byte) *httptest
 	rec := httptest.NewRecorder()
 	e.handler.ServeHTTP(rec, req)
 	return rec
-}
-
-// checkAnswer fails t unless rec is below 500 and its body is the envelope: success true
-// for a 2xx, false with an error code and message otherwise.
-func checkAnswer(t *testing.T, rec *httptest.ResponseRecorder, input []byte) {
-	t.Helper()
-	if rec.Code >= 500 {
-		t.Fatalf("input %q: got %d %s", input, rec.Code, rec.Body)
-	}
-	var env struct {
-		Success *bool `json:"success"`
-		Error   *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || env.Success == nil {
-		t.Fatalf("input %q: %d body is not the envelope (%v): %q", input, rec.Code, err, rec.Body)
-	}
-	switch ok := rec.Code < 300; {
-	case ok && !*env.Success:
-		t.Fatalf("input %q: %d with success false: %s", input, rec.Code, rec.Body)
-	case !ok && (*env.Success || env.Error == nil || env.Error.Code == "" || env.Error.Message == ""):
-		t.Fatalf("input %q: %d without an error code and message: %s", input, rec.Code, rec.Body)
-	}
 }
 
 func mustJSON(v any) []byte {
@@ -125,7 +102,7 @@ func FuzzRegister(f *testing.F) {
 		mustJSON(map[string]any{"email": "extra@example.com", "password": "password123", "name": "X", "is_admin": true}),
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkAnswer(t, e.serve("POST", "/api/v1/auth/register", "", "", body), body)
+		integration.CheckEnvelope(t, e.serve("POST", "/api/v1/auth/register", "", "", body), string(body))
 	})
 }
 
@@ -144,7 +121,7 @@ func FuzzLogin(f *testing.F) {
 		mustJSON(map[string]any{"email": "member@example.com", "password": "password123", "remember": true}),
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkAnswer(t, e.serve("POST", "/api/v1/auth/login", "", "", body), body)
+		integration.CheckEnvelope(t, e.serve("POST", "/api/v1/auth/login", "", "", body), string(body))
 	})
 }
 
@@ -169,7 +146,7 @@ func FuzzRefresh(f *testing.F) {
 	e := newFuzzEnv(f)
 	addSeeds(f, refreshSeeds(e)...)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkAnswer(t, e.serve("POST", "/api/v1/auth/refresh", "", "", body), body)
+		integration.CheckEnvelope(t, e.serve("POST", "/api/v1/auth/refresh", "", "", body), string(body))
 	})
 }
 
@@ -177,7 +154,7 @@ func FuzzLogout(f *testing.F) {
 	e := newFuzzEnv(f)
 	addSeeds(f, refreshSeeds(e)...)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkAnswer(t, e.serve("POST", "/api/v1/auth/logout", "", "", body), body)
+		integration.CheckEnvelope(t, e.serve("POST", "/api/v1/auth/logout", "", "", body), string(body))
 	})
 }
 
@@ -202,7 +179,7 @@ func FuzzUpdateMe(f *testing.F) {
 		mustJSON(map[string]any{"role": "admin", "email": "x@example.com", "id": 1}),
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkAnswer(t, e.serve("PATCH", "/api/v1/users/me", "", e.member.Token, body), body)
+		integration.CheckEnvelope(t, e.serve("PATCH", "/api/v1/users/me", "", e.member.Token, body), string(body))
 	})
 }
 
@@ -222,7 +199,7 @@ func FuzzSetRole(f *testing.F) {
 		mustJSON(map[string]any{"role": "organizer", "id": 1}),
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		checkAnswer(t, e.serve("PATCH", path, "", e.adminToken, body), body)
+		integration.CheckEnvelope(t, e.serve("PATCH", path, "", e.adminToken, body), string(body))
 	})
 }
 
@@ -239,6 +216,6 @@ func FuzzListUsers(f *testing.F) {
 		f.Add(q)
 	}
 	f.Fuzz(func(t *testing.T, query string) {
-		checkAnswer(t, e.serve("GET", "/api/v1/users", query, e.adminToken, nil), []byte(query))
+		integration.CheckEnvelope(t, e.serve("GET", "/api/v1/users", query, e.adminToken, nil), query)
 	})
 }

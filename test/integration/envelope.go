@@ -1,0 +1,43 @@
+package integration
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// CheckEnvelope fails t unless rec is what the API contract promises for any input: not a
+// server error (no 5xx), and a JSON envelope, success true for a 2xx and false with an
+// error code and message otherwise. A CSV export, the one non-JSON answer, passes on
+// success. The fuzz targets of every service call it; input names the request in failures.
+func CheckEnvelope(t testing.TB, rec *httptest.ResponseRecorder, input string) {
+	t.Helper()
+	if rec.Code >= 500 {
+		t.Fatalf("%s: got %d %s", input, rec.Code, rec.Body)
+	}
+	ct := rec.Header().Get("Content-Type")
+	if rec.Code < 300 && strings.HasPrefix(ct, "text/csv") {
+		return
+	}
+	if !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("%s: %d with Content-Type %q: %q", input, rec.Code, ct, rec.Body)
+	}
+	var env struct {
+		Success *bool           `json:"success"`
+		Data    json.RawMessage `json:"data"`
+		Error   *struct {
+			Code    string `json:"code"`
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || env.Success == nil {
+		t.Fatalf("%s: %d body is not the envelope (%v): %q", input, rec.Code, err, rec.Body)
+	}
+	switch ok := rec.Code < 300; {
+	case ok && (!*env.Success || env.Data == nil) && rec.Code != 204:
+		t.Fatalf("%s: %d without success and data: %s", input, rec.Code, rec.Body)
+	case !ok && (*env.Success || env.Error == nil || env.Error.Code == "" || env.Error.Message == ""):
+		t.Fatalf("%s: %d without an error code and message: %s", input, rec.Code, rec.Body)
+	}
+}
