@@ -12,8 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	natsserver "github.com/nats-io/nats-server/v2/server"
@@ -284,7 +282,7 @@ func (p *process) startNATS(ctx context.Context) (func(context.Context) error, e
 
 func (p *process) startOutbox(ctx context.Context) (func(context.Context) error, error) {
 	relay := natsbus.NewRelay(p.db, p.bus.JS, p.log.With("module", "outbox"), p.reg)
-	return background(ctx, relay.Run), nil
+	return modules.Background(ctx, p.log, "outbox", relay), nil
 }
 
 // startKeys loads the signing key (when this process issues tokens) and the public keys
@@ -342,18 +340,14 @@ func (p *process) startUsers(context.Context) (func(context.Context) error, erro
 func (p *process) startEvents(ctx context.Context) (func(context.Context) error, error) {
 	svc := events.New(events.Options{Log: p.log.With("service", "events"), DB: p.db, Verifier: p.verifier, Version: p.version})
 	p.services["events"] = gateway.Upstream{Name: "events", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
-	return background(ctx, func(ctx context.Context) { svc.Run(ctx, time.Minute) }), nil
+	return modules.Background(ctx, p.log, "events", svc), nil
 }
 
 func (p *process) startSearch(ctx context.Context) (func(context.Context) error, error) {
 	svc := search.New(search.Options{Log: p.log.With("service", "search"), DB: p.db, Redis: p.rdb, JS: p.bus.JS,
 		Verifier: p.verifier, Version: p.version})
 	p.services["search"] = gateway.Upstream{Name: "search", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
-	return background(ctx, func(ctx context.Context) {
-		if err := svc.Run(ctx); err != nil {
-			p.log.Error("search consumer stopped", "err", err)
-		}
-	}), nil
+	return modules.Background(ctx, p.log, "search", svc), nil
 }
 
 func (p *process) startGateway(context.Context) (func(context.Context) error, error) {
@@ -374,15 +368,6 @@ func (p *process) startGateway(context.Context) (func(context.Context) error, er
 	}
 	p.gateway = gw.Handler()
 	return nil, nil
-}
-
-// background runs fn until the module stops; the stop function waits for fn to return.
-// fn's context outlives the start context (which ends with a signal) until stop.
-func background(ctx context.Context, fn func(context.Context)) func(context.Context) error {
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var wg sync.WaitGroup
-	wg.Go(func() { fn(runCtx) })
-	return func(context.Context) error { cancel(); wg.Wait(); return nil }
 }
 
 func printWelcome(w io.Writer, addr string) {

@@ -62,9 +62,10 @@ func NewRelay(db *pgxpool.Pool, js jetstream.JetStream, log *slog.Logger, reg pr
 	return r
 }
 
-// Run relays until ctx ends. It wakes on NOTIFY and polls every second in case a
-// notification was missed or NATS was down.
-func (r *Relay) Run(ctx context.Context) {
+// Run relays until ctx ends, then returns nil. It wakes on NOTIFY and polls every second
+// in case a notification was missed or NATS was down; failures are counted, logged and
+// retried, never returned.
+func (r *Relay) Run(ctx context.Context) error {
 	wake := make(chan struct{}, 1)
 	go r.listen(ctx, wake)
 	ticker := time.NewTicker(r.poll)
@@ -92,7 +93,7 @@ func (r *Relay) Run(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-wake:
 		case <-ticker.C:
 		}

@@ -122,7 +122,7 @@ func TestConcurrentRelaysShareTheWork(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	second := natsbus.NewRelay(db, outbox.Bus.JS, slog.New(slog.DiscardHandler), nil)
-	go func() { second.Run(ctx); close(done) }()
+	go func() { _ = second.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 
 	subject := fmt.Sprintf("platform.test.%d", time.Now().UnixNano())

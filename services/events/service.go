@@ -69,10 +69,14 @@ func (s *Service) Handler() http.Handler { return s.handler }
 // OpenAPI returns the service's OpenAPI document.
 func (s *Service) OpenAPI(context.Context) ([]byte, error) { return s.api.OpenAPI().MarshalJSON() }
 
-// Run does the service's periodic work until ctx ends: it completes events whose end has
-// passed (with their domain event) and forgets expired idempotency keys.
-func (s *Service) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
+// periodicEvery is how often Run completes ended events and sweeps idempotency keys.
+const periodicEvery = time.Minute
+
+// Run does the service's periodic work until ctx ends, then returns nil: every minute it
+// completes events whose end has passed (with their domain event) and forgets expired
+// idempotency keys. A failed round is logged and tried again at the next.
+func (s *Service) Run(ctx context.Context) error {
+	t := time.NewTicker(periodicEvery)
 	defer t.Stop()
 	for {
 		if _, err := s.store.completeEnded(ctx); err != nil && ctx.Err() == nil {
@@ -83,7 +87,7 @@ func (s *Service) Run(ctx context.Context, every time.Duration) {
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-t.C:
 		}
 	}

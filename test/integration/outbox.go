@@ -41,7 +41,7 @@ func StartOutbox(t testing.TB, db *pgxpool.Pool) *Outbox {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	relay := natsbus.NewRelay(db, o.Bus.JS, slog.New(slog.DiscardHandler), nil)
-	go func() { relay.Run(ctx); close(done) }()
+	go func() { _ = relay.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return o
 }
