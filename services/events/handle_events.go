@@ -371,8 +371,8 @@ func (s *Service) handleList(ctx context.Context, in *listInput) (*httpapi.ListO
 	}
 	f.IncludeHidden = own && f.Organizer != 0
 	if in.Cursor != "" {
-		var c listCursor
-		if err := decodeCursor(in.Cursor, &c); err != nil {
+		c, err := httpapi.DecodeCursor[listCursor](in.Cursor)
+		if err != nil {
 			return nil, err
 		}
 		if c.Sort != in.Sort || c.ID <= 0 {
@@ -387,7 +387,7 @@ func (s *Service) handleList(ctx context.Context, in *listInput) (*httpapi.ListO
 	page := httpapi.Page{Limit: in.Limit}
 	if len(list) > in.Limit {
 		list = list[:in.Limit]
-		page.NextCursor = encodeCursor(cursorAfter(in.Sort, list[len(list)-1]))
+		page.NextCursor = httpapi.EncodeCursor(cursorAfter(in.Sort, list[len(list)-1]))
 	}
 	return httpapi.List(list, page), nil
 }

@@ -92,10 +92,8 @@ func (s *Service) handleAttendees(ctx context.Context, in *attendeesInput) (*att
 	}
 	var after int64
 	if in.Cursor != "" {
-		var c struct {
-			ID int64 `json:"id"`
-		}
-		if err := decodeCursor(in.Cursor, &c); err != nil {
+		c, err := httpapi.DecodeCursor[idCursor](in.Cursor)
+		if err != nil {
 			return nil, err
 		}
 		after = c.ID
@@ -107,7 +105,7 @@ func (s *Service) handleAttendees(ctx context.Context, in *attendeesInput) (*att
 	page := httpapi.Page{Limit: in.Limit}
 	if len(list) > in.Limit {
 		list = list[:in.Limit]
-		page.NextCursor = encodeCursor(map[string]int64{"id": list[len(list)-1].ID})
+		page.NextCursor = httpapi.EncodeCursor(idCursor{ID: list[len(list)-1].ID})
 	}
 	return &attendeesOutput{Body: httpapi.List(list, page).Body}, nil
 }
@@ -161,6 +159,11 @@ func (s *Service) handleCheckIn(ctx context.Context, in *checkInInput) (*checkIn
 	return out, nil
 }
 
+// idCursor is where a list ordered by registration id continues.
+type idCursor struct {
+	ID int64 `json:"id"`
+}
+
 type pageInput struct {
 	Cursor string `query:"cursor" maxLength:"128"`
 	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
@@ -173,10 +176,8 @@ func (s *Service) handleMyRegistrations(ctx context.Context, in *pageInput) (*ht
 	}
 	var before int64
 	if in.Cursor != "" {
-		var c struct {
-			ID int64 `json:"id"`
-		}
-		if err := decodeCursor(in.Cursor, &c); err != nil {
+		c, err := httpapi.DecodeCursor[idCursor](in.Cursor)
+		if err != nil {
 			return nil, err
 		}
 		before = c.ID
@@ -188,7 +189,7 @@ func (s *Service) handleMyRegistrations(ctx context.Context, in *pageInput) (*ht
 	page := httpapi.Page{Limit: in.Limit}
 	if len(list) > in.Limit {
 		list = list[:in.Limit]
-		page.NextCursor = encodeCursor(map[string]int64{"id": list[len(list)-1].ID})
+		page.NextCursor = httpapi.EncodeCursor(idCursor{ID: list[len(list)-1].ID})
 	}
 	return httpapi.List(list, page), nil
 }
@@ -241,10 +242,11 @@ func (s *Service) handleMyFavorites(ctx context.Context, in *pageInput) (*httpap
 	}
 	var after *favoriteCursor
 	if in.Cursor != "" {
-		after = &favoriteCursor{}
-		if err := decodeCursor(in.Cursor, after); err != nil {
+		c, err := httpapi.DecodeCursor[favoriteCursor](in.Cursor)
+		if err != nil {
 			return nil, err
 		}
+		after = &c
 	}
 	list, err := s.store.favorites(ctx, by.UserID, after, in.Limit+1)
 	if err != nil {
@@ -254,7 +256,7 @@ func (s *Service) handleMyFavorites(ctx context.Context, in *pageInput) (*httpap
 	if len(list) > in.Limit {
 		list = list[:in.Limit]
 		last := list[len(list)-1]
-		page.NextCursor = encodeCursor(favoriteCursor{Time: last.FavoritedAt, EventID: last.Event.ID})
+		page.NextCursor = httpapi.EncodeCursor(favoriteCursor{Time: last.FavoritedAt, EventID: last.Event.ID})
 	}
 	return httpapi.List(list, page), nil
 }

@@ -5,10 +5,7 @@
 package events
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -181,23 +178,4 @@ func caller(ctx context.Context) (actor, error) {
 		return actor{}, err
 	}
 	return actor{UserID: id.UserID, Admin: id.IsAdmin()}, nil
-}
-
-// encodeCursor and decodeCursor make opaque page cursors.
-func encodeCursor(v any) string {
-	b, _ := json.Marshal(v)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeCursor(c string, v any) error {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.DisallowUnknownFields()
-		err = d.Decode(v)
-	}
-	if err != nil {
-		return httpapi.BadRequest("cursor is malformed", httpapi.Detail{Field: "cursor", Message: "use next_cursor from the previous page"})
-	}
-	return nil
 }

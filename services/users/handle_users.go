@@ -2,10 +2,8 @@ package users
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/events-platform/events-platform/internal/auth"
@@ -83,6 +81,11 @@ func (s *Service) handleGetUser(ctx context.Context, in *userIDInput) (*httpapi.
 	return httpapi.OK(u.profile()), nil
 }
 
+// userCursor is where a page of GET /users continues.
+type userCursor struct {
+	ID int64 `json:"id"`
+}
+
 type listUsersInput struct {
 	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
 	Cursor string `query:"cursor" maxLength:"64"`
@@ -94,18 +97,22 @@ func (s *Service) handleListUsers(ctx context.Context, in *listUsersInput) (*htt
 	if _, err := s.requireAdmin(ctx); err != nil {
 		return nil, s.fail(ctx, "list users", err)
 	}
-	after, err := decodeCursor(in.Cursor)
-	if err != nil {
-		return nil, err
+	var after userCursor
+	if in.Cursor != "" {
+		c, err := httpapi.DecodeCursor[userCursor](in.Cursor)
+		if err != nil || c.ID <= 0 {
+			return nil, httpapi.BadCursor()
+		}
+		after = c
 	}
-	users, err := s.store.list(ctx, listFilter{AfterID: after, Limit: in.Limit + 1, Role: in.Role, Query: in.Q})
+	users, err := s.store.list(ctx, listFilter{AfterID: after.ID, Limit: in.Limit + 1, Role: in.Role, Query: in.Q})
 	if err != nil {
 		return nil, s.fail(ctx, "list users", err)
 	}
 	page := httpapi.Page{Limit: in.Limit}
 	if len(users) > in.Limit {
 		users = users[:in.Limit]
-		page.NextCursor = encodeCursor(users[len(users)-1].ID)
+		page.NextCursor = httpapi.EncodeCursor(userCursor{ID: users[len(users)-1].ID})
 	}
 	return httpapi.List(users, page), nil
 }
@@ -153,21 +160,4 @@ func (s *Service) requireAdmin(ctx context.Context) (auth.Identity, error) {
 func isWebURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Hostname() != ""
-}
-
-func encodeCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("u" + strconv.FormatInt(id, 10)))
-}
-
-func decodeCursor(c string) (int64, error) {
-	if c == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil && len(b) > 1 && b[0] == 'u' {
-		if id, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && id > 0 {
-			return id, nil
-		}
-	}
-	return 0, httpapi.BadRequest("cursor is malformed", httpapi.Detail{Field: "cursor", Message: "use next_cursor from the previous page"})
 }
