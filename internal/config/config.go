@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 // Config is everything a platform process reads from its environment. Which fields are
@@ -37,43 +39,21 @@ type Config struct {
 
 // Gateway configures the public entry point.
 type Gateway struct {
-	UsersURL           string   `env:"USERS_URL"`
-	EventsURL          string   `env:"EVENTS_URL"`
-	SearchURL          string   `env:"SEARCH_URL"`
-	RealtimeURL        string   `env:"REALTIME_URL"`
-	CurationURL        string   `env:"CURATION_URL"`
-	RecommendationsURL string   `env:"RECOMMENDATIONS_URL"`
-	AnalyticsURL       string   `env:"ANALYTICS_URL"`
-	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
-	RateLimitPerMinute int      `env:"RATE_LIMIT_PER_MINUTE" envDefault:"600"`
-	RateLimitBurst     int      `env:"RATE_LIMIT_BURST" envDefault:"100"`
-	UserRateLimit      int      `env:"USER_RATE_LIMIT_PER_MINUTE" envDefault:"1200"`
-	MaxBodyBytes       int64    `env:"MAX_BODY_BYTES" envDefault:"1048576"`
+	// URLs are the services' addresses in split mode, by service name, read from each
+	// catalog service's <NAME>_URL variable (USERS_URL, EVENTS_URL...).
+	URLs               map[string]string `env:"-"`
+	CORSAllowedOrigins []string          `env:"CORS_ALLOWED_ORIGINS" envSeparator:","`
+	RateLimitPerMinute int               `env:"RATE_LIMIT_PER_MINUTE" envDefault:"600"`
+	RateLimitBurst     int               `env:"RATE_LIMIT_BURST" envDefault:"100"`
+	UserRateLimit      int               `env:"USER_RATE_LIMIT_PER_MINUTE" envDefault:"1200"`
+	MaxBodyBytes       int64             `env:"MAX_BODY_BYTES" envDefault:"1048576"`
 	// TrustedProxyCIDRs are the ingress hops whose X-Forwarded-For names the client.
 	TrustedProxyCIDRs []string      `env:"TRUSTED_PROXY_CIDRS" envSeparator:","`
 	UpstreamTimeout   time.Duration `env:"UPSTREAM_TIMEOUT" envDefault:"15s"`
 }
 
 // UpstreamURL returns the configured URL of a service, or "" when none is set.
-func (g Gateway) UpstreamURL(service string) string {
-	switch service {
-	case "users":
-		return g.UsersURL
-	case "events":
-		return g.EventsURL
-	case "search":
-		return g.SearchURL
-	case "realtime":
-		return g.RealtimeURL
-	case "curation":
-		return g.CurationURL
-	case "recommendations":
-		return g.RecommendationsURL
-	case "analytics":
-		return g.AnalyticsURL
-	}
-	return ""
-}
+func (g Gateway) UpstreamURL(service string) string { return g.URLs[service] }
 
 // Load reads the configuration through getenv and validates what can be checked without
 // knowing the targets. Errors name the variable at fault.
@@ -91,6 +71,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if err := env.ParseWithOptions(&cfg, env.Options{Environment: vars}); err != nil {
 		return cfg, nameVariables(err)
+	}
+	cfg.Gateway.URLs = map[string]string{}
+	for _, s := range catalog.Services() {
+		if v := getenv(s.URLVar()); v != "" {
+			cfg.Gateway.URLs[s.Name] = v
+		}
 	}
 	return cfg, cfg.validate()
 }
@@ -129,13 +115,13 @@ func nameVariables(err error) error {
 
 func (c Config) validate() error {
 	var errs []error
-	for _, u := range []struct{ name, value string }{
+	urls := []struct{ name, value string }{
 		{"DATABASE_URL", c.DatabaseURL}, {"REDIS_URL", c.RedisURL}, {"NATS_URL", c.NATSURL},
-		{"USERS_URL", c.Gateway.UsersURL}, {"EVENTS_URL", c.Gateway.EventsURL},
-		{"SEARCH_URL", c.Gateway.SearchURL}, {"REALTIME_URL", c.Gateway.RealtimeURL},
-		{"CURATION_URL", c.Gateway.CurationURL}, {"RECOMMENDATIONS_URL", c.Gateway.RecommendationsURL},
-		{"ANALYTICS_URL", c.Gateway.AnalyticsURL},
-	} {
+	}
+	for _, s := range catalog.Services() {
+		urls = append(urls, struct{ name, value string }{s.URLVar(), c.Gateway.URLs[s.Name]})
+	}
+	for _, u := range urls {
 		if u.value == "" {
 			continue
 		}

@@ -30,6 +30,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
 		{map[string]string{"RATE_LIMIT_PER_MINUTE": "0"}, "RATE_LIMIT_PER_MINUTE"},
 		{map[string]string{"USERS_URL": "users:8080"}, "USERS_URL"},
+		{map[string]string{"ANALYTICS_URL": "/analytics"}, "ANALYTICS_URL"},
 	}
 	for _, tt := range tests {
 		_, err := Load(getenv(tt.env))
@@ -60,5 +61,21 @@ func TestCORSList(t *testing.T) {
 	}
 	if got := cfg.Gateway.CORSAllowedOrigins; len(got) != 2 || got[1] != "https://b.example" {
 		t.Errorf("got %v", got)
+	}
+}
+
+// Every service of the catalog has its <NAME>_URL variable, planned services too (the
+// gateway can route to one that runs elsewhere).
+func TestServiceURLsComeFromTheCatalog(t *testing.T) {
+	cfg, err := Load(getenv(map[string]string{
+		"USERS_URL": "http://users:8080", "RECOMMENDATIONS_URL": "http://recs:8080",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for service, want := range map[string]string{"users": "http://users:8080", "recommendations": "http://recs:8080", "events": ""} {
+		if got := cfg.Gateway.UpstreamURL(service); got != want {
+			t.Errorf("UpstreamURL(%s) = %q, want %q", service, got, want)
+		}
 	}
 }

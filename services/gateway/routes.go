@@ -5,41 +5,24 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/events-platform/events-platform/internal/catalog"
 	"github.com/events-platform/events-platform/internal/httpapi"
 	"github.com/events-platform/events-platform/internal/httpserver"
 )
 
-// routeTable says which service owns which paths: the whole public surface in one place.
-// Patterns are http.ServeMux patterns without a method, so every method reaches the
-// service and the most specific pattern wins (/api/v1/users/me/favorites goes to events,
-// the rest of /api/v1/users/ to users). A pattern ending in "/" owns its subtree. Paths
-// are forwarded unchanged.
-var routeTable = []struct{ pattern, service string }{
-	{"/api/v1/auth/", "users"},
-	{"/api/v1/users", "users"},
-	{"/api/v1/users/", "users"},
-	{"/.well-known/jwks.json", "users"},
-
-	{"/api/v1/events", "events"},
-	{"/api/v1/events/", "events"},
-	{"/api/v1/users/me/registrations", "events"},
-	{"/api/v1/users/me/registrations/", "events"},
-	{"/api/v1/users/me/favorites", "events"},
-	{"/api/v1/users/me/favorites/", "events"},
-
-	{"/api/v1/search/", "search"},
-
-	{"/api/v1/realtime/", "realtime"},
-	{"/ws", "realtime"},
-
-	{"/api/v1/curation/", "curation"},
-	{"/api/v1/collections", "curation"},
-	{"/api/v1/collections/", "curation"},
-
-	{"/api/v1/recommendations/", "recommendations"},
-
-	{"/api/v1/analytics/", "analytics"},
-}
+// routeTable says which service owns which paths: the whole public surface, as the
+// catalog lists it (internal/catalog: patterns, most specific wins, subtrees, forwarded
+// unchanged). Planned services are routed too; their routes answer 503 naming the service
+// until its URL is configured.
+var routeTable = func() []struct{ pattern, service string } {
+	var table []struct{ pattern, service string }
+	for _, s := range catalog.Services() {
+		for _, pattern := range s.Routes {
+			table = append(table, struct{ pattern, service string }{pattern, s.Name})
+		}
+	}
+	return table
+}()
 
 // routedServices returns the services of the route table, each once, in table order.
 func routedServices() []string {
