@@ -1,6 +1,15 @@
 package events
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/events-platform/events-platform/internal/natsbus"
+)
 
 // Domain events of the events service. Each is written to the outbox in the transaction of
 // the change it describes and relayed to the JetStream stream PLATFORM on its subject.
@@ -8,9 +17,9 @@ import "time"
 // Payloads are JSON objects with a "version" field. Version 1 is described by the types
 // below; a change that removes or renames a field, or changes its meaning, bumps the
 // version, and consumers ignore versions they do not know. Adding a field does not.
-// registration.confirmed and registration.waitlisted are built in SQL (registerSQL in
-// registrations.go), as the registration ids are only known inside that statement; they
-// must stay equal to RegistrationMessage (TestOutbox... checks them).
+// Registration payloads are built in SQL, by registrationPayload only: the batched
+// registration (registerSQL) must build them inside its statement, where the registration
+// ids are first known, and every other registration change uses the same expression.
 //
 //	subject                               payload
 //	platform.event.created                EventMessage        (status "draft")
@@ -79,6 +88,33 @@ type RegistrationMessage struct {
 	Status           string    `json:"status"`
 	WaitlistPosition int       `json:"waitlist_position,omitempty"`
 	OccurredAt       time.Time `json:"occurred_at"`
+}
+
+// registrationPayload is the SQL expression that builds a RegistrationMessage's JSON from
+// a row m with columns id, event_id, user_id, status and position (NULL when not
+// waitlisted), stamped with the statement's transaction time. It is the only place a
+// registration payload is built.
+var registrationPayload = `jsonb_strip_nulls(jsonb_build_object('version', ` + strconv.Itoa(MessageVersion) +
+	`, 'registration_id', m.id, 'event_id', m.event_id, 'user_id', m.user_id, 'status', m.status, 'waitlist_position', m.position,` +
+	` 'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))`
+
+// enqueueRegistrations writes a message on subject for each of the registrations ids to
+// the outbox inside tx, in id order, each with status (the registration's status is not
+// always the one to tell: a cancellation tells the status it had), and wakes the relay.
+func enqueueRegistrations(ctx context.Context, tx pgx.Tx, subject, status string, ids ...int64) error {
+	_, err := tx.Exec(ctx, `
+		WITH o AS (
+			INSERT INTO outbox (subject, payload)
+			SELECT $1, `+registrationPayload+`
+			FROM (SELECT id, event_id, user_id, $2::text AS status, NULL::int AS position
+				FROM event_registrations WHERE id = ANY($3)) m ORDER BY m.id
+			RETURNING id
+		)
+		SELECT pg_notify('`+natsbus.NotifyChannel+`', '') WHERE EXISTS (SELECT FROM o)`, subject, status, ids)
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", subject, err)
+	}
+	return nil
 }
 
 // FavoriteMessage says a user starred or unstarred an event.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -244,5 +246,68 @@ func TestBatchThatWaitedForAnotherSeesItsRegistration(t *testing.T) {
 	_ = db.QueryRow(ctx, `SELECT registered_count, waitlist_count FROM events WHERE id = $1`, ev).Scan(&registered, &waitlisted)
 	if registered != 2 || waitlisted != 0 {
 		t.Errorf("counters: got %d confirmed, %d waitlisted; want 2 and 0", registered, waitlisted)
+	}
+}
+
+// TestRegistrationMessagesOfEveryChange: confirming, waitlisting, checking in, cancelling
+// and promoting each write one message whose payload is exactly a RegistrationMessage
+// (no field it does not declare), with the documented status.
+func TestRegistrationMessagesOfEveryChange(t *testing.T) {
+	db, _ := integration.Pool(t)
+	ctx := context.Background()
+	s := &store{db: db}
+	u, ev := newUsersAndEvent(t, db, 3, 1, "published", "public")
+	organizer, first, second := actor{UserID: u[0]}, u[1], u[2]
+
+	regs, errs, err := s.registerBatch(ctx, ev, []int64{first, second})
+	if err != nil || errs[0] != nil || errs[1] != nil {
+		t.Fatalf("register: %v %v", err, errs)
+	}
+	if _, _, err := s.checkIn(ctx, ev, organizer, regs[0].ID, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.cancelRegistration(ctx, ev, first); err != nil {
+		t.Fatal(err)
+	}
+
+	type message struct {
+		subject string
+		payload RegistrationMessage
+	}
+	want := []message{
+		{SubjectRegistrationConfirmed, RegistrationMessage{RegistrationID: regs[0].ID, UserID: first, Status: "confirmed"}},
+		{SubjectRegistrationWaitlisted, RegistrationMessage{RegistrationID: regs[1].ID, UserID: second, Status: "waitlisted", WaitlistPosition: 1}},
+		{SubjectRegistrationCheckedIn, RegistrationMessage{RegistrationID: regs[0].ID, UserID: first, Status: "confirmed"}},
+		{SubjectRegistrationCancelled, RegistrationMessage{RegistrationID: regs[0].ID, UserID: first, Status: "confirmed"}},
+		{SubjectRegistrationPromoted, RegistrationMessage{RegistrationID: regs[1].ID, UserID: second, Status: "confirmed"}},
+	}
+	rows, _ := db.Query(ctx, `SELECT subject, payload::text FROM outbox WHERE subject LIKE 'platform.registration.%' ORDER BY id`)
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (message, error) {
+		var (
+			m    message
+			body string
+		)
+		if err := r.Scan(&m.subject, &body); err != nil {
+			return m, err
+		}
+		d := json.NewDecoder(strings.NewReader(body))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&m.payload); err != nil {
+			return m, fmt.Errorf("%s payload %s: %w", m.subject, body, err)
+		}
+		return m, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("messages: got %d %+v, want %d", len(got), got, len(want))
+	}
+	for i, g := range got {
+		w := want[i]
+		w.payload.Version, w.payload.EventID, w.payload.OccurredAt = MessageVersion, ev, g.payload.OccurredAt
+		if g != w || g.payload.OccurredAt.IsZero() {
+			t.Errorf("message %d: got %+v, want %+v", i, g, w)
+		}
 	}
 }

@@ -24,13 +24,6 @@ type Registration struct {
 	CheckedInAt      *time.Time `json:"checked_in_at,omitempty"`
 }
 
-func registrationMessage(r Registration) RegistrationMessage {
-	return RegistrationMessage{
-		Version: MessageVersion, RegistrationID: r.ID, EventID: r.EventID, UserID: r.UserID, Status: r.Status,
-		WaitlistPosition: r.WaitlistPosition, OccurredAt: time.Now().UTC(),
-	}
-}
-
 // openCondition is what an event must be for registrations to be taken.
 const openCondition = `status = 'published' AND coalesce(ends_at, starts_at) > now()`
 
@@ -54,9 +47,9 @@ const openCondition = `status = 'published' AND coalesce(ends_at, starts_at) > n
 // one row per user: whether the event was open, whether the user may see it (a private
 // event only its organizer), and the registration made, if any.
 //
-// The payloads are RegistrationMessage (version 1), built here because the registration
-// ids are only known inside the statement; the relay is woken once for the batch.
-const registerSQL = `
+// The payloads are built by registrationPayload, in SQL because the registration ids are
+// only known inside the statement; the relay is woken once for the batch.
+var registerSQL = `
 WITH e AS (
 	SELECT id, capacity, registered_count, waitlist_count, visibility, created_by,
 		CASE WHEN waitlist_count > 0 THEN 0 ELSE greatest(coalesce(capacity - registered_count, 2147483647), 0) END AS free
@@ -86,10 +79,9 @@ WITH e AS (
 	WHERE id = (SELECT id FROM e)
 ), o AS (
 	INSERT INTO outbox (subject, payload)
-	SELECT 'platform.registration.' || r.status, jsonb_strip_nulls(jsonb_build_object(
-		'version', 1, 'registration_id', r.id, 'event_id', $1::bigint, 'user_id', r.user_id, 'status', r.status,
-		'waitlist_position', placed.position, 'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')))
-	FROM r JOIN placed USING (user_id) ORDER BY r.id
+	SELECT CASE m.status WHEN 'confirmed' THEN '` + SubjectRegistrationConfirmed + `' ELSE '` + SubjectRegistrationWaitlisted + `' END,
+		` + registrationPayload + `
+	FROM (SELECT r.id, $1::bigint AS event_id, r.user_id, r.status, placed.position FROM r JOIN placed USING (user_id)) m ORDER BY m.id
 	RETURNING id
 )
 SELECT req.user_id, req.visible, r.id, r.status, r.created_at, placed.position,
@@ -213,7 +205,7 @@ func (s *store) cancelRegistration(ctx context.Context, eventID, userID int64) (
 		if _, err := tx.Exec(ctx, `UPDATE events SET `+counter+` = `+counter+` - 1 WHERE id = $1`, eventID); err != nil {
 			return fmt.Errorf("release place at event %d: %w", eventID, err)
 		}
-		if err := natsbus.Enqueue(ctx, tx, SubjectRegistrationCancelled, registrationMessage(reg)); err != nil {
+		if err := enqueueRegistrations(ctx, tx, SubjectRegistrationCancelled, was, reg.ID); err != nil {
 			return err
 		}
 		reg.Status = "cancelled"
@@ -277,7 +269,7 @@ func (s *store) checkIn(ctx context.Context, eventID int64, by actor, regID, use
 			reg.ID).Scan(&reg.CheckedInAt); err != nil {
 			return fmt.Errorf("check in registration %d: %w", reg.ID, err)
 		}
-		return natsbus.Enqueue(ctx, tx, SubjectRegistrationCheckedIn, registrationMessage(reg))
+		return enqueueRegistrations(ctx, tx, SubjectRegistrationCheckedIn, reg.Status, reg.ID)
 	})
 	return reg, already, err
 }

@@ -326,12 +326,12 @@ func promote(ctx context.Context, tx pgx.Tx, e Event) (int, error) {
 		return 0, fmt.Errorf("count promotions of event %d: %w", e.ID, err)
 	}
 	// Identity order is promotion order, as ids were handed out in waitlist order.
-	for _, p := range list {
-		if err := natsbus.Enqueue(ctx, tx, SubjectRegistrationPromoted, RegistrationMessage{
-			Version: MessageVersion, RegistrationID: p.ID, EventID: e.ID, UserID: p.UserID, Status: "confirmed", OccurredAt: time.Now().UTC(),
-		}); err != nil {
-			return 0, err
-		}
+	ids := make([]int64, len(list))
+	for i, p := range list {
+		ids[i] = p.ID
+	}
+	if err := enqueueRegistrations(ctx, tx, SubjectRegistrationPromoted, "confirmed", ids...); err != nil {
+		return 0, err
 	}
 	return len(list), nil
 }
