@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -19,7 +20,6 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/events-platform/events-platform/migrations"
-	"github.com/events-platform/events-platform/services/search"
 )
 
 type searchOptions struct {
@@ -32,12 +32,10 @@ type searchOptions struct {
 	cpuProfile string
 }
 
-// searchQuery is one query of the mix, as URL parameters and as the Params the endpoint
-// builds from them.
+// searchQuery is one query of the mix, as URL parameters.
 type searchQuery struct {
 	kind   string
 	values url.Values
-	params search.Params
 }
 
 var (
@@ -58,37 +56,30 @@ func mix(n int) []searchQuery {
 	out := make([]searchQuery, 0, n)
 	for i := range n {
 		v := url.Values{}
-		p := search.Params{Limit: 21}
 		from := base.Add(time.Duration(i) * time.Second)
 		v.Set("from", from.Format(time.RFC3339))
-		p.From = &from
 		kind := []string{"text", "text+category", "text+geo", "filters"}[i%4]
 		if kind != "filters" {
-			p.Q = searchWords[rng.IntN(len(searchWords))]
-			v.Set("q", p.Q)
-			p.Sort = "relevance"
+			v.Set("q", searchWords[rng.IntN(len(searchWords))])
 		}
 		switch kind {
 		case "text+category", "filters":
-			p.Category = searchCategories[rng.IntN(len(searchCategories))]
-			v.Set("category", p.Category)
+			v.Set("category", searchCategories[rng.IntN(len(searchCategories))])
 		}
 		switch kind {
 		case "text+geo":
 			c := searchCities[rng.IntN(len(searchCities))]
-			p.Lat, p.Lng, p.RadiusKm = &c[0], &c[1], 25
 			v.Set("lat", fmt.Sprint(c[0]))
 			v.Set("lng", fmt.Sprint(c[1]))
 			v.Set("radius_km", "25")
 		case "filters":
 			to := from.Add(time.Duration(7+rng.IntN(60)) * 24 * time.Hour)
 			price := float64(10 + rng.IntN(10)*5)
-			p.To, p.PriceMax, p.Sort = &to, &price, "date"
 			v.Set("to", to.Format(time.RFC3339))
 			v.Set("price_max", fmt.Sprint(price))
 		}
 		v.Set("limit", "20")
-		out = append(out, searchQuery{kind: kind, values: v, params: p})
+		out = append(out, searchQuery{kind: kind, values: v})
 	}
 	return out
 }
@@ -135,6 +126,18 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	}
 	defer cleanup()
 	env = append(env, "DATABASE_URL="+dbURL)
+	queries := mix(200_000)
+
+	// The raw SQL phase's searches: the statements the service runs for the last
+	// rawSearches queries of the mix (the endpoint phase does not reach them, so they do
+	// not warm its cache), captured once.
+	capStart := time.Now()
+	raws, err := captureSearches(o.platform, env, dbURL, queries[len(queries)-rawSearches:])
+	if err != nil {
+		return fmt.Errorf("capture the searches' SQL: %w", err)
+	}
+	fmt.Fprintf(stdout, "captured the SQL of %d searches (%d statements) in %s\n", len(raws), statementsIn(raws), time.Since(capStart).Round(time.Second))
+
 	addr, debugAddr := freeAddr(), ""
 	if o.cpuProfile != "" {
 		debugAddr = freeAddr()
@@ -145,7 +148,6 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	}
 	defer stop(svc)
 
-	queries := mix(200_000)
 	fmt.Fprintf(stdout, "loopback load: %d events (%d published and upcoming), %d clients, %s per phase, mixed queries (text, text+category, text+geo 25 km, filters only), each unique (no cache hits)\n\n",
 		have, upcoming, o.clients, o.duration)
 
@@ -153,7 +155,7 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	// times slower for its first seconds (here the service's first 5 s cost 22 ms of
 	// database CPU a search against 5.5 ms once warm), which a steady-state figure must
 	// not include. The endpoint is warmed through the service's own pool, the raw SQL
-	// phase's pool by running SQL; neither warm-up is measured.
+	// phase's pool by replaying SQL; neither warm-up is measured.
 	var n int64
 	var mu sync.Mutex
 	targeter := func(t *vegeta.Target) error {
@@ -170,7 +172,7 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	}
 	for range attacker().Attack(targeter, vegeta.Rate{}, o.duration/3, "warm") {
 	}
-	sqlPhase(ctx, pool, queries[len(queries)/2:], o.clients, o.duration/6, &latencies{})
+	sqlPhase(ctx, pool, raws[len(raws)/2:], o.clients, o.duration/6, &latencies{})
 
 	kinds := []string{"text", "text+category", "text+geo", "filters"}
 	endpoint := map[string]*vegeta.Metrics{"all": {}}
@@ -193,9 +195,9 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	// Autocomplete from one client: its goal is a latency (under 10 ms), not a rate.
 	suggestAll, suggestMiss := suggestPhase(addr, 1, o.duration/3)
 
-	// The same queries as raw SQL through pgx: the facets and the page, as the endpoint runs them.
+	// The service's own statements for the searches of the mix, replayed through pgx.
 	raw := &latencies{}
-	sqlPhase(ctx, pool, queries, o.clients, o.duration, raw)
+	sqlPhase(ctx, pool, raws, o.clients, o.duration, raw)
 
 	e := endpoint["all"]
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -286,8 +288,62 @@ func kindOf(u string) string {
 	return "filters"
 }
 
-// sqlPhase runs queries as raw SQL from clients goroutines for d.
-func sqlPhase(ctx context.Context, pool *pgxpool.Pool, queries []searchQuery, clients int, d time.Duration, into *latencies) {
+// rawSearches is how many searches of the mix the raw SQL phase replays, in turn.
+const rawSearches = 2000
+
+// captureSearches returns the statements the search service runs for each of queries: it
+// starts a search process whose database connections go through an sqlRecorder, and
+// sends it the queries one at a time.
+func captureSearches(platform string, env []string, dbURL string, queries []searchQuery) ([][]statement, error) {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := newSQLRecorder(u.Host)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.close()
+	u.Host = rec.addr()
+	addr := freeAddr()
+	svc, err := start(platform, append(slices.Clone(env), "DATABASE_URL="+u.String()), addr, "search", "")
+	if err != nil {
+		return nil, err
+	}
+	defer stop(svc)
+	client := &http.Client{Timeout: 30 * time.Second}
+	out := make([][]statement, 0, len(queries))
+	for _, q := range queries {
+		mark := rec.count()
+		res, err := client.Get("http://" + addr + "/api/v1/search/events?" + q.values.Encode())
+		if err != nil {
+			return nil, err
+		}
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || res.Header.Get("X-Cache") != "miss" {
+			return nil, fmt.Errorf("GET %s: %s, X-Cache %q", q.values.Encode(), res.Status, res.Header.Get("X-Cache"))
+		}
+		stmts := searchStatements(rec.since(mark))
+		if len(stmts) == 0 {
+			return nil, fmt.Errorf("GET %s ran no search statement", q.values.Encode())
+		}
+		out = append(out, stmts)
+	}
+	return out, nil
+}
+
+func statementsIn(searches [][]statement) int {
+	n := 0
+	for _, s := range searches {
+		n += len(s)
+	}
+	return n
+}
+
+// sqlPhase replays searches (each on one connection, as the endpoint runs them) from
+// clients goroutines for d.
+func sqlPhase(ctx context.Context, pool *pgxpool.Pool, searches [][]statement, clients int, d time.Duration, into *latencies) {
 	var (
 		mu   sync.Mutex
 		next int
@@ -298,30 +354,16 @@ func sqlPhase(ctx context.Context, pool *pgxpool.Pool, queries []searchQuery, cl
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
 				mu.Lock()
-				q := queries[next%len(queries)]
+				stmts := searches[next%len(searches)]
 				next++
 				mu.Unlock()
-				d, err := runSQL(ctx, pool, q.params)
-				into.add(d, err)
+				start := time.Now()
+				err := replay(ctx, pool, stmts)
+				into.add(time.Since(start), err)
 			}
 		})
 	}
 	wg.Wait()
-}
-
-// runSQL runs the SQL the endpoint runs for a first page (search.Params.Search), as the
-// endpoint does (on one connection of the pool), without HTTP, JSON or the cache.
-func runSQL(ctx context.Context, pool *pgxpool.Pool, p search.Params) (time.Duration, error) {
-	start := time.Now()
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer conn.Release()
-	if _, _, _, err := p.Search(ctx, conn); err != nil {
-		return 0, err
-	}
-	return time.Since(start), nil
 }
 
 type latencies struct {
