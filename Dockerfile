@@ -13,7 +13,7 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     go build -ldflags "-s -w -X github.com/events-platform/events-platform/internal/buildinfo.Version=${VERSION}" \
       -o /out/platform ./cmd/platform && \
-    go build -ldflags "-s -w" -o /out/manager ./cmd/manager
+    go build -ldflags "-s -w -X github.com/events-platform/events-platform/internal/buildinfo.Version=${VERSION}" -o /out/manager ./cmd/manager
 
 FROM gcr.io/distroless/static-debian12:nonroot AS platform
 COPY --from=build /out/platform /platform

@@ -5,7 +5,9 @@ SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# VERSION is the one version source: the binaries' `version`, the image tags, the chart's
+# version and appVersion and the samples' spec.version (a test checks that they agree).
+VERSION ?= $(shell cat VERSION)
 IMG ?= ghcr.io/events-platform/events-platform:$(VERSION)
 OPERATOR_IMG ?= ghcr.io/events-platform/events-platform-operator:$(VERSION)
 LDFLAGS := -s -w -X github.com/events-platform/events-platform/internal/buildinfo.Version=$(VERSION)
@@ -15,6 +17,14 @@ CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 HELM ?= $(LOCALBIN)/helm
 HELM_VERSION ?= v3.22.0
+# The Kubernetes version helm assumes without a cluster (helm template, lint): helm's own
+# Makefile derives it from the k8s.io/client-go it is built with (v0.37 for v3.22.0 -> 1.37).
+HELM_K8S_MAJOR ?= 1
+HELM_K8S_MINOR ?= 37
+HELM_LDFLAGS := -s -w -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+	-X helm.sh/helm/v3/internal/version.metadata= -X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+	-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=$(HELM_K8S_MAJOR) -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_K8S_MINOR) \
+	-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=$(HELM_K8S_MAJOR) -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$(HELM_K8S_MINOR)
 ENVTEST_K8S_VERSION ?= 1.37.2
 GO_TEST_FLAGS ?= -count=1 -timeout=20m
 # Fuzz targets: make test runs each for a fixed count of inputs, make fuzz for a time each.
@@ -59,7 +69,7 @@ generate: controller-gen ## Generate DeepCopy methods.
 .PHONY: manifests
 manifests: controller-gen ## Generate the CRD, RBAC and copy the CRD into the Helm chart.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
-	@if [[ -d charts/events-platform/crds ]]; then cp config/crd/bases/*.yaml charts/events-platform/crds/; fi
+	cp config/crd/bases/*.yaml charts/events-platform/files/crds/
 	@if [[ -d charts/events-platform/files ]]; then cp config/rbac/role.yaml charts/events-platform/files/manager-role.yaml; fi
 
 .PHONY: test
@@ -88,6 +98,10 @@ envtest: ## Build kube-apiserver and etcd for envtest into bin/k8s (once).
 
 ##@ Build
 
+.PHONY: version
+version: ## Print the version (the VERSION file, or VERSION=...).
+	@echo $(VERSION)
+
 .PHONY: build build-platform
 build: build-platform ## Build bin/platform and bin/manager.
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o bin/manager ./cmd/manager
@@ -108,9 +122,14 @@ controller-gen: $(CONTROLLER_GEN) ## Build the pinned controller-gen into bin/.
 $(CONTROLLER_GEN):
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
 
-helm: $(HELM) ## Build the pinned helm into bin/.
-$(HELM):
-	GOBIN=$(LOCALBIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+# helm is built with the version ldflags of its own Makefile: without them it reports
+# version "v3.22" and assumes Kubernetes 1.20, so `helm template` refuses the chart's
+# kubeVersion. A helm of another version or built without them is rebuilt.
+helm: ## Build the pinned helm into bin/ (with its version ldflags).
+	@if [[ "$$($(HELM) version --template '{{.Version}}' 2>/dev/null)" != "$(HELM_VERSION)" ]]; then \
+		echo "building helm $(HELM_VERSION) into $(LOCALBIN)"; \
+		GOBIN=$(LOCALBIN) CGO_ENABLED=0 go install -trimpath -ldflags '$(HELM_LDFLAGS)' helm.sh/helm/v3/cmd/helm@$(HELM_VERSION); \
+	fi
 
 ##@ Operator
 

@@ -142,7 +142,7 @@ var _ = Describe("Install paths", func() {
 				args = append(args, "-f", filepath.Join(chartDir, valuesFile))
 			}
 			run(helm, append([]string{"lint", "--strict", chartDir}, args...)...)
-			out := run(helm, append([]string{"template", "evp", chartDir, "--namespace", ns, "--kube-version", "1.37.2"}, args...)...)
+			out := run(helm, append([]string{"template", "evp", chartDir, "--namespace", ns}, args...)...)
 			objs := decodeManifests([]byte(out))
 			Expect(objs).NotTo(BeEmpty())
 			dryRunApply(objs, ns)
@@ -153,7 +153,7 @@ var _ = Describe("Install paths", func() {
 
 	It("ships the CRD and RBAC rules that make manifests generates", func() {
 		for _, pair := range [][2]string{
-			{"../config/crd/bases/platform.events-platform.io_eventsplatforms.yaml", chartDir + "/crds/platform.events-platform.io_eventsplatforms.yaml"},
+			{"../config/crd/bases/platform.events-platform.io_eventsplatforms.yaml", chartDir + "/files/crds/platform.events-platform.io_eventsplatforms.yaml"},
 			{"../config/rbac/role.yaml", chartDir + "/files/manager-role.yaml"},
 		} {
 			want, err := os.ReadFile(pair[0])
