@@ -2,9 +2,12 @@ package search
 
 import "math"
 
-// Places are numbered on a latitude/longitude grid at four sizes, exactly as the
-// geo_cells function of migration 0005 numbers each event's cells: size << 28 | row << 14 |
-// column, with row = floor((lat + 90) / size) and column = floor((lng + 180) / size).
+// Places are numbered on a latitude/longitude grid at four sizes: size << 28 | row << 14 |
+// column, with row = floor((lat + 90) / size) and column = floor((lng + 180) / size). The
+// numbering is written twice, and the two must agree (TestCellsAreNumberedAsInTheDatabase):
+// here (cellAt), for the cells a search asks for, and in SQL, the function geo_cells of
+// migration 0005_search_words_cells, for the cells each event is in (the generated column
+// event_search.cells, whose element i is the cell of cellSizes[i-1]).
 var cellSizes = [...]float64{0.1, 0.4, 1.6, 6.4}
 
 // maxCoverCells bounds the cells a radius search asks the index for.
@@ -14,6 +17,18 @@ const maxCoverCells = 12
 const earthRadius = 6370997.0
 
 func cellID(size, row, col int) int32 { return int32(size<<28 | row<<14 | col) }
+
+// rowCol returns the row and column of the cell of size index size that holds (lat, lng).
+func rowCol(size int, lat, lng float64) (row, col int) {
+	s := cellSizes[size]
+	return int(math.Floor((lat + 90) / s)), int(math.Floor((lng + 180) / s))
+}
+
+// cellAt returns the cell of size index size that holds (lat, lng), as geo_cells numbers it.
+func cellAt(size int, lat, lng float64) int32 {
+	row, col := rowCol(size, lat, lng)
+	return cellID(size, row, col)
+}
 
 // cover returns cells of one size that together hold every point within radius metres of
 // (lat, lng): those of the finest size that needs at most maxCoverCells. ok is false when
@@ -44,9 +59,8 @@ func coverAt(size int, lat, lng, radius float64, most int) (cells []int32, ok bo
 	}
 	// Division and floor never decrease as their argument grows, so every point whose
 	// coordinates lie in the box falls in a cell between these corners.
-	s := cellSizes[size]
-	r0, r1 := int(math.Floor((lat-dlat+90)/s)), int(math.Floor((lat+dlat+90)/s))
-	c0, c1 := int(math.Floor((lng-dlng+180)/s)), int(math.Floor((lng+dlng+180)/s))
+	r0, c0 := rowCol(size, lat-dlat, lng-dlng)
+	r1, c1 := rowCol(size, lat+dlat, lng+dlng)
 	if (r1-r0+1)*(c1-c0+1) > most {
 		return nil, false
 	}

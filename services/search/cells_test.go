@@ -8,35 +8,55 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/events-platform/events-platform/test/integration"
 )
 
-// cell returns the cell of size index size that holds (lat, lng), as geo_cells does.
-func cell(size int, lat, lng float64) int32 {
-	s := cellSizes[size]
-	return cellID(size, int(math.Floor((lat+90)/s)), int(math.Floor((lng+180)/s)))
-}
-
-// The Go numbering of cells must be the SQL one (geo_cells, migration 0005), or a radius
-// search would ask the index for cells no event is in.
+// The Go numbering of cells (cellAt) must be the SQL one (geo_cells, migration
+// 0005_search_words_cells, which fills event_search.cells), or a radius search would ask
+// the index for cells no event is in. Checked on random points, on the grid lines of
+// every size (where a rounding difference would show), and at the edges of the map.
 func TestCellsAreNumberedAsInTheDatabase(t *testing.T) {
 	db, _ := integration.Pool(t)
 	rng := rand.New(rand.NewPCG(3, 4))
-	points := [][2]float64{{52.52, 13.405}, {-33.8688, 151.2093}, {0, 0}, {-90, -180}, {89.99, 179.99}, {51.5, -0.1}}
-	for range 200 {
+	points := [][2]float64{{52.52, 13.405}, {-33.8688, 151.2093}, {0, 0}, {-90, -180}, {89.99, 179.99}, {51.5, -0.1},
+		{90, 180}, {-90, 180}, {90, -180}, {-0.0000001, -0.0000001}}
+	for range 20_000 {
 		points = append(points, [2]float64{rng.Float64()*180 - 90, rng.Float64()*360 - 180})
 	}
-	for _, pt := range points {
-		var got []int32
-		if err := db.QueryRow(context.Background(), `SELECT geo_cells($1, $2)`, pt[0], pt[1]).Scan(&got); err != nil {
-			t.Fatal(err)
+	for _, s := range cellSizes {
+		for k := range int(180/s) + 1 {
+			lat := float64(k)*s - 90
+			points = append(points, [2]float64{lat, rng.Float64()*360 - 180}, [2]float64{math.Nextafter(lat, -90), lat * 2})
 		}
+		for k := range int(360/s) + 1 {
+			lng := float64(k)*s - 180
+			points = append(points, [2]float64{rng.Float64()*180 - 90, lng}, [2]float64{lng / 2, math.Nextafter(lng, 180)})
+		}
+	}
+	lats, lngs := make([]float64, len(points)), make([]float64, len(points))
+	for i, pt := range points {
+		lats[i], lngs[i] = pt[0], pt[1]
+	}
+	rows, err := db.Query(context.Background(), `SELECT geo_cells(lat, lng) FROM unnest($1::float8[], $2::float8[]) WITH ORDINALITY AS p (lat, lng, i) ORDER BY i`, lats, lngs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[[]int32])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(points) {
+		t.Fatalf("%d points, %d rows", len(points), len(got))
+	}
+	for i, pt := range points {
 		var want []int32
 		for size := range cellSizes {
-			want = append(want, cell(size, pt[0], pt[1]))
+			want = append(want, cellAt(size, pt[0], pt[1]))
 		}
-		if !slices.Equal(got, want) {
-			t.Fatalf("cells of %v: database %v, Go %v", pt, got, want)
+		if !slices.Equal(got[i], want) {
+			t.Fatalf("cells of %v: database %v, Go %v", pt, got[i], want)
 		}
 	}
 }
@@ -62,7 +82,7 @@ func TestCoverHoldsTheWholeCircle(t *testing.T) {
 			la1, lo1 := lat*math.Pi/180, lng*math.Pi/180
 			la2 := math.Asin(math.Sin(la1)*math.Cos(d) + math.Cos(la1)*math.Sin(d)*math.Cos(b))
 			lo2 := lo1 + math.Atan2(math.Sin(b)*math.Sin(d)*math.Cos(la1), math.Cos(d)-math.Sin(la1)*math.Sin(la2))
-			if c := cell(size, la2*180/math.Pi, lo2*180/math.Pi); !slices.Contains(cells, c) {
+			if c := cellAt(size, la2*180/math.Pi, lo2*180/math.Pi); !slices.Contains(cells, c) {
 				t.Fatalf("cover(%v, %v, %v) = %v misses (%v, %v) in %v", lat, lng, radius, cells, la2*180/math.Pi, lo2*180/math.Pi, c)
 			}
 		}
@@ -124,14 +144,14 @@ func TestFacetsUseTheirIndexes(t *testing.T) {
 		}
 		return plan.String()
 	}
-	if plan := explain(Params{Q: "salsa"}.FacetsSQL(true)); !strings.Contains(plan, "event_search_sample_idx") {
+	if plan := explain(Params{Q: "salsa"}.facetsSQL(true)); !strings.Contains(plan, "event_search_sample_idx") {
 		t.Errorf("sampled facets do not use event_search_sample_idx:\n%s", plan)
 	}
 	lat, lng := 52.52, 13.405
-	if plan := explain(Params{Q: "salsa night", Lat: &lat, Lng: &lng, RadiusKm: 25}.FacetsSQL(false)); !strings.Contains(plan, "event_search_place_idx") {
+	if plan := explain(Params{Q: "salsa night", Lat: &lat, Lng: &lng, RadiusKm: 25}.facetsSQL(false)); !strings.Contains(plan, "event_search_place_idx") {
 		t.Errorf("facets within a radius do not use event_search_place_idx:\n%s", plan)
 	}
-	if plan := explain(Params{Q: "salsa night", Category: "music"}.FacetsSQL(false)); !strings.Contains(plan, "event_search_topic_idx") {
+	if plan := explain(Params{Q: "salsa night", Category: "music"}.facetsSQL(false)); !strings.Contains(plan, "event_search_topic_idx") {
 		t.Errorf("facets in a category do not use event_search_topic_idx:\n%s", plan)
 	}
 }

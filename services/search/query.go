@@ -1,10 +1,21 @@
 package search
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// Every search statement reads event_search, not events: one narrow row per published
+// public event (what search filters, ranks and counts on), with the generated columns
+// cells (geo_cells, see cells.go), title_vector and head_vector. No Go code writes it:
+// the trigger event_search_sync on events (migration 0003_event_search, redefined in
+// 0005_search_words_cells and 0008_search_public_only) inserts, updates and deletes its
+// row in the writer's own transaction, so a search never sees a change before it
+// commits nor misses one. A new column search filters on must be added to the table,
+// to that trigger function and to the trigger's UPDATE OF list. The page's columns
+// (detailed) are read from events itself.
 
 // Params is one validated search over published, upcoming, public events.
 type Params struct {
@@ -25,21 +36,21 @@ type Params struct {
 	Counted int
 }
 
-// Cursor is where a page of results continues. It records the order and the matching
-// mode it was made with, so the next page continues the same list.
-type Cursor struct {
-	Sort      string    `json:"s"`
-	Corrected bool      `json:"f,omitempty"`
-	Score     float32   `json:"r,omitempty"`
-	Time      time.Time `json:"t,omitzero"`
-	Dist      float64   `json:"d,omitempty"`
-	ID        int64     `json:"id"`
-}
-
-// query builds SQL with numbered arguments.
+// query builds SQL with numbered arguments. Its WHERE conditions are kept by role, and
+// written in the order upcoming, words, scope.
 type query struct {
-	where []string
-	args  []any
+	args []any
+	// upcoming: only events that have not started.
+	upcoming string
+	// words: the full-text condition of p.Q ("" without words).
+	words string
+	// scope: every other condition (category, time, price, place, sample, cursor), in the
+	// order they were added.
+	scope []string
+	// tsq is the tsquery of p.Q for the expressions that score, tier and highlight
+	// events: that of the first binding of p.Q, which a query built on another's
+	// arguments (firstSQL) shares.
+	tsq string
 	// plain: no condition on an index of prefixed words, for a query that walks an
 	// index in date order (the prefixed words would be computed row by row) or counts
 	// the sample (whose index serves words, category and cells together).
@@ -54,14 +65,29 @@ func (q *query) arg(v any) string {
 	return "$" + strconv.Itoa(len(q.args))
 }
 
-// queryTSQ is the tsquery of p.Q in the queries built on filters, which binds p.Q first.
-const queryTSQ = "websearch_to_tsquery('english', $1)"
+// where returns every condition of q, ANDed.
+func (q *query) where() string {
+	return strings.Join(slices.Concat([]string{q.upcoming}, nonEmpty(q.words), q.scope), " AND ")
+}
+
+// inScope returns the conditions of q but the words, ANDed: which events a walk in date
+// order looks at.
+func (q *query) inScope() string {
+	return strings.Join(slices.Concat([]string{q.upcoming}, q.scope), " AND ")
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
 
 // filters returns the WHERE conditions every query of p shares (not the cursor's), and
 // the expressions for the score and, withDist, the distance (a query must use every
 // argument it is given, so the coordinates are bound only when something uses them).
 func (p Params) filters(q *query, withDist bool) (score, dist string) {
-	q.where = append(q.where, "starts_at >= now()")
+	q.upcoming = "starts_at >= now()"
 	score = "0::float4"
 	var place []int32
 	byPlace := false
@@ -73,12 +99,15 @@ func (p Params) filters(q *query, withDist bool) (score, dist string) {
 	if p.Q != "" {
 		qa := q.arg(p.Q)
 		tsq = "websearch_to_tsquery('english', " + qa + ")"
+		if q.tsq == "" {
+			q.tsq = tsq
+		}
 		if byPlace || byTopic {
 			// Tested on the rows the place or topic index finds, not intersected with
 			// the word's entries in the text index (a common word's are most of the cost).
-			q.where = append(q.where, "ts_match_vq(search_vector, "+tsq+")")
+			q.words = "ts_match_vq(search_vector, " + tsq + ")"
 		} else {
-			q.where = append(q.where, "search_vector @@ "+tsq)
+			q.words = "search_vector @@ " + tsq
 		}
 		// The stored, weighted vector is ranked; nothing is parsed per row. Title (A)
 		// outweighs tags (B) and description (C).
@@ -88,32 +117,32 @@ func (p Params) filters(q *query, withDist bool) (score, dist string) {
 	case byTopic:
 		// The category is a test on the rows only: ANDing its index entries (a third of
 		// all events for technology) with the topic index's cost 12 ms.
-		q.where = append(q.where, "(category = "+q.arg(p.Category)+") IS TRUE",
+		q.scope = append(q.scope, "(category = "+q.arg(p.Category)+") IS TRUE",
 			prefixedCond(topicWords, tsq, q.arg(prefixReplacement([]string{p.Category}))))
 	case p.Category != "":
-		q.where = append(q.where, "category = "+q.arg(p.Category))
+		q.scope = append(q.scope, "category = "+q.arg(p.Category))
 	}
 	if p.From != nil {
-		q.where = append(q.where, "starts_at >= "+q.arg(*p.From))
+		q.scope = append(q.scope, "starts_at >= "+q.arg(*p.From))
 	}
 	if p.To != nil {
-		q.where = append(q.where, "starts_at < "+q.arg(*p.To))
+		q.scope = append(q.scope, "starts_at < "+q.arg(*p.To))
 	}
 	if p.Free {
-		q.where = append(q.where, "price = 0")
+		q.scope = append(q.scope, "price = 0")
 	} else if p.PriceMax != nil {
-		q.where = append(q.where, "price <= "+q.arg(*p.PriceMax))
+		q.scope = append(q.scope, "price <= "+q.arg(*p.PriceMax))
 	}
 	dist = "NULL::float8"
 	if p.Lat != nil && !withDist && p.RadiusKm == 0 {
-		q.where = append(q.where, "lat IS NOT NULL")
+		q.scope = append(q.scope, "lat IS NOT NULL")
 	} else if p.Lat != nil {
 		lat, lng := q.arg(*p.Lat), q.arg(*p.Lng)
 		// Great-circle distance in metres: earthdistance's <@> (statute miles, a sphere
 		// of earthRadius). It is a C function of two points; earth_distance of two
 		// ll_to_earth cubes cost 4 µs a row, four times the rest of a row's tests.
 		dist = "(point(lng, lat) <@> point(" + lng + "::float8, " + lat + "::float8)) * 1609.344"
-		q.where = append(q.where, "lat IS NOT NULL")
+		q.scope = append(q.scope, "lat IS NOT NULL")
 		if p.RadiusKm > 0 {
 			r := q.arg(p.RadiusKm * 1000)
 			if byPlace {
@@ -126,21 +155,21 @@ func (p Params) filters(q *query, withDist bool) (score, dist string) {
 					// ts_match_vq, not @@: the title index must not be ANDed in (a
 					// common word's title entries cost more than the place's).
 					words = placeTitleWords
-					q.where = append(q.where, "ts_match_vq(title_vector, "+tsq+")")
+					q.scope = append(q.scope, "ts_match_vq(title_vector, "+tsq+")")
 				}
-				q.where = append(q.where, prefixedCond(words, tsq, q.arg(prefixReplacement(cells))))
+				q.scope = append(q.scope, prefixedCond(words, tsq, q.arg(prefixReplacement(cells))))
 			} else if cells, ok := cover(*p.Lat, *p.Lng, p.RadiusKm*1000); ok && p.Q != "" {
 				// The words and the cells around the circle meet in one GIN scan, instead
 				// of every event in a city's box being read to test its words.
-				q.where = append(q.where, "cells && "+q.arg(cells)+"::int4[]")
+				q.scope = append(q.scope, "cells && "+q.arg(cells)+"::int4[]")
 			} else {
 				// The box test uses the GiST index; earth_box's sphere is 0.11 % larger than
 				// <@>'s, so the box is drawn a little wider.
 				origin := "ll_to_earth(" + lat + "::float8, " + lng + "::float8)"
-				q.where = append(q.where, "earth_box("+origin+", "+r+"::float8 * 1.002) @> ll_to_earth(lat, lng)")
+				q.scope = append(q.scope, "earth_box("+origin+", "+r+"::float8 * 1.002) @> ll_to_earth(lat, lng)")
 			}
 			// The distance test trims the corners.
-			q.where = append(q.where, dist+" <= "+r+"::float8")
+			q.scope = append(q.scope, dist+" <= "+r+"::float8")
 		}
 	}
 	return score, dist
@@ -185,11 +214,11 @@ func prefixReplacement(prefixes []string) string {
 	return "(" + strings.Join(alts, " | ") + ")"
 }
 
-// ResultsSQL returns the query for one page of results of p, read in full (detailed).
-func (p Params) ResultsSQL() (string, []any) {
+// resultsSQL returns the query for one page of results of p, read in full (detailed).
+func (p Params) resultsSQL() (string, []any) {
 	q := &query{}
 	page, order := p.resultsPage(q)
-	return p.detailed(page, order), q.args
+	return p.detailed(q.tsq, page, order), q.args
 }
 
 // resultsPage returns, built into q, the query choosing a page of p on the narrow rows
@@ -215,7 +244,7 @@ func (p Params) resultsPage(q *query) (page, order string) {
 			after = "(score < " + s + "::float4 OR score = " + s + "::float4 AND id > " + id + ")"
 		}
 	}
-	page = `SELECT * FROM (SELECT id, starts_at, ` + score + ` AS score, ` + dist + ` AS dist FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `) m`
+	page = `SELECT * FROM (SELECT id, starts_at, ` + score + ` AS score, ` + dist + ` AS dist FROM event_search WHERE ` + q.where() + `) m`
 	if after != "" {
 		page += ` WHERE ` + after
 	}
@@ -227,13 +256,12 @@ func (p Params) resultsPage(q *query) (page, order string) {
 // columns, the live registration count and the highlights (scanResult reads them). Only
 // the page's rows are read from the wide events table, and no statement of its own does
 // it.
-func (p Params) detailed(page, order string) string {
+func (p Params) detailed(tsq, page, order string) string {
 	hl, hlTitle := "left(e.description, 200)", "e.title"
 	if p.Q != "" {
-		// Every query of p with words binds p.Q first (filters).
 		opts := "'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=18, MinWords=6'"
-		hl = "ts_headline('english', e.description, " + queryTSQ + ", " + opts + ")"
-		hlTitle = "ts_headline('english', e.title, " + queryTSQ + ", 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')"
+		hl = "ts_headline('english', e.description, " + tsq + ", " + opts + ")"
+		hlTitle = "ts_headline('english', e.title, " + tsq + ", 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')"
 	}
 	return `SELECT e.id, e.title, ` + hlTitle + ` AS title_hl, e.category, e.tags, e.starts_at, e.ends_at, e.timezone, e.venue_name,
 		e.city, e.country, e.lat, e.lng, e.online_url, e.price::float8, e.currency, e.capacity, e.registered_count, p.score, p.dist,
@@ -266,13 +294,13 @@ const bucketExpr = `CASE WHEN starts_at < now() + interval '7 days' THEN 'next_7
 // the index predicate, spelled the same so that the planner can use the index.
 const sampleCond = "id % 8 = 0"
 
-// FacetsSQL returns the query counting the matches of p, up to FacetLimit, by category
+// facetsSQL returns the query counting the matches of p, up to FacetLimit, by category
 // and by date bucket; with sample, only among the events of the sample (sampleCond).
-func (p Params) FacetsSQL(sample bool) (string, []any) {
+func (p Params) facetsSQL(sample bool) (string, []any) {
 	q := &query{plain: sample}
 	p.filters(q, false)
 	if sample {
-		q.where = append(q.where, sampleCond)
+		q.scope = append(q.scope, sampleCond)
 	}
 	return facetCounts(q), q.args
 }
@@ -282,32 +310,32 @@ func (p Params) FacetsSQL(sample bool) (string, []any) {
 // (NULL, bucket, n).
 func facetCounts(q *query) string {
 	return `SELECT category, ` + bucketExpr + ` AS bucket, count(*) AS n
-		FROM (SELECT category, starts_at FROM event_search WHERE ` + strings.Join(q.where, " AND ") + ` LIMIT ` + q.arg(FacetLimit) + `) m
+		FROM (SELECT category, starts_at FROM event_search WHERE ` + q.where() + ` LIMIT ` + q.arg(FacetLimit) + `) m
 		GROUP BY GROUPING SETS ((category), (bucket))`
 }
 
-// FirstSQL returns, for a first page whose events do not depend on how many match (see
+// firstSQL returns, for a first page whose events do not depend on how many match (see
 // Params.first), one query for the facets and the page. Each row holds the facets as
-// FacetsSQL counts them, as arrays (categories, their counts, date buckets, theirs), then
-// one result of the page as ResultsSQL reads it; when the page is empty, one row holds the
-// facets and NULLs. The page is that of ResultsSQL, or within a local radius by relevance
+// facetsSQL counts them, as arrays (categories, their counts, date buckets, theirs), then
+// one result of the page as resultsSQL reads it; when the page is empty, one row holds the
+// facets and NULLs. The page is that of resultsSQL, or within a local radius by relevance
 // the events whose title matches, soonest first, found through the place's title words:
 // the tier that comes first, without reading the events that match only by their tags or
 // description (7,600 of the 8,900 for "ai" around London). Unless the facets count only
 // the sample, the page is not looked for when they found nothing.
-func (p Params) FirstSQL(sample bool) (string, []any) {
+func (p Params) firstSQL(sample bool) (string, []any) {
 	f := &query{plain: sample}
 	p.filters(f, false)
 	if sample {
-		f.where = append(f.where, sampleCond)
+		f.scope = append(f.scope, sampleCond)
 	}
 	counts := facetCounts(f)
-	q := &query{titles: p.Tiered(), args: f.args}
+	q := &query{titles: p.tiered(), args: f.args, tsq: f.tsq}
 	var page, order string
-	if p.Tiered() {
+	if p.tiered() {
 		_, dist := p.filters(q, true)
-		// The sort key hides the (starts_at, id) index order, as in TierSQL.
-		page = `SELECT id, starts_at, 3::float4 AS score, ` + dist + ` AS dist FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `
+		// The sort key hides the (starts_at, id) index order, as in tierSQL.
+		page = `SELECT id, starts_at, 3::float4 AS score, ` + dist + ` AS dist FROM event_search WHERE ` + q.where() + `
 			ORDER BY starts_at + interval '0', id LIMIT ` + q.arg(p.Limit)
 		order = "starts_at, id"
 	} else {
@@ -324,7 +352,7 @@ func (p Params) FirstSQL(sample bool) (string, []any) {
 			array_agg(bucket) FILTER (WHERE category IS NULL) AS buckets,
 			array_agg(n) FILTER (WHERE category IS NULL) AS bucket_counts
 		FROM (` + counts + `) c) f
-		LEFT JOIN LATERAL (SELECT * FROM (` + p.detailed(page, order) + `) d WHERE ` + found + ` OFFSET 0) r ON true
+		LEFT JOIN LATERAL (SELECT * FROM (` + p.detailed(q.tsq, page, order) + `) d WHERE ` + found + ` OFFSET 0) r ON true
 		ORDER BY ` + prefixed(order, "r."), q.args
 }
 
@@ -334,8 +362,8 @@ func (p Params) FirstSQL(sample bool) (string, []any) {
 // every match before the first page can be cut, each tier is read in (starts_at, id)
 // order and stops after a page. Cursors carry the tier (Score), starts_at and id.
 
-// Tiered reports whether p pages by relevance tiers.
-func (p Params) Tiered() bool { return p.Sort == "relevance" && p.Q != "" }
+// tiered reports whether p pages by relevance tiers.
+func (p Params) tiered() bool { return p.Sort == "relevance" && p.Q != "" }
 
 // tierScan bounds how many events in scope, in (starts_at, id) order, one tier's cheap
 // walk looks at before the tier is read through its GIN index instead: the walk's cost
@@ -379,64 +407,63 @@ func tierExpr(tsq string) string {
 	return "CASE WHEN title_vector @@ " + tsq + " THEN 3 WHEN head_vector @@ " + tsq + " THEN 2 ELSE 1 END"
 }
 
-// OnePass reports whether the page is chosen by reading every match at once with
-// AllTiersSQL rather than tier by tier with TierSQL: when the facets counted fewer than
+// onePass reports whether the page is chosen by reading every match at once with
+// allTiersSQL rather than tier by tier with tierSQL: when the facets counted fewer than
 // FacetLimit matches, which is cheaper than walking past the many events that do not
-// match, and within a city-sized radius (Local), where the events in scope are
+// match, and within a city-sized radius (local), where the events in scope are
 // scattered over the whole (starts_at, id) order and few enough.
-func (p Params) OnePass() bool { return p.Local() || p.Counted > 0 && p.Counted < FacetLimit }
+func (p Params) onePass() bool { return p.local() || p.Counted > 0 && p.Counted < FacetLimit }
 
 // localRadiusKm is the largest radius whose events are read at once (a metropolitan
 // area); the events of a larger one are walked in date order like any others.
 const localRadiusKm = 100
 
-// Local reports whether p searches within a radius of at most localRadiusKm.
-func (p Params) Local() bool { return p.Lat != nil && p.RadiusKm > 0 && p.RadiusKm <= localRadiusKm }
+// local reports whether p searches within a radius of at most localRadiusKm.
+func (p Params) local() bool { return p.Lat != nil && p.RadiusKm > 0 && p.RadiusKm <= localRadiusKm }
 
-// TierSQL returns the query for up to n results (detailed) of tier t of p, after
+// tierSQL returns the query for up to n results (detailed) of tier t of p, after
 // the cursor when it is in this tier. With walk, it looks only at the first walkBound(t)
 // events in scope (time, category, price) in (starts_at, id) order: cheap, and complete
 // only when it returns n rows. Without, it reads the tier through its GIN indexes and
 // sorts: complete, and cheap for rare words.
-func (p Params) TierSQL(t, n int, walk bool) (string, []any) {
+func (p Params) tierSQL(t, n int, walk bool) (string, []any) {
 	q := &query{plain: walk}
 	_, dist := p.filters(q, true)
-	tsq, score := queryTSQ, strconv.Itoa(t)+"::float4"
-	text := q.where[1] // search_vector @@ tsq
+	tsq, score := q.tsq, strconv.Itoa(t)+"::float4"
 	if p.After != nil && int(p.After.Score) == t {
-		q.where = append(q.where, "(starts_at, id) > ("+q.arg(p.After.Time)+"::timestamptz, "+q.arg(p.After.ID)+"::bigint)")
+		q.scope = append(q.scope, "(starts_at, id) > ("+q.arg(p.After.Time)+"::timestamptz, "+q.arg(p.After.ID)+"::bigint)")
 	}
 	if walk {
-		scope := append([]string{q.where[0]}, q.where[2:]...)
+		words := q.words
 		if t == 3 {
 			// A title that matches a query without negation is a vector that matches it:
 			// the planner folds the test below to true and the walk reads only
 			// event_search_starts_idx, which includes the title vector (index only).
-			text = "(strpos(" + tsq + "::text, '!') = 0 OR " + text + ")"
+			words = "(strpos(" + tsq + "::text, '!') = 0 OR " + words + ")"
 		}
-		return p.detailed(`SELECT id, starts_at, `+score+` AS score, dist FROM (SELECT id, starts_at, `+dist+` AS dist, search_vector, title_vector, head_vector
-			FROM event_search WHERE `+strings.Join(scope, " AND ")+` ORDER BY starts_at, id LIMIT `+strconv.Itoa(walkBound(t))+`) w
-			WHERE `+tierCond(t, tsq)+` AND `+text+` ORDER BY starts_at, id LIMIT `+q.arg(n), "starts_at, id"), q.args
+		return p.detailed(tsq, `SELECT id, starts_at, `+score+` AS score, dist FROM (SELECT id, starts_at, `+dist+` AS dist, search_vector, title_vector, head_vector
+			FROM event_search WHERE `+q.inScope()+` ORDER BY starts_at, id LIMIT `+strconv.Itoa(walkBound(t))+`) w
+			WHERE `+tierCond(t, tsq)+` AND `+words+` ORDER BY starts_at, id LIMIT `+q.arg(n), "starts_at, id"), q.args
 	}
 	// The sort key hides the (starts_at, id) index order, so that the planner reads the
 	// tier from the GIN indexes instead of walking the btree past every other match.
-	return p.detailed(`SELECT id, starts_at, `+score+` AS score, dist FROM (SELECT id, starts_at, `+dist+` AS dist FROM event_search
-		WHERE `+strings.Join(q.where, " AND ")+` AND `+tierCond(t, tsq)+`) m
+	return p.detailed(tsq, `SELECT id, starts_at, `+score+` AS score, dist FROM (SELECT id, starts_at, `+dist+` AS dist FROM event_search
+		WHERE `+q.where()+` AND `+tierCond(t, tsq)+`) m
 		ORDER BY starts_at + interval '0', id LIMIT `+q.arg(n), "starts_at, id"), q.args
 }
 
-// AllTiersSQL returns the query for up to n results (detailed) of p in tier order, after
+// allTiersSQL returns the query for up to n results (detailed) of p in tier order, after
 // the cursor: every match is read once and sorted, instead of once a tier.
-func (p Params) AllTiersSQL(n int) (string, []any) {
+func (p Params) allTiersSQL(n int) (string, []any) {
 	q := &query{}
 	_, dist := p.filters(q, true)
-	tsq := queryTSQ
+	tsq := q.tsq
 	sql := `SELECT id, starts_at, tier::float4 AS score, dist FROM (SELECT id, starts_at, ` + dist + ` AS dist, ` + tierExpr(tsq) + ` AS tier
-		FROM event_search WHERE ` + strings.Join(q.where, " AND ") + `) m`
+		FROM event_search WHERE ` + q.where() + `) m`
 	if p.After != nil {
 		t := q.arg(int(p.After.Score))
 		sql += ` WHERE tier < ` + t + ` OR tier = ` + t + ` AND (starts_at, id) > (` + q.arg(p.After.Time) + `::timestamptz, ` +
 			q.arg(p.After.ID) + `::bigint)`
 	}
-	return p.detailed(sql+` ORDER BY tier DESC, starts_at, id LIMIT `+q.arg(n), "score DESC, starts_at, id"), q.args
+	return p.detailed(tsq, sql+` ORDER BY tier DESC, starts_at, id LIMIT `+q.arg(n), "score DESC, starts_at, id"), q.args
 }

@@ -1,10 +1,13 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
+	_ "time/tzdata" // event time zones must resolve on minimal images too
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,17 +29,17 @@ func customPlan(args []any) []any { return append([]any{pgx.QueryExecModeExec}, 
 // as it was searched (typos corrected, matches counted). A first page that finds nothing
 // tries again with the words no event uses taken for typos and corrected (see Correct);
 // the pages after it search the corrected query too.
-func (p Params) Search(ctx context.Context, db Querier) (*Facets, Params, []Result, error) {
+func (p Params) Search(ctx context.Context, db Querier) (*Facets, []Result, Params, error) {
 	if p.Corrected {
 		q, ok, err := Correct(ctx, db, p.Q)
 		if err != nil {
-			return nil, p, nil, err
+			return nil, nil, p, err
 		}
 		p.Q, p.Corrected = q, ok
 	}
 	if p.After != nil {
-		results, err := p.Results(ctx, db)
-		return nil, p, results, err
+		page, err := p.nextPage(ctx, db)
+		return nil, page, p, err
 	}
 	facets, page, p, err := p.first(ctx, db)
 	if err == nil && p.Counted == 0 && p.Q != "" {
@@ -48,17 +51,17 @@ func (p Params) Search(ctx context.Context, db Querier) (*Facets, Params, []Resu
 		}
 	}
 	if err != nil || p.Counted == 0 {
-		return &facets, p, nil, err // counted exactly as none: no rows to read
+		return &facets, nil, p, err // counted exactly as none: no rows to read
 	}
-	return &facets, p, page, nil
+	return &facets, page, p, nil
 }
 
 // first counts the matches of a first page into facets and p.Counted, and reads its page.
 //
-// Where the page does not depend on the count, both come from one statement (FirstSQL):
+// Where the page does not depend on the count, both come from one statement (firstSQL):
 // without tiers, and by relevance within a local radius (the title tier first; the
 // lower tiers after the last title, only when the titles do not fill the page and other
-// events match). Otherwise the count chooses how the page is read (OnePass), so the page
+// events match). Otherwise the count chooses how the page is read (onePass), so the page
 // follows it.
 //
 // With words, the count is first taken among a fixed eighth of the events (sampleCond,
@@ -67,9 +70,9 @@ func (p Params) Search(ctx context.Context, db Querier) (*Facets, Params, []Resu
 // entries are most of the cost of counting: "kubernetes" 7.4 → 1.9 ms, "live music" 16 →
 // 3 ms. Otherwise all events are counted, as exactly as before.
 func (p Params) first(ctx context.Context, db Querier) (Facets, []Result, Params, error) {
-	local := p.Tiered() && p.Local()
+	local := p.tiered() && p.local()
 	sample := p.Q != "" && !local
-	if p.Tiered() && !local {
+	if p.tiered() && !local {
 		f, p, err := p.count(ctx, db, sample)
 		if err != nil || p.Counted == 0 {
 			return f, nil, p, err
@@ -77,12 +80,12 @@ func (p Params) first(ctx context.Context, db Querier) (Facets, []Result, Params
 		page, err := p.tieredPage(ctx, db)
 		return f, page, p, err
 	}
-	sql, args := p.FirstSQL(sample)
+	sql, args := p.firstSQL(sample)
 	f, page, p, err := p.firstPage(ctx, db, sql, args)
 	if err == nil && sample && p.Counted < FacetLimit {
 		f, p, err = p.count(ctx, db, false)
 	}
-	if err != nil || !p.Tiered() || len(page) >= p.Limit || len(page) >= p.Counted {
+	if err != nil || !p.tiered() || len(page) >= p.Limit || len(page) >= p.Counted {
 		return f, page, p, err
 	}
 	rest := p
@@ -95,10 +98,10 @@ func (p Params) first(ctx context.Context, db Querier) (Facets, []Result, Params
 	return f, append(page, more...), p, err
 }
 
-// count counts the matches of p into facets and p.Counted (FacetsSQL): with sample among
+// count counts the matches of p into facets and p.Counted (facetsSQL): with sample among
 // the sample first, and among all events when fewer than FacetLimit of those match.
 func (p Params) count(ctx context.Context, db Querier, sample bool) (Facets, Params, error) {
-	sql, args := p.FacetsSQL(sample)
+	sql, args := p.facetsSQL(sample)
 	rows, err := db.Query(ctx, sql, customPlan(args)...)
 	if err != nil {
 		return Facets{}, p, fmt.Errorf("facets: %w", err)
@@ -125,7 +128,7 @@ func (p Params) count(ctx context.Context, db Querier, sample bool) (Facets, Par
 	return f, p, nil
 }
 
-// firstPage runs a FirstSQL query into facets, p.Counted and the page.
+// firstPage runs a firstSQL query into facets, p.Counted and the page.
 func (p Params) firstPage(ctx context.Context, db Querier, sql string, args []any) (Facets, []Result, Params, error) {
 	rows, err := db.Query(ctx, sql, customPlan(args)...)
 	if err != nil {
@@ -176,28 +179,21 @@ func (f Facets) counted() int {
 	return n
 }
 
-// sort orders the category facets by count, most first, and the date buckets by date.
+// sort orders the category facets by count, most first, then by name, and the date
+// buckets by date.
 func (f Facets) sort() {
-	sortBy(f.Category, func(a, b Facet) bool { return a.Count > b.Count || a.Count == b.Count && a.Value < b.Value })
+	slices.SortFunc(f.Category, func(a, b Facet) int { return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Value, b.Value)) })
 	order := map[string]int{"next_7_days": 0, "next_30_days": 1, "next_90_days": 2, "later": 3}
-	sortBy(f.Date, func(a, b Facet) bool { return order[a.Value] < order[b.Value] })
-}
-
-func sortBy(fs []Facet, less func(a, b Facet) bool) {
-	for i := 1; i < len(fs); i++ {
-		for j := i; j > 0 && less(fs[j], fs[j-1]); j-- {
-			fs[j], fs[j-1] = fs[j-1], fs[j]
-		}
-	}
+	slices.SortFunc(f.Date, func(a, b Facet) int { return cmp.Compare(order[a.Value], order[b.Value]) })
 }
 
 // tieredPage reads the page of a relevance search: every match at once in tier order
-// when that is cheap (OnePass), otherwise tier by tier: each tier is first walked in
+// when that is cheap (onePass), otherwise tier by tier: each tier is first walked in
 // (starts_at, id) order, and read through its index only when the walk did not fill the
 // page.
 func (p Params) tieredPage(ctx context.Context, db Querier) ([]Result, error) {
-	if p.OnePass() {
-		sql, args := p.AllTiersSQL(p.Limit)
+	if p.onePass() {
+		sql, args := p.allTiersSQL(p.Limit)
 		return read(ctx, db, sql, customPlan(args))
 	}
 	var page []Result
@@ -207,7 +203,7 @@ func (p Params) tieredPage(ctx context.Context, db Querier) ([]Result, error) {
 	}
 	for t := top; t >= 1 && len(page) < p.Limit; t-- {
 		for _, walk := range []bool{true, false} {
-			sql, args := p.TierSQL(t, p.Limit-len(page), walk)
+			sql, args := p.tierSQL(t, p.Limit-len(page), walk)
 			got, err := read(ctx, db, sql, customPlan(args))
 			if err != nil {
 				return nil, err
@@ -222,12 +218,12 @@ func (p Params) tieredPage(ctx context.Context, db Querier) ([]Result, error) {
 	return page, nil
 }
 
-// Results returns the page of results of p.
-func (p Params) Results(ctx context.Context, db Querier) ([]Result, error) {
-	if p.Tiered() {
+// nextPage returns the page of results of p after its cursor.
+func (p Params) nextPage(ctx context.Context, db Querier) ([]Result, error) {
+	if p.tiered() {
 		return p.tieredPage(ctx, db)
 	}
-	sql, args := p.ResultsSQL()
+	sql, args := p.resultsSQL()
 	return read(ctx, db, sql, customPlan(args))
 }
 

@@ -17,6 +17,10 @@ import (
 // and cities, each with how many of them use it: a word goes with the last). The
 // corrected query then runs as any other: full text, filters, relevance tiers. Words events use are never
 // changed, so a query that matches nothing because of its filters stays empty.
+//
+// No Go code writes search_words either: the statement triggers event_words_insert,
+// event_words_update and event_words_delete on events (migration 0008_search_public_only,
+// through search_words_add) keep each word's count of events in the writer's transaction.
 
 // minTypoLen is the shortest word taken for a typo: trigrams say little about shorter ones.
 const minTypoLen = 3
