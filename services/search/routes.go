@@ -9,6 +9,7 @@ import (
 	"github.com/events-platform/events-platform/internal/httpapi"
 )
 
+// routes registers the whole API of the service.
 func (s *Service) routes() {
 	tags := []string{"search"}
 	huma.Register(s.api, huma.Operation{OperationID: "search-events", Method: http.MethodGet, Path: "/api/v1/search/events",

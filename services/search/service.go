@@ -3,6 +3,12 @@
 // radius and distance order with earthdistance, facets, keyset pagination, highlighted
 // snippets, and autocomplete. Results are cached in Redis briefly; the cache is dropped
 // when the events service announces a change on NATS.
+//
+// The files follow the service template: service.go (Options, New, Run), routes.go (the
+// API surface), handle_search.go and handle_suggest.go (the handlers), inputs.go (query
+// parameter checks), response.go (what a search answers), cursor.go, query.go (the SQL of
+// a search) and store.go (running it), typos.go, cells.go (place cells), terms.go (the
+// autocomplete terms), cache.go (Redis) and consume.go (NATS).
 package search
 
 import (

@@ -8,6 +8,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// The autocomplete terms are the materialized view search_terms (migration
+// 0008_search_public_only): titles, categories and cities of published public events with
+// how many use each. Nothing refreshes it but RefreshTerms, which Run calls when events
+// changed.
+
 // RefreshTerms rebuilds the autocomplete terms from the events now.
 func (s *Service) RefreshTerms(ctx context.Context) error {
 	if _, err := s.db.Exec(ctx, `REFRESH MATERIALIZED VIEW CONCURRENTLY search_terms`); err != nil {
