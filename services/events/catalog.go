@@ -1,11 +1,6 @@
 package events
 
-import (
-	"context"
-	"slices"
-
-	"github.com/events-platform/events-platform/internal/httpapi"
-)
+import "slices"
 
 // Category is one of the platform's event categories: the slug events store and search
 // filters by, and the name to show.
@@ -54,7 +49,3 @@ var currencies = []string{
 
 // isCurrency reports whether code is one of currencies.
 func isCurrency(code string) bool { return slices.Contains(currencies, code) }
-
-func (s *Service) handleCategories(context.Context, *struct{}) (*httpapi.Output[[]Category], error) {
-	return httpapi.OK(categories), nil
-}

@@ -198,6 +198,10 @@ func (b eventBody) fields(create bool, now time.Time) (eventFields, []string, er
 	return f, given, nil
 }
 
+func (s *Service) handleCategories(context.Context, *struct{}) (*httpapi.Output[[]Category], error) {
+	return httpapi.OK(categories), nil
+}
+
 type createInput struct {
 	Body eventBody
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/internal/httpapi"
-	"github.com/events-platform/events-platform/internal/postgres"
 )
 
 // Session is what register, login and refresh return.
@@ -168,25 +167,3 @@ func normalizeEmail(raw string) (string, error) {
 }
 
 func encodeToken(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
-
-// fail maps a domain error to what the client sees, in this one place, and logs the
-// unexpected ones with their cause.
-func (s *Service) fail(ctx context.Context, op string, err error) error {
-	var apiErr *httpapi.Error
-	switch {
-	case errors.As(err, &apiErr):
-		return apiErr
-	case errors.Is(err, errEmailTaken):
-		return httpapi.Conflict("an account with this email already exists")
-	case errors.Is(err, errNotFound):
-		return httpapi.NotFound("user not found")
-	case errors.Is(err, errTokenReuse):
-		return httpapi.Unauthorized("refresh token was already used; all sessions of this login were revoked")
-	case errors.Is(err, errTokenDead):
-		return httpapi.Unauthorized("refresh token is invalid, expired or revoked")
-	case errors.Is(err, errAccountGone), postgres.IsMissingReference(err, "users"):
-		// The caller's token (or a login racing a deletion) outlived the account.
-		return httpapi.Unauthorized("your account no longer exists")
-	}
-	return httpapi.Fail(ctx, s.log, op, err)
-}

@@ -4,6 +4,7 @@ package users
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -16,6 +17,7 @@ import (
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/internal/httpapi"
 	"github.com/events-platform/events-platform/internal/httpserver"
+	"github.com/events-platform/events-platform/internal/postgres"
 )
 
 // Options are the users service's dependencies.
@@ -68,31 +70,26 @@ func (s *Service) Handler() http.Handler { return s.handler }
 // OpenAPI returns the service's OpenAPI document.
 func (s *Service) OpenAPI(context.Context) ([]byte, error) { return s.api.OpenAPI().MarshalJSON() }
 
-func (s *Service) routes(mux *http.ServeMux) {
-	bearer := []map[string][]string{{"bearer": {}}}
-	tags := []string{"auth"}
-	huma.Register(s.api, huma.Operation{OperationID: "register", Method: http.MethodPost, Path: "/api/v1/auth/register",
-		Summary: "Create an account", Tags: tags, DefaultStatus: http.StatusCreated}, s.handleRegister)
-	huma.Register(s.api, huma.Operation{OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login",
-		Summary: "Log in with email and password", Tags: tags}, s.handleLogin)
-	huma.Register(s.api, huma.Operation{OperationID: "refresh", Method: http.MethodPost, Path: "/api/v1/auth/refresh",
-		Summary: "Exchange a refresh token for a new token pair", Tags: tags}, s.handleRefresh)
-	huma.Register(s.api, huma.Operation{OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout",
-		Summary: "Revoke a refresh token and its family", Tags: tags}, s.handleLogout)
-
-	tags = []string{"users"}
-	huma.Register(s.api, huma.Operation{OperationID: "get-me", Method: http.MethodGet, Path: "/api/v1/users/me",
-		Summary: "Your profile", Tags: tags, Security: bearer}, s.handleGetMe)
-	huma.Register(s.api, huma.Operation{OperationID: "update-me", Method: http.MethodPatch, Path: "/api/v1/users/me",
-		Summary: "Update your profile", Tags: tags, Security: bearer}, s.handleUpdateMe)
-	huma.Register(s.api, huma.Operation{OperationID: "get-user", Method: http.MethodGet, Path: "/api/v1/users/{id}",
-		Summary: "A user's public profile", Tags: tags}, s.handleGetUser)
-	huma.Register(s.api, huma.Operation{OperationID: "list-users", Method: http.MethodGet, Path: "/api/v1/users",
-		Summary: "List users (admin)", Tags: tags, Security: bearer}, s.handleListUsers)
-	huma.Register(s.api, huma.Operation{OperationID: "set-role", Method: http.MethodPatch, Path: "/api/v1/users/{id}/role",
-		Summary: "Change a user's role (admin)", Tags: tags, Security: bearer}, s.handleSetRole)
-
-	mux.HandleFunc("GET /.well-known/jwks.json", s.handleJWKS)
+// fail maps a domain error to what the client sees, in this one place, and logs the
+// unexpected ones with their cause.
+func (s *Service) fail(ctx context.Context, op string, err error) error {
+	var apiErr *httpapi.Error
+	switch {
+	case errors.As(err, &apiErr):
+		return apiErr
+	case errors.Is(err, errEmailTaken):
+		return httpapi.Conflict("an account with this email already exists")
+	case errors.Is(err, errNotFound):
+		return httpapi.NotFound("user not found")
+	case errors.Is(err, errTokenReuse):
+		return httpapi.Unauthorized("refresh token was already used; all sessions of this login were revoked")
+	case errors.Is(err, errTokenDead):
+		return httpapi.Unauthorized("refresh token is invalid, expired or revoked")
+	case errors.Is(err, errAccountGone), postgres.IsMissingReference(err, "users"):
+		// The caller's token (or a login racing a deletion) outlived the account.
+		return httpapi.Unauthorized("your account no longer exists")
+	}
+	return httpapi.Fail(ctx, s.log, op, err)
 }
 
 type ctxKey struct{}

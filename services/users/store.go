@@ -82,13 +82,6 @@ type newUser struct {
 	Email, PasswordHash, Name, Role string
 }
 
-// UserRegistered is the payload of platform.user.registered (v1).
-type UserRegistered struct {
-	Version int    `json:"version"`
-	UserID  int64  `json:"user_id"`
-	Role    string `json:"role"`
-}
-
 // createUser inserts a user and its registration event in one transaction.
 func (s *store) createUser(ctx context.Context, nu newUser) (User, error) {
 	var u User
@@ -103,7 +96,7 @@ func (s *store) createUser(ctx context.Context, nu newUser) (User, error) {
 		if err != nil {
 			return fmt.Errorf("insert user: %w", err)
 		}
-		return natsbus.Enqueue(ctx, tx, "platform.user.registered", UserRegistered{Version: 1, UserID: u.ID, Role: u.Role})
+		return natsbus.Enqueue(ctx, tx, SubjectUserRegistered, UserRegistered{Version: MessageVersion, UserID: u.ID, Role: u.Role})
 	})
 	return u, err
 }
