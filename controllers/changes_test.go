@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -113,18 +114,19 @@ var _ = Describe("Changing a running EventsPlatform", func() {
 	})
 
 	It("removes the objects of a disabled service and its gateway route", func() {
-		updatePlatform(p, func(p *platformv1alpha1.EventsPlatform) { p.Spec.Services.Curation.Enabled = ptr.To(false) })
-		Eventually(func() error { return k8sClient.Get(ctx, key(p, "shop-curation"), &appsv1.Deployment{}) }, eventually, poll).
+		updatePlatform(p, func(p *platformv1alpha1.EventsPlatform) { p.Spec.Services.Search.Enabled = ptr.To(false) })
+		Eventually(func() error { return k8sClient.Get(ctx, key(p, "shop-search"), &appsv1.Deployment{}) }, eventually, poll).
 			Should(Satisfy(apierrors.IsNotFound))
-		Eventually(func() error { return k8sClient.Get(ctx, key(p, "shop-curation"), &corev1.Service{}) }, eventually, poll).
+		Eventually(func() error { return k8sClient.Get(ctx, key(p, "shop-search"), &corev1.Service{}) }, eventually, poll).
 			Should(Satisfy(apierrors.IsNotFound))
 		Eventually(func() map[string]string {
 			return envMap(deployment("gateway")().Spec.Template.Spec.Containers[0].Env)
-		}, eventually, poll).ShouldNot(HaveKey("CURATION_URL"))
-		Eventually(func() string { return getPlatform(p).Status.ReadyComponents }, eventually, poll).Should(Equal("9/10"),
+		}, eventually, poll).ShouldNot(HaveKey("SEARCH_URL"))
+		total := 3 + len(allDeployments) - 1
+		Eventually(func() string { return getPlatform(p).Status.ReadyComponents }, eventually, poll).Should(Equal(fmt.Sprintf("%d/%d", total-1, total)),
 			"the gateway rolls out without the route")
 		markDeploymentsAvailable(p)
-		Eventually(func() string { return getPlatform(p).Status.ReadyComponents }, eventually, poll).Should(Equal("10/10"))
+		Eventually(func() string { return getPlatform(p).Status.ReadyComponents }, eventually, poll).Should(Equal(fmt.Sprintf("%d/%d", total, total)))
 		Expect(phaseOf(p)()).To(Equal(platformv1alpha1.PhaseReady))
 	})
 

@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 var _ = Describe("Reconciling the sample EventsPlatform", func() {
@@ -97,7 +98,9 @@ var _ = Describe("Reconciling the sample EventsPlatform", func() {
 		Eventually(func() map[string]string { return deploymentImages(p) }, eventually, poll).
 			Should(Equal(imagesAll("ghcr.io/events-platform/events-platform:1.0.0")))
 		cj := &batchv1.CronJob{}
-		Eventually(func() error { return k8sClient.Get(ctx, key(p, "demo-retrain"), cj) }, eventually, poll).Should(Succeed())
+		if catalog.HasRetrain {
+			Eventually(func() error { return k8sClient.Get(ctx, key(p, "demo-retrain"), cj) }, eventually, poll).Should(Succeed())
+		}
 		elapsed := time.Since(start)
 		AddReportEntry("time from creating the sample to all child objects present", elapsed.String())
 		GinkgoWriter.Printf("time from creating the sample to all child objects present: %s\n", elapsed)
@@ -134,7 +137,7 @@ var _ = Describe("Reconciling the sample EventsPlatform", func() {
 			}
 			if c == "gateway" {
 				Expect(env).To(HaveKeyWithValue("USERS_URL", "http://demo-users:8080"))
-				Expect(env).To(HaveKeyWithValue("ANALYTICS_URL", "http://demo-analytics:8080"))
+				Expect(env).To(HaveKeyWithValue("SEARCH_URL", "http://demo-search:8080"))
 				Expect(env).To(HaveKeyWithValue("RATE_LIMIT_PER_MINUTE", "600"))
 			}
 			svc := &corev1.Service{}
@@ -142,27 +145,31 @@ var _ = Describe("Reconciling the sample EventsPlatform", func() {
 			expectOwnedAndLabelled(p, svc, c)
 			Expect(svc.Spec.Selector).To(Equal(selectorLabels(p, c)))
 		}
-		Expect(cj.Spec.ConcurrencyPolicy).To(Equal(batchv1.ForbidConcurrent))
-		Expect(cj.Spec.Schedule).To(Equal("0 */6 * * *"))
-		Expect(cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args).To(Equal([]string{"retrain"}))
+		if catalog.HasRetrain {
+			Expect(cj.Spec.ConcurrencyPolicy).To(Equal(batchv1.ForbidConcurrent))
+			Expect(cj.Spec.Schedule).To(Equal("0 */6 * * *"))
+			Expect(cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args).To(Equal([]string{"retrain"}))
+		}
 
 		By("reporting the status the printer columns show")
 		markDeploymentsAvailable(p)
 		Eventually(phaseOf(p), eventually, poll).Should(Equal(platformv1alpha1.PhaseReady))
 		got := getPlatform(p)
 		Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
-		Expect(got.Status.ReadyComponents).To(Equal("11/11"))
+		Expect(got.Status.ReadyComponents).To(Equal(allComponents))
 		Expect(got.Status.Endpoint).To(Equal("http://demo-gateway." + ns + ".svc:8080"))
 		Expect(got.Status.SchemaVersion).To(Equal("1.0.0"))
 		for _, c := range got.Status.Conditions {
 			Expect(c.ObservedGeneration).To(Equal(got.Generation), c.Type)
 		}
-		Expect(conditionOf(p, platformv1alpha1.ConditionRetrainingScheduled)()).To(HaveField("Status", metav1.ConditionTrue))
+		if catalog.HasRetrain {
+			Expect(conditionOf(p, platformv1alpha1.ConditionRetrainingScheduled)()).To(HaveField("Status", metav1.ConditionTrue))
+		}
 
 		out, err := kubectl("get", "evp", "-n", ns)
 		Expect(err).NotTo(HaveOccurred(), out)
 		Expect(out).To(MatchRegexp(`NAME\s+READY\s+PHASE\s+VERSION\s+COMPONENTS\s+ENDPOINT\s+AGE`))
-		Expect(out).To(MatchRegexp(`demo\s+True\s+Ready\s+1\.0\.0\s+11/11\s+http://demo-gateway\.` + ns + `\.svc:8080`))
+		Expect(out).To(MatchRegexp(`demo\s+True\s+Ready\s+1\.0\.0\s+` + allComponents + `\s+http://demo-gateway\.` + ns + `\.svc:8080`))
 	})
 
 	It("goes Provisioning → Migrating → Ready as its dependencies, migration and Deployments become ready", func() {

@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 // The envtest control plane runs no controllers: these fixtures play the part of the
@@ -175,8 +176,13 @@ func deploymentImages(p *platformv1alpha1.EventsPlatform) map[string]string {
 	return images
 }
 
-// allDeployments are the Deployment components of a default platform.
-var allDeployments = append([]string{platformv1alpha1.ComponentGateway}, platformv1alpha1.ServiceNames...)
+// allDeployments are the Deployment components of a default platform: the gateway and
+// every service this version provides.
+var allDeployments = append([]string{platformv1alpha1.ComponentGateway}, catalog.ProvidedNames()...)
+
+// allComponents is "ready/total" of a default platform that is Ready: the three managed
+// dependencies and allDeployments.
+var allComponents = fmt.Sprintf("%[1]d/%[1]d", 3+len(allDeployments))
 
 // imagesAll is the image map of every Deployment at one image.
 func imagesAll(image string) map[string]string {

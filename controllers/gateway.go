@@ -29,18 +29,18 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 // The gateway is the platform's only public entry: a Deployment and Service like the services,
 // configured with their URLs, plus an optional Ingress.
 
-// gatewayEnv configures the gateway's upstreams (enabled services only), CORS and rate limits.
+// gatewayEnv configures the gateway's upstreams (deployed services only), CORS and rate limits.
 func gatewayEnv(p *platformv1alpha1.EventsPlatform) []corev1.EnvVar {
 	var env []corev1.EnvVar
-	for _, name := range platformv1alpha1.ServiceNames {
-		if p.Spec.Services.Service(name).IsEnabled() {
-			env = append(env, corev1.EnvVar{Name: strings.ToUpper(name) + "_URL", Value: serviceURL(p, name)})
-		}
+	for _, name := range deployedServices(p) {
+		s, _ := catalog.Lookup(name)
+		env = append(env, corev1.EnvVar{Name: s.URLVar(), Value: serviceURL(p, name)})
 	}
 	rl := p.Spec.Gateway.RateLimit
 	perMinute, burst := rl.RequestsPerMinute, rl.Burst

@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 // Policies around the workloads: disruption budgets where there is more than one pod,
@@ -107,7 +108,7 @@ func desiredNetworkPolicies(p *platformv1alpha1.EventsPlatform) []*networkingv1.
 	return []*networkingv1.NetworkPolicy{
 		policy("gateway-ingress", platformv1alpha1.ComponentGateway, selectComponents(platformv1alpha1.ComponentGateway),
 			networkingv1.NetworkPolicyIngressRule{Ports: httpPortRule}),
-		policy("services-ingress", "services", selectComponents(platformv1alpha1.ServiceNames...),
+		policy("services-ingress", "services", selectComponents(catalog.Names()...),
 			networkingv1.NetworkPolicyIngressRule{From: []networkingv1.NetworkPolicyPeer{platformPods}, Ports: httpPortRule}),
 		policy("dependencies-ingress", "dependencies", selectComponents(
 			platformv1alpha1.ComponentPostgres, platformv1alpha1.ComponentRedis, platformv1alpha1.ComponentNATS),
@@ -118,12 +119,7 @@ func desiredNetworkPolicies(p *platformv1alpha1.EventsPlatform) []*networkingv1.
 // reconcilePolicies applies or removes the autoscalers, disruption budgets and network policies.
 func (r *EventsPlatformReconciler) reconcilePolicies(ctx context.Context, s *scope) (*ctrl.Result, error) {
 	p := s.platform
-	components := []string{platformv1alpha1.ComponentGateway}
-	for _, name := range platformv1alpha1.ServiceNames {
-		if p.Spec.Services.Service(name).IsEnabled() {
-			components = append(components, name)
-		}
-	}
+	components := append([]string{platformv1alpha1.ComponentGateway}, deployedServices(p)...)
 	var apply, remove []client.Object
 	for _, component := range components {
 		w := workloadOf(p, component)

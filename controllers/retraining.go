@@ -29,10 +29,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 // The recommendation models are retrained by a CronJob running `platform retrain`, which
-// promotes a new model only when it passes the quality gate. Runs never overlap.
+// promotes a new model only when it passes the quality gate. Runs never overlap. The CronJob
+// exists only when this version's binary has the command (catalog.HasRetrain) and the
+// recommendations service is deployed.
 
 // desiredRetrainingCronJob runs the retraining at a version on the platform's schedule.
 func desiredRetrainingCronJob(p *platformv1alpha1.EventsPlatform, version, configHash string) *batchv1.CronJob {
@@ -74,17 +77,25 @@ func desiredRetrainingCronJob(p *platformv1alpha1.EventsPlatform, version, confi
 	}
 }
 
-// reconcileRetraining applies the retraining CronJob while the recommendations service runs,
-// and reports the last run.
+// reconcileRetraining applies the retraining CronJob while the binary has `retrain` and the
+// recommendations service runs, and reports the last run.
 func (r *EventsPlatformReconciler) reconcileRetraining(ctx context.Context, s *scope) (*ctrl.Result, error) {
 	p := s.platform
 	cj := desiredRetrainingCronJob(p, s.runVersion, s.configHash())
-	if !p.Spec.Services.Recommendations.IsEnabled() {
+	reason, why := "", ""
+	switch {
+	case !catalog.HasRetrain:
+		reason, why = platformv1alpha1.ReasonNotProvided, "This version has no retrain command"
+	case !p.Spec.Services.Recommendations.IsEnabled():
+		reason, why = platformv1alpha1.ReasonDisabled, "The recommendations service is disabled"
+	case !catalog.IsProvided(platformv1alpha1.ComponentRecommendations):
+		reason, why = platformv1alpha1.ReasonNotProvided, "This version has no recommendations service"
+	}
+	if reason != "" {
 		if _, err := r.applier.deleteOwned(ctx, p, &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Namespace: cj.Namespace, Name: cj.Name}}); err != nil {
 			return nil, err
 		}
-		s.setCondition(platformv1alpha1.ConditionRetrainingScheduled, metav1.ConditionFalse, platformv1alpha1.ReasonDisabled,
-			"The recommendations service is disabled")
+		s.setCondition(platformv1alpha1.ConditionRetrainingScheduled, metav1.ConditionFalse, reason, why)
 		return nil, nil
 	}
 	if _, err := r.applier.apply(ctx, cj); err != nil {

@@ -19,10 +19,15 @@ package controllers
 import (
 	"testing"
 
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 	batchv1 "k8s.io/api/batch/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 func TestDesiredRetrainingCronJob(t *testing.T) {
@@ -59,3 +64,23 @@ func TestDesiredRetrainingCronJob(t *testing.T) {
 		t.Errorf("job label component = %q, want %q", got, componentRetraining)
 	}
 }
+
+var _ = Describe("The retraining CronJob", func() {
+	It("exists only when this version's binary has retrain and runs recommendations", func() {
+		p := newPlatform(newNamespace(), "mini", "1.0.0")
+		bringUp(p)
+		cj := &batchv1.CronJob{}
+		if catalog.HasRetrain && catalog.IsProvided(platformv1alpha1.ComponentRecommendations) {
+			Eventually(func() error { return k8sClient.Get(ctx, key(p, "mini-retrain"), cj) }, eventually, poll).Should(Succeed())
+			Expect(conditionOf(p, platformv1alpha1.ConditionRetrainingScheduled)()).To(HaveField("Status", metav1.ConditionTrue))
+			return
+		}
+		Expect(k8sClient.Get(ctx, key(p, "mini-retrain"), cj)).To(Satisfy(apierrors.IsNotFound),
+			"a CronJob running `platform retrain`, which this version does not have")
+		c := conditionOf(p, platformv1alpha1.ConditionRetrainingScheduled)()
+		Expect(c).NotTo(BeNil())
+		Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		Expect(c.Reason).To(Equal(platformv1alpha1.ReasonNotProvided))
+		Expect(c.ObservedGeneration).To(Equal(getPlatform(p).Generation))
+	})
+})

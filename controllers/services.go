@@ -19,6 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
@@ -31,10 +32,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 // Every domain service, and the gateway, is one Deployment running `platform serve
-// --target=<name>` and one Service in front of it.
+// --target=<name>` and one Service in front of it. Only the services this version provides
+// (internal/catalog) are deployed, whatever the spec says: the binary refuses any other
+// target.
 
 // metricsLabel marks the Services whose endpoints serve /metrics, for the ServiceMonitor.
 const metricsLabel = "platform.events-platform.io/metrics"
@@ -140,13 +144,27 @@ func desiredService(p *platformv1alpha1.EventsPlatform, component string) *corev
 	}
 }
 
-// reconcileServices applies the Deployment and Service of every enabled domain service at the
-// version the migrations allow, and removes those of disabled services.
+// deployedServices returns the domain services the operator runs for p, in catalog order:
+// those this version provides that the spec does not disable.
+func deployedServices(p *platformv1alpha1.EventsPlatform) []string {
+	var names []string
+	for _, name := range catalog.ProvidedNames() {
+		if p.Spec.Services.Service(name).IsEnabled() {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// reconcileServices applies the Deployment and Service of every deployed domain service at
+// the version the migrations allow, and removes those of the others (disabled, or not
+// provided by this version).
 func (r *EventsPlatformReconciler) reconcileServices(ctx context.Context, s *scope) (*ctrl.Result, error) {
 	p := s.platform
 	hash := s.configHash()
-	for _, name := range platformv1alpha1.ServiceNames {
-		if !p.Spec.Services.Service(name).IsEnabled() {
+	deployed := deployedServices(p)
+	for _, name := range catalog.Names() {
+		if !slices.Contains(deployed, name) {
 			if err := r.removeComponent(ctx, p, name); err != nil {
 				return nil, err
 			}

@@ -19,10 +19,16 @@ package controllers
 import (
 	"testing"
 
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 func envOf(c corev1.Container) map[string]corev1.EnvVar {
@@ -104,3 +110,39 @@ func TestDesiredService(t *testing.T) {
 		t.Errorf("metrics label = %q, want true", got)
 	}
 }
+
+var _ = Describe("The services this version provides", func() {
+	It("are the only ones the minimal sample deploys, and the status lists them", func() {
+		p := newPlatform(newNamespace(), "mini", "1.0.0")
+		// The minimal sample enables every service, planned ones too; say so explicitly.
+		p.Spec.Services.Realtime.Enabled = ptr.To(true)
+		bringUp(p)
+
+		var list appsv1.DeploymentList
+		Expect(k8sClient.List(ctx, &list, client.InNamespace(p.Namespace), client.MatchingLabels(instanceLabels(p)))).To(Succeed())
+		var targets []string
+		for _, d := range list.Items {
+			targets = append(targets, d.Spec.Template.Spec.Containers[0].Args...)
+		}
+		var want []string
+		for _, t := range catalog.Targets() {
+			want = append(want, "serve", "--target="+t)
+		}
+		Expect(targets).To(ConsistOf(want), "one Deployment per provided service and the gateway")
+		for _, s := range catalog.Services() {
+			if s.Provided {
+				continue
+			}
+			Expect(k8sClient.Get(ctx, key(p, "mini-"+s.Name), &appsv1.Deployment{})).To(Satisfy(apierrors.IsNotFound), s.Name)
+			Expect(k8sClient.Get(ctx, key(p, "mini-"+s.Name), &corev1.Service{})).To(Satisfy(apierrors.IsNotFound), s.Name)
+		}
+		got := getPlatform(p)
+		Expect(got.Status.ProvidedServices).To(Equal(catalog.ProvidedNames()))
+		Expect(got.Status.Phase).To(Equal(platformv1alpha1.PhaseReady), "planned services do not hold Ready back")
+		out, err := kubectl("get", "evp", "mini", "-n", p.Namespace, "-o", "jsonpath={.status.providedServices}")
+		Expect(err).NotTo(HaveOccurred(), out)
+		for _, name := range catalog.ProvidedNames() {
+			Expect(out).To(ContainSubstring(`"` + name + `"`))
+		}
+	})
+})

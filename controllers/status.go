@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 // requeueSoon is how long to wait before looking again at something no watch reports.
@@ -89,7 +90,7 @@ func statefulSetState(sts *appsv1.StatefulSet, component string) workloadState {
 // componentOrder sorts components as they start: dependencies, services, gateway.
 var componentOrder = append(append([]string{
 	platformv1alpha1.ComponentPostgres, platformv1alpha1.ComponentRedis, platformv1alpha1.ComponentNATS,
-}, platformv1alpha1.ServiceNames...), platformv1alpha1.ComponentGateway)
+}, catalog.Names()...), platformv1alpha1.ComponentGateway)
 
 // observeWorkloads reads the platform's Deployments and StatefulSets from the cache.
 func (r *EventsPlatformReconciler) observeWorkloads(ctx context.Context, p *platformv1alpha1.EventsPlatform) (map[string]workloadState, error) {
@@ -178,6 +179,7 @@ func (r *EventsPlatformReconciler) updateStatus(ctx context.Context, s *scope, b
 	}
 	p.Status.ReadyComponents = fmt.Sprintf("%d/%d", ready, len(p.Status.Components))
 	p.Status.Endpoint = endpoint(p)
+	p.Status.ProvidedServices = catalog.ProvidedNames()
 	if !paused {
 		p.Status.ObservedGeneration = p.Generation
 	}
@@ -239,12 +241,7 @@ func (r *EventsPlatformReconciler) readinessConditions(s *scope, states map[stri
 		s.setCondition(platformv1alpha1.ConditionServicesReady, metav1.ConditionFalse, reason, msg)
 		s.setCondition(platformv1alpha1.ConditionGatewayReady, metav1.ConditionFalse, reason, msg)
 	} else {
-		var enabled []string
-		for _, name := range platformv1alpha1.ServiceNames {
-			if p.Spec.Services.Service(name).IsEnabled() {
-				enabled = append(enabled, name)
-			}
-		}
+		enabled := deployedServices(p)
 		s.componentsCondition(platformv1alpha1.ConditionServicesReady, enabled, states, image,
 			fmt.Sprintf("%d services", len(enabled)))
 		s.componentsCondition(platformv1alpha1.ConditionGatewayReady, []string{platformv1alpha1.ComponentGateway}, states, image,

@@ -79,10 +79,12 @@ const (
 	ReasonScheduled            = "Scheduled"
 	ReasonSuspended            = "Suspended"
 	ReasonDisabled             = "Disabled"
-	ReasonPaused               = "Paused"
-	ReasonNotPaused            = "NotPaused"
-	ReasonAsExpected           = "AsExpected"
-	ReasonReconcileError       = "ReconcileError"
+	// ReasonNotProvided: this version of the platform does not have the component yet.
+	ReasonNotProvided    = "NotProvided"
+	ReasonPaused         = "Paused"
+	ReasonNotPaused      = "NotPaused"
+	ReasonAsExpected     = "AsExpected"
+	ReasonReconcileError = "ReconcileError"
 )
 
 // Retraining results in status.lastRetraining.result.

@@ -17,7 +17,8 @@ limitations under the License.
 package v1alpha1
 
 // Component names: the services of the platform binary (`platform serve --target=<name>`)
-// and the managed dependencies.
+// and the managed dependencies. Which services a version of the binary has, and so which
+// the operator deploys, is the catalog's to say (internal/catalog), not this list's.
 const (
 	ComponentGateway         = "gateway"
 	ComponentUsers           = "users"
@@ -31,12 +32,6 @@ const (
 	ComponentRedis           = "redis"
 	ComponentNATS            = "nats"
 )
-
-// ServiceNames lists the domain services in a stable order.
-var ServiceNames = []string{
-	ComponentUsers, ComponentEvents, ComponentSearch, ComponentRealtime,
-	ComponentCuration, ComponentRecommendations, ComponentAnalytics,
-}
 
 // Service returns the spec of the named domain service, or nil for an unknown name.
 func (s *ServicesSpec) Service(name string) *ServiceSpec {
@@ -59,7 +54,8 @@ func (s *ServicesSpec) Service(name string) *ServiceSpec {
 	return nil
 }
 
-// IsEnabled reports whether the service runs; services run unless disabled.
+// IsEnabled reports whether the spec asks for the service; services are asked for unless
+// disabled. The operator runs an enabled service only when this version provides it.
 func (s *ServiceSpec) IsEnabled() bool { return s.Enabled == nil || *s.Enabled }
 
 // IsPaused reports whether reconciliation is paused, by spec.paused or by the annotation.

@@ -283,7 +283,8 @@ type ServicesSpec struct {
 
 // ServiceSpec configures one domain service.
 type ServiceSpec struct {
-	// Enabled runs the service. A disabled service's Deployment, Service, autoscaler and
+	// Enabled runs the service, when this version provides it (see
+	// status.providedServices). A disabled service's Deployment, Service, autoscaler and
 	// disruption budget are removed, and the gateway answers its routes with 503.
 	// +kubebuilder:default=true
 	// +optional
@@ -574,6 +575,12 @@ type EventsPlatformStatus struct {
 	// +kubebuilder:validation:MaxLength=128
 	// +optional
 	SchemaVersion string `json:"schemaVersion,omitempty"`
+
+	// ProvidedServices are the domain services this version of the operator and platform
+	// provides, and so the only ones it deploys: a service the spec enables that is not
+	// listed here is not deployed.
+	// +optional
+	ProvidedServices []string `json:"providedServices,omitempty"`
 
 	// LastRetraining reports the most recent retraining run.
 	// +optional

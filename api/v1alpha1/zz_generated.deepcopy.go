@@ -190,6 +190,11 @@ func (in *EventsPlatformStatus) DeepCopyInto(out *EventsPlatformStatus) {
 		*out = make([]ComponentStatus, len(*in))
 		copy(*out, *in)
 	}
+	if in.ProvidedServices != nil {
+		in, out := &in.ProvidedServices, &out.ProvidedServices
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.LastRetraining != nil {
 		in, out := &in.LastRetraining, &out.LastRetraining
 		*out = new(RetrainingRun)
