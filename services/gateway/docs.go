@@ -2,16 +2,37 @@ package gateway
 
 import (
 	"bytes"
+	"embed"
 	"html/template"
 	"net/http"
+	"path"
+	"strings"
 
 	"github.com/events-platform/events-platform/internal/httpapi"
 )
 
-// The docs page renders the aggregate with Stoplight Elements from a public CDN (pinned,
-// with subresource integrity). The same page lists every operation server-side, so it is
-// useful where the CDN is not reachable or JavaScript is off; the listing hides itself
-// through CSS once the renderer's element is defined.
+// docsAssets is Stoplight Elements' standalone bundle, served from the binary so that /docs
+// works offline and under a strict CSP. The files are those of the npm package
+// @stoplight/elements@9.0.15 (`npm pack`), unchanged: their SHA-384 digests are the
+// integrity attributes below. The folder is named by version, so a new version is a new URL
+// and the files can be cached for good.
+//
+//go:embed docsassets/elements-9.0.15
+var docsAssets embed.FS
+
+const docsAssetsDir = "docsassets/elements-9.0.15"
+
+// docsAssetTypes are the content types of the bundle's files by extension; a file of any
+// other extension (LICENSE) is plain text.
+var docsAssetTypes = map[string]string{
+	".js":  "text/javascript; charset=utf-8",
+	".css": "text/css; charset=utf-8",
+}
+
+// The docs page renders the aggregate with Stoplight Elements, served by the gateway
+// itself (see docsAssets). The same page lists every operation server-side, so it is
+// useful where JavaScript is off; the listing hides itself through CSS once the renderer's
+// element is defined.
 var docsPage = template.Must(template.New("docs").Parse(`<!doctype html>
 <html lang="en">
 <head>
@@ -19,8 +40,8 @@ var docsPage = template.Must(template.New("docs").Parse(`<!doctype html>
 <meta name="referrer" content="no-referrer">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Events Platform API</title>
-<link rel="stylesheet" href="https://unpkg.com/@stoplight/elements@9.0.15/styles.min.css" crossorigin integrity="sha384-iVQBHadsD+eV0M5+ubRCEVXrXEBj+BqcuwjUwPoVJc0Pb1fmrhYSAhL+BFProHdV">
-<script src="https://unpkg.com/@stoplight/elements@9.0.15/web-components.min.js" crossorigin integrity="sha384-xjOcq9PZ/k+pGtPS/xcsCRXGjKKfTlIa4H1IYEnC+97jNa6sAMWTNrV6hY08W3GL"></script>
+<link rel="stylesheet" href="/docs/assets/elements-9.0.15/styles.min.css" integrity="sha384-iVQBHadsD+eV0M5+ubRCEVXrXEBj+BqcuwjUwPoVJc0Pb1fmrhYSAhL+BFProHdV">
+<script src="/docs/assets/elements-9.0.15/web-components.min.js" integrity="sha384-xjOcq9PZ/k+pGtPS/xcsCRXGjKKfTlIa4H1IYEnC+97jNa6sAMWTNrV6hY08W3GL"></script>
 <style>
 body { margin: 0; font-family: system-ui, sans-serif; color: #1f2328; }
 elements-api:defined { display: block; height: 100vh; }
@@ -46,16 +67,40 @@ Authenticate with <code>Authorization: Bearer &lt;token&gt;</code>; get a token 
 {{else}}<tr><td colspan="3">No operations are available right now.</td></tr>
 {{end}}</tbody>
 </table>
+<p><small>Rendered with Stoplight Elements 9.0.15 (<a href="/docs/assets/elements-9.0.15/LICENSE">Apache License 2.0</a>;
+<a href="/docs/assets/elements-9.0.15/web-components.min.js.LICENSE.txt">bundled components' licenses</a>).</small></p>
 </main>
 </body>
 </html>
 `))
 
-// docsCSP allows the page exactly the renderer's files and calls to this origin.
+// docsCSP allows the page files and calls of this origin only.
 const docsCSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; " +
 	"connect-src 'self'; img-src 'self' data:; font-src 'self' data:; " +
-	"script-src https://unpkg.com/@stoplight/elements@9.0.15/web-components.min.js; " +
-	"style-src 'unsafe-inline' https://unpkg.com/@stoplight/elements@9.0.15/styles.min.css"
+	"script-src 'self'; style-src 'self' 'unsafe-inline'"
+
+// serveDocsAsset serves a file of the embedded renderer bundle (/docs/assets/<version>/<file>).
+func serveDocsAsset(w http.ResponseWriter, r *http.Request) {
+	name, ok := strings.CutPrefix(r.URL.Path, "/docs/assets/"+path.Base(docsAssetsDir)+"/")
+	if !ok || name == "" || strings.Contains(name, "/") {
+		notFound(w, r)
+		return
+	}
+	data, err := docsAssets.ReadFile(docsAssetsDir + "/" + name)
+	if err != nil {
+		notFound(w, r)
+		return
+	}
+	ct, ok := docsAssetTypes[path.Ext(name)]
+	if !ok {
+		ct = "text/plain; charset=utf-8"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("X-Content-Type-Options", "nosniff")
+	_, _ = w.Write(data)
+}
 
 func (g *Gateway) serveDocs(w http.ResponseWriter, r *http.Request) {
 	agg, err := g.docs.get(r.Context())

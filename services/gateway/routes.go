@@ -62,6 +62,7 @@ func (g *Gateway) routes() http.Handler {
 	}
 	handle("GET /api/v1/openapi.json", http.HandlerFunc(g.serveOpenAPI))
 	handle("GET /docs", http.HandlerFunc(g.serveDocs))
+	handle("GET /docs/assets/", http.HandlerFunc(serveDocsAsset))
 	handle("/", http.HandlerFunc(notFound))
 	return httpserver.RecordRoute(mux)
 }
