@@ -50,6 +50,10 @@ type Gateway struct {
 	// TrustedProxyCIDRs are the ingress hops whose X-Forwarded-For names the client.
 	TrustedProxyCIDRs []string      `env:"TRUSTED_PROXY_CIDRS" envSeparator:","`
 	UpstreamTimeout   time.Duration `env:"UPSTREAM_TIMEOUT" envDefault:"15s"`
+
+	// CORSAllowLoopback also allows http://localhost:<port> and http://127.0.0.1:<port>, for
+	// a web front end in development; only `serve --dev` sets it, no variable does.
+	CORSAllowLoopback bool `env:"-"`
 }
 
 // UpstreamURL returns the configured URL of a service, or "" when none is set.

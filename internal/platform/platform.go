@@ -74,6 +74,9 @@ func Serve(ctx context.Context, cfg config.Config, opts Options, stdout, stderr 
 		return fmt.Errorf("LOG_LEVEL/LOG_FORMAT: %w", err)
 	}
 	redis.SetLogger(log)
+	if opts.Dev {
+		cfg.Gateway.CORSAllowLoopback = true
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	p := &process{cfg: cfg, opts: opts, log: log, reg: reg, version: buildinfo.Version, services: map[string]gateway.Upstream{}}

@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/events-platform/events-platform/internal/httpapi"
@@ -18,14 +20,16 @@ const (
 
 // corsPolicy allows browsers on the configured origins to call the API. Origins match
 // exactly. "*" allows any origin, but then without credentials: a wildcard with
-// credentials would let any site act with a user's cookies.
+// credentials would let any site act with a user's cookies. loopback (development only)
+// allows http://localhost and http://127.0.0.1 on any port, as if each were listed.
 type corsPolicy struct {
 	origins   []string
 	anyOrigin bool
+	loopback  bool
 }
 
-func newCORSPolicy(origins []string) corsPolicy {
-	var p corsPolicy
+func newCORSPolicy(origins []string, loopback bool) corsPolicy {
+	p := corsPolicy{loopback: loopback}
 	for _, o := range origins {
 		switch o = strings.TrimSpace(o); o {
 		case "":
@@ -52,7 +56,7 @@ func (p corsPolicy) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		exact := slices.Contains(p.origins, origin)
+		exact := slices.Contains(p.origins, origin) || p.loopback && isLoopbackOrigin(origin)
 		if !exact && !p.anyOrigin {
 			if preflight {
 				httpapi.WriteError(w, httpapi.Forbidden("origin "+origin+" is not allowed to call this API"))
@@ -81,4 +85,19 @@ func (p corsPolicy) middleware(next http.Handler) http.Handler {
 		h.Set("Access-Control-Max-Age", corsMaxAge)
 		w.WriteHeader(http.StatusNoContent)
 	})
+}
+
+// isLoopbackOrigin reports whether origin is http://localhost:<port> or
+// http://127.0.0.1:<port>, the origins of a development server on this machine.
+func isLoopbackOrigin(origin string) bool {
+	hostPort, ok := strings.CutPrefix(origin, "http://")
+	if !ok {
+		return false
+	}
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil || host != "localhost" && host != "127.0.0.1" {
+		return false
+	}
+	n, err := strconv.Atoi(port)
+	return err == nil && n > 0 && n <= 65535 && strconv.Itoa(n) == port
 }

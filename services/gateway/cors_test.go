@@ -18,6 +18,7 @@ func TestCORS(t *testing.T) {
 	tests := []struct {
 		name            string
 		origins         []string
+		dev             bool
 		method          string
 		headers         []string
 		wantStatus      int
@@ -25,18 +26,26 @@ func TestCORS(t *testing.T) {
 		wantCredentials string
 		wantUpstream    bool
 	}{
-		{"preflight from allowed origin", []string{app}, http.MethodOptions, preflight(app), http.StatusNoContent, app, "true", false},
-		{"preflight from other origin", []string{app}, http.MethodOptions, preflight("https://evil.example"), http.StatusForbidden, "", "", false},
-		{"preflight from origin differing in scheme", []string{app}, http.MethodOptions, preflight("http://app.example.com"), http.StatusForbidden, "", "", false},
-		{"request from allowed origin", []string{app}, http.MethodGet, []string{"Origin", app}, http.StatusOK, app, "true", true},
-		{"request from other origin", []string{app}, http.MethodGet, []string{"Origin", "https://evil.example"}, http.StatusOK, "", "", true},
-		{"request without origin", []string{app}, http.MethodGet, nil, http.StatusOK, "", "", true},
-		{"wildcard preflight has no credentials", []string{"*"}, http.MethodOptions, preflight("https://any.example"), http.StatusNoContent, "*", "", false},
+		{"preflight from allowed origin", []string{app}, false, http.MethodOptions, preflight(app), http.StatusNoContent, app, "true", false},
+		{"preflight from other origin", []string{app}, false, http.MethodOptions, preflight("https://evil.example"), http.StatusForbidden, "", "", false},
+		{"preflight from origin differing in scheme", []string{app}, false, http.MethodOptions, preflight("http://app.example.com"), http.StatusForbidden, "", "", false},
+		{"request from allowed origin", []string{app}, false, http.MethodGet, []string{"Origin", app}, http.StatusOK, app, "true", true},
+		{"request from other origin", []string{app}, false, http.MethodGet, []string{"Origin", "https://evil.example"}, http.StatusOK, "", "", true},
+		{"request without origin", []string{app}, false, http.MethodGet, nil, http.StatusOK, "", "", true},
+		{"wildcard preflight has no credentials", []string{"*"}, false, http.MethodOptions, preflight("https://any.example"), http.StatusNoContent, "*", "", false},
+		// serve --dev: a front end's development server on this machine, any port.
+		{"dev: preflight from localhost:5173", nil, true, http.MethodOptions, preflight("http://localhost:5173"), http.StatusNoContent, "http://localhost:5173", "true", false},
+		{"dev: request from 127.0.0.1:3000", nil, true, http.MethodGet, []string{"Origin", "http://127.0.0.1:3000"}, http.StatusOK, "http://127.0.0.1:3000", "true", true},
+		{"dev: configured origins still allowed", []string{app}, true, http.MethodGet, []string{"Origin", app}, http.StatusOK, app, "true", true},
+		{"dev: https localhost is not the dev server", nil, true, http.MethodOptions, preflight("https://localhost:5173"), http.StatusForbidden, "", "", false},
+		{"dev: a host named like localhost", nil, true, http.MethodOptions, preflight("http://localhost.evil.example:3000"), http.StatusForbidden, "", "", false},
+		{"dev: localhost without a port", nil, true, http.MethodOptions, preflight("http://localhost"), http.StatusForbidden, "", "", false},
+		{"not dev: localhost refused", nil, false, http.MethodOptions, preflight("http://localhost:5173"), http.StatusForbidden, "", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			events, eventsURL := startService(t, "events")
-			h := setup(t, config.Gateway{CORSAllowedOrigins: tt.origins}, Options{Upstreams: []Upstream{{Name: "events", URL: eventsURL}}})
+			h := setup(t, config.Gateway{CORSAllowedOrigins: tt.origins, CORSAllowLoopback: tt.dev}, Options{Upstreams: []Upstream{{Name: "events", URL: eventsURL}}})
 			res := h.do(tt.method, "/api/v1/events", nil, tt.headers...)
 			if res.StatusCode != tt.wantStatus {
 				t.Fatalf("status = %d, want %d", res.StatusCode, tt.wantStatus)

@@ -109,7 +109,7 @@ func New(opts Options) (*Gateway, error) {
 		version:   opts.Version,
 		transport: newTransport(cfg.UpstreamTimeout),
 		clientIP:  ips,
-		cors:      newCORSPolicy(cfg.CORSAllowedOrigins),
+		cors:      newCORSPolicy(cfg.CORSAllowedOrigins, cfg.CORSAllowLoopback),
 		metrics:   m,
 	}
 	g.limiter = newLimiter(opts.Redis, prefix, g.log, m)
