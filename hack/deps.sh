@@ -90,18 +90,35 @@ synchronous_commit = on
 log_min_messages = warning
 CONF
 	fi
+	# The port is given on the command line on every start (it overrides postgresql.conf,
+	# written once at initdb), so a changed PG_PORT applies to an existing data folder too;
+	# a server running on another port is restarted on this one.
 	if pg_as "$bin/pg_ctl" status -D "$data" >/dev/null 2>&1; then
-		log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+		local running_port; running_port="$(sed -n 4p "$data/postmaster.pid" 2>/dev/null || true)"
+		if [[ "$running_port" == "$PG_PORT" ]]; then
+			log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+		else
+			log "PostgreSQL runs on port $running_port; restarting it on $PG_PORT"
+			pg_as "$bin/pg_ctl" stop -D "$data" -m fast -w >/dev/null
+			pg_start "$bin" "$data" "$home"
+		fi
 	else
-		pg_as "$bin/pg_ctl" start -w -t 60 -D "$data" -l "$home/server.log" >/dev/null ||
-			die "PostgreSQL did not start; see $home/server.log"
-		log "PostgreSQL started on 127.0.0.1:$PG_PORT"
+		pg_start "$bin" "$data" "$home"
 	fi
 	if ! pg_as "$bin/psql" -h "$run" -p "$PG_PORT" -U "$PG_USER" -d postgres -tAc \
 		"SELECT 1 FROM pg_database WHERE datname='$PG_DB'" | grep -q 1; then
 		pg_as "$bin/createdb" -h "$run" -p "$PG_PORT" -U "$PG_USER" "$PG_DB"
 	fi
 	pg_durable "$bin" "$run"
+}
+
+# pg_start starts PostgreSQL in a session of its own (setsid), so a Ctrl-C in the terminal
+# that ran `hack/deps.sh up` (make dev) stops only what runs in the foreground.
+pg_start() {
+	local bin=$1 data=$2 home=$3
+	pg_as setsid -w "$bin/pg_ctl" start -w -t 60 -D "$data" -l "$home/server.log" -o "-p $PG_PORT" >/dev/null ||
+		die "PostgreSQL did not start; see $home/server.log"
+	log "PostgreSQL started on 127.0.0.1:$PG_PORT"
 }
 
 # pg_durable makes the server acknowledge a commit only once it is on disk, as the product
@@ -149,7 +166,9 @@ redis_up() {
 	mkdir -p "$state/redis"
 	local pid="$state/redis/redis.pid"
 	if running "$pid"; then log "Redis already running on 127.0.0.1:$REDIS_PORT"; return; fi
-	redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$state/redis" --daemonize yes \
+	# Redis, NATS and PostgreSQL run in sessions of their own (setsid): a Ctrl-C on `make dev`
+	# reaches the terminal's process group, and must stop only the platform.
+	setsid -w redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$state/redis" --daemonize yes \
 		--pidfile "$pid" --logfile "$state/redis/server.log" --save "" --appendonly no \
 		--protected-mode yes >/dev/null
 	wait_port "$REDIS_PORT" Redis
@@ -168,8 +187,8 @@ nats_up() {
 	mkdir -p "$state/nats/jetstream"
 	local pid="$state/nats/nats.pid"
 	if running "$pid"; then log "NATS already running on 127.0.0.1:$NATS_PORT"; return; fi
-	nohup nats-server -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_MONITOR_PORT" -js -sd "$state/nats/jetstream" \
-		-P "$pid" -l "$state/nats/server.log" >/dev/null 2>&1 &
+	setsid -f nats-server -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_MONITOR_PORT" -js -sd "$state/nats/jetstream" \
+		-P "$pid" -l "$state/nats/server.log" </dev/null >/dev/null 2>&1
 	wait_port "$NATS_PORT" NATS
 	log "NATS (JetStream) started on 127.0.0.1:$NATS_PORT"
 }
