@@ -19,7 +19,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/events-platform/events-platform/internal/auth"
 )
@@ -69,8 +68,8 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer
 	if err != nil {
 		return res, err
 	}
-	bar := newBar(progress, opts.Users+len(named)+opts.Events+opts.Interactions, "seeding")
-	defer func() { _ = bar.Finish() }()
+	bar := newProgress(progress, opts.Users+len(named)+opts.Events+opts.Interactions, "seeding")
+	defer bar.Finish()
 
 	accounts := g.accounts(opts.Users)
 	n, err := insertUsers(ctx, db, accounts, bar)
@@ -198,7 +197,7 @@ func emailPart(name string) string {
 // insertUsers copies the accounts into a temporary table and inserts those not there yet.
 // One password hash serves every account: hashing thousands would take minutes, and they
 // share a password anyway.
-func insertUsers(ctx context.Context, db *pgxpool.Pool, accounts []account, bar *progressbar.ProgressBar) (int, error) {
+func insertUsers(ctx context.Context, db *pgxpool.Pool, accounts []account, bar *progress) (int, error) {
 	hash, err := auth.HashPassword(DemoPassword)
 	if err != nil {
 		return 0, err
@@ -215,7 +214,7 @@ func insertUsers(ctx context.Context, db *pgxpool.Pool, accounts []account, bar 
 				for j, t := range a.tastes {
 					interests[j] = categories[t].name
 				}
-				_ = bar.Add(1)
+				bar.Add(1)
 				return []any{a.email, a.name, a.role, cities[a.city].name, interests, a.created}, nil
 			}))
 		if err != nil {
@@ -275,7 +274,7 @@ type genEvent struct {
 
 // insertEvents draws n events and copies them in. Their ids are reserved from the identity
 // sequence first, so the interactions know them without reading the rows back.
-func (g *gen) insertEvents(ctx context.Context, db *pgxpool.Pool, n int, organizers []int64, bar *progressbar.ProgressBar) ([]genEvent, error) {
+func (g *gen) insertEvents(ctx context.Context, db *pgxpool.Pool, n int, organizers []int64, bar *progress) ([]genEvent, error) {
 	rows, err := db.Query(ctx, `SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, $1::int)`, n)
 	if err != nil {
 		return nil, fmt.Errorf("reserve event ids: %w", err)
@@ -363,7 +362,7 @@ func (g *gen) insertEvents(ctx context.Context, db *pgxpool.Pool, n int, organiz
 		row[14], row[15], row[16], row[17], row[18] = capacity, price, c.currency, status, organizer
 		row[19], row[20], row[21] = created, updated, publishedAt
 		i++
-		_ = bar.Add(1)
+		bar.Add(1)
 		return row, nil
 	})
 	// COPY writes the reserved ids into the identity column as given.
@@ -462,7 +461,7 @@ func address(rng *rand.Rand, country, street string) string {
 // insertInteractions draws registrations and favorites: a user picks, most of the time,
 // an event of a category they like, often in their city, and popular events more often.
 // Seats are confirmed up to the capacity, then the waitlist grows.
-func (g *gen) insertInteractions(ctx context.Context, db *pgxpool.Pool, n int, accounts []account, ids []int64, evs []genEvent, bar *progressbar.ProgressBar) (int, int, error) {
+func (g *gen) insertInteractions(ctx context.Context, db *pgxpool.Pool, n int, accounts []account, ids []int64, evs []genEvent, bar *progress) (int, int, error) {
 	type key struct{ cat, city uint8 }
 	byCat := map[uint8][]int{}
 	byCatCity := map[key][]int{}
@@ -548,7 +547,7 @@ func (g *gen) insertInteractions(ctx context.Context, db *pgxpool.Pool, n int, a
 			}
 			regs = append(regs, []any{e.id, ids[u], status, at, checkedIn})
 		}
-		_ = bar.Add(1)
+		bar.Add(1)
 	}
 	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		// Registrations arrive in time order, so the identity orders each waitlist as the
@@ -630,13 +629,4 @@ func pareto(rng *rand.Rand, n int, alpha float64) []float64 {
 // skewed returns an index in [0, n) favouring the first ones (Zipf-like).
 func skewed(rng *rand.Rand, n int) int {
 	return min(int(float64(n)*math.Pow(rng.Float64(), 2.2)), n-1)
-}
-
-func newBar(w io.Writer, total int, desc string) *progressbar.ProgressBar {
-	if w == nil || total < 20_000 { // a bar only where a run takes long enough to watch
-		return progressbar.DefaultSilent(int64(total))
-	}
-	return progressbar.NewOptions(total, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionThrottle(200*time.Millisecond),
-		progressbar.OptionClearOnFinish())
 }
