@@ -19,6 +19,9 @@ import (
 //go:embed *.sql
 var files embed.FS
 
+// FS returns the embedded migration files, for tests that key a migrated template on their contents.
+func FS() fs.FS { return files }
+
 // Latest returns the highest version among the embedded migrations: the schema this build
 // needs.
 func Latest() uint {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -18,7 +19,6 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/events-platform/events-platform/internal/postgres"
-	"github.com/events-platform/events-platform/migrations"
 )
 
 // Defaults match hack/deps.sh, so `go test` works after `hack/deps.sh up` without exports.
@@ -38,7 +38,8 @@ func envOr(key, def string) string {
 }
 
 // DatabaseURL returns a URL to a new database migrated to the latest schema, dropped when
-// the test ends.
+// the test ends. It is a copy of a template the migrations ran into once (see
+// template.go), so it is exactly what the migrations produce.
 func DatabaseURL(t testing.TB) string {
 	t.Helper()
 	return newDatabase(t, true)
@@ -50,10 +51,10 @@ func EmptyDatabaseURL(t testing.TB) string {
 	return newDatabase(t, false)
 }
 
-func newDatabase(t testing.TB, migrate bool) string {
+func newDatabase(t testing.TB, migrated bool) string {
 	t.Helper()
 	base := envOr("DATABASE_URL", defaultDatabaseURL)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	admin, err := pgx.Connect(ctx, base)
 	if err != nil {
@@ -65,12 +66,14 @@ func newDatabase(t testing.TB, migrate bool) string {
 		name = name[len(name)-63:]
 		name = "t" + name[1:]
 	}
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatalf("create database %s: %v", name, err)
+	if migrated {
+		err = createFromTemplate(ctx, admin, base, name)
+	} else if _, err = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		err = fmt.Errorf("create database %s: %w", name, err)
 	}
-	u, _ := url.Parse(base)
-	u.Path = "/" + name
-	dbURL := u.String()
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -84,17 +87,7 @@ func newDatabase(t testing.TB, migrate bool) string {
 			t.Logf("drop database %s: %v", name, err)
 		}
 	})
-	if migrate {
-		r, err := migrations.Open(dbURL)
-		if err != nil {
-			t.Fatalf("open migrations: %v", err)
-		}
-		defer r.Close()
-		if err := r.Up(); err != nil {
-			t.Fatalf("migrate %s: %v", name, err)
-		}
-	}
-	return dbURL
+	return databaseURL(base, name)
 }
 
 // Pool returns a pool on a new migrated database, closed when the test ends.
