@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,24 +24,6 @@ import (
 	"github.com/events-platform/events-platform/migrations"
 	"github.com/events-platform/events-platform/test/integration"
 )
-
-// syncBuffer collects a process's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -80,7 +60,7 @@ func getenvFrom(m map[string]string) func(string) string {
 
 func runCmd(t *testing.T, env map[string]string, args ...string) (string, error) {
 	t.Helper()
-	var out syncBuffer
+	var out integration.Buffer
 	err := run(context.Background(), args, getenvFrom(env), &out, io.Discard)
 	return out.String(), err
 }
@@ -90,7 +70,7 @@ func startServe(t *testing.T, env map[string]string, args ...string) (base strin
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	var logs syncBuffer
+	var logs integration.Buffer
 	go func() { done <- run(ctx, append([]string{"serve"}, args...), getenvFrom(env), io.Discard, &logs) }()
 	base = "http://" + env["HTTP_ADDR"]
 	deadline := time.Now().Add(30 * time.Second)

@@ -1,7 +1,6 @@
 package events_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -53,7 +52,7 @@ func TestRegistrationsSurvivePostgresCrash(t *testing.T) {
 
 	// The service as `platform serve --target=events` wires it: the real HTTP server with
 	// its middleware and readiness checks, on loopback.
-	var logs lockedBuffer
+	var logs integration.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelError}))
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	signer := auth.NewSigner(key, "events-platform", 15*time.Minute)
@@ -317,24 +316,6 @@ func signToken(t *testing.T, s *auth.Signer, user int64, role string) string {
 		t.Error(err)
 	}
 	return tok
-}
-
-// lockedBuffer collects the service's log lines from every goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // failures returns the first n lines of log that are not access log lines.
