@@ -167,3 +167,12 @@ func (b *Breaker) probe() {
 		}
 	}
 }
+
+// WarnUnlessDown logs a failed Redis call at warning level, except while the breaker is
+// open: the breaker logged the outage once, and a line per request would flood the log.
+// Callers that carry on without Redis (caches, throttles) use it.
+func WarnUnlessDown(ctx context.Context, log *slog.Logger, msg string, err error) {
+	if !errors.Is(err, ErrDown) {
+		log.WarnContext(ctx, msg, "err", err)
+	}
+}

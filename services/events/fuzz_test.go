@@ -3,7 +3,6 @@ package events_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -33,14 +32,6 @@ func (e *env) serve(method, path, rawQuery string, as user, body []byte) *httpte
 	return rec
 }
 
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 // hostileBodies are bodies every JSON endpoint must refuse or take without a 5xx.
 func hostileBodies() [][]byte {
 	return [][]byte{
@@ -56,30 +47,30 @@ func eventBodySeeds() [][]byte {
 	soon := time.Now().Add(72 * time.Hour).UTC()
 	later := soon.Add(3 * time.Hour)
 	seeds := [][]byte{
-		mustJSON(eventBody()),
-		mustJSON(eventBody("location", nil, "online_url", "https://meet.example.com/x", "capacity", nil)),
-		mustJSON(eventBody("end_date", later.Format(time.RFC3339), "currency", "JPY", "category", "Music", "visibility", "unlisted")),
-		mustJSON(eventBody("end_date", "9999-12-31T23:59:59Z", "timezone", "Europe/Berlin")),
-		mustJSON(eventBody("date", "9999-12-31T23:59:59Z")),
-		mustJSON(eventBody("date", "0001-01-01T00:00:00Z")),
-		mustJSON(eventBody("date", "2020-01-01T00:00:00Z")),
-		mustJSON(eventBody("date", "2027-01-01")),
-		mustJSON(eventBody("date", soon.Format(time.RFC3339), "end_date", soon.Format(time.RFC3339))),
-		mustJSON(eventBody("title", "Nul\u0000title", "description", "\u0000", "category", "music\u0000")),
-		mustJSON(eventBody("tags", []string{"\u0000", "ok"}, "location", map[string]any{"city": "Ber\u0000lin"})),
-		mustJSON(eventBody("timezone", "\u0000", "online_url", "https://\u0000/")),
-		mustJSON(eventBody("capacity", 1e300, "price", 1e308)),
-		mustJSON(eventBody("capacity", -1, "price", -0.01)),
-		mustJSON(eventBody("capacity", "100", "price", "ten", "tags", "go")),
-		mustJSON(eventBody("currency", "XYZ", "category", "nonsense")),
-		mustJSON(eventBody("timezone", "Local")),
-		mustJSON(eventBody("location", map[string]any{"lat": 91, "lng": 0, "city": 5})),
-		mustJSON(eventBody("organizer_id", 1, "status", "published")),
-		mustJSON(map[string]any{"title": "Renamed"}),
-		mustJSON(map[string]any{"capacity": nil}),
-		mustJSON(map[string]any{"end_date": nil}),
-		mustJSON(map[string]any{"capacity": 2, "date": later.Format(time.RFC3339)}),
-		mustJSON(map[string]any{"date": nil, "title": nil}),
+		integration.MustJSON(eventBody()),
+		integration.MustJSON(eventBody("location", nil, "online_url", "https://meet.example.com/x", "capacity", nil)),
+		integration.MustJSON(eventBody("end_date", later.Format(time.RFC3339), "currency", "JPY", "category", "Music", "visibility", "unlisted")),
+		integration.MustJSON(eventBody("end_date", "9999-12-31T23:59:59Z", "timezone", "Europe/Berlin")),
+		integration.MustJSON(eventBody("date", "9999-12-31T23:59:59Z")),
+		integration.MustJSON(eventBody("date", "0001-01-01T00:00:00Z")),
+		integration.MustJSON(eventBody("date", "2020-01-01T00:00:00Z")),
+		integration.MustJSON(eventBody("date", "2027-01-01")),
+		integration.MustJSON(eventBody("date", soon.Format(time.RFC3339), "end_date", soon.Format(time.RFC3339))),
+		integration.MustJSON(eventBody("title", "Nul\u0000title", "description", "\u0000", "category", "music\u0000")),
+		integration.MustJSON(eventBody("tags", []string{"\u0000", "ok"}, "location", map[string]any{"city": "Ber\u0000lin"})),
+		integration.MustJSON(eventBody("timezone", "\u0000", "online_url", "https://\u0000/")),
+		integration.MustJSON(eventBody("capacity", 1e300, "price", 1e308)),
+		integration.MustJSON(eventBody("capacity", -1, "price", -0.01)),
+		integration.MustJSON(eventBody("capacity", "100", "price", "ten", "tags", "go")),
+		integration.MustJSON(eventBody("currency", "XYZ", "category", "nonsense")),
+		integration.MustJSON(eventBody("timezone", "Local")),
+		integration.MustJSON(eventBody("location", map[string]any{"lat": 91, "lng": 0, "city": 5})),
+		integration.MustJSON(eventBody("organizer_id", 1, "status", "published")),
+		integration.MustJSON(map[string]any{"title": "Renamed"}),
+		integration.MustJSON(map[string]any{"capacity": nil}),
+		integration.MustJSON(map[string]any{"end_date": nil}),
+		integration.MustJSON(map[string]any{"capacity": 2, "date": later.Format(time.RFC3339)}),
+		integration.MustJSON(map[string]any{"date": nil, "title": nil}),
 		[]byte("{\"title\":\"\xff\xfe\xfd\",\"category\":\"\xc3\x28\"}"),
 	}
 	return append(seeds, hostileBodies()...)
@@ -121,14 +112,14 @@ func FuzzCancelEvent(f *testing.F) {
 	e := newEnv(f)
 	org := e.newUser("organizer")
 	seeds := [][]byte{
-		mustJSON(map[string]any{"reason": "The venue flooded."}),
-		mustJSON(map[string]any{"reason": ""}),
-		mustJSON(map[string]any{"reason": strings.Repeat("é", 500)}),
-		mustJSON(map[string]any{"reason": strings.Repeat("x", 501)}),
-		mustJSON(map[string]any{"reason": "\u0000"}),
-		mustJSON(map[string]any{"reason": 12}),
-		mustJSON(map[string]any{"reason": nil}),
-		mustJSON(map[string]any{"reason": "x", "notify": false}),
+		integration.MustJSON(map[string]any{"reason": "The venue flooded."}),
+		integration.MustJSON(map[string]any{"reason": ""}),
+		integration.MustJSON(map[string]any{"reason": strings.Repeat("é", 500)}),
+		integration.MustJSON(map[string]any{"reason": strings.Repeat("x", 501)}),
+		integration.MustJSON(map[string]any{"reason": "\u0000"}),
+		integration.MustJSON(map[string]any{"reason": 12}),
+		integration.MustJSON(map[string]any{"reason": nil}),
+		integration.MustJSON(map[string]any{"reason": "x", "notify": false}),
 		[]byte("{\"reason\":\"\xff\xfe\"}"),
 	}
 	for _, s := range append(seeds, hostileBodies()...) {
@@ -154,18 +145,18 @@ func FuzzCheckIn(f *testing.F) {
 	reg := decode[registration](f, e.do("POST", fmt.Sprintf("/api/v1/events/%d/registrations", ev.ID), fan, nil))
 	e.do("POST", fmt.Sprintf("/api/v1/events/%d/registrations", ev.ID), waiting, nil)
 	seeds := [][]byte{
-		mustJSON(map[string]any{"registration_id": reg.ID}),
-		mustJSON(map[string]any{"user_id": fan.ID}),
-		mustJSON(map[string]any{"user_id": waiting.ID}),
-		mustJSON(map[string]any{"registration_id": reg.ID, "user_id": fan.ID}),
-		mustJSON(map[string]any{"user_id": 0}),
-		mustJSON(map[string]any{"user_id": -1}),
-		mustJSON(map[string]any{"user_id": 1 << 62}),
+		integration.MustJSON(map[string]any{"registration_id": reg.ID}),
+		integration.MustJSON(map[string]any{"user_id": fan.ID}),
+		integration.MustJSON(map[string]any{"user_id": waiting.ID}),
+		integration.MustJSON(map[string]any{"registration_id": reg.ID, "user_id": fan.ID}),
+		integration.MustJSON(map[string]any{"user_id": 0}),
+		integration.MustJSON(map[string]any{"user_id": -1}),
+		integration.MustJSON(map[string]any{"user_id": 1 << 62}),
 		[]byte(`{"registration_id": 99999999999999999999999}`),
 		[]byte(`{"registration_id": 1.5}`),
 		[]byte(`{"registration_id": "1"}`),
 		[]byte(`{"user_id": null}`),
-		mustJSON(map[string]any{"user_id": fan.ID, "force": true}),
+		integration.MustJSON(map[string]any{"user_id": fan.ID, "force": true}),
 	}
 	for _, s := range append(seeds, hostileBodies()...) {
 		f.Add(s)

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"strings"
 
 	"github.com/events-platform/events-platform/internal/redis"
@@ -31,7 +30,7 @@ func (s *Service) cached(ctx context.Context, kind string, v any) ([]byte, cache
 	key := s.prefix + "search:" + kind + ":" + hex.EncodeToString(sum[:16])
 	vals, err := s.rdb.MGet(ctx, s.genKey(), key).Result()
 	if err != nil {
-		s.cacheFailed(ctx, "search cache read", err)
+		redis.WarnUnlessDown(ctx, s.log, "search cache read", err)
 		return nil, cacheEntry{}
 	}
 	gen, _ := vals[0].(string)
@@ -47,15 +46,7 @@ func (s *Service) store(ctx context.Context, e cacheEntry, b []byte) {
 		return
 	}
 	if err := s.rdb.Set(ctx, e.key, append([]byte(e.gen), b...), s.ttl).Err(); err != nil {
-		s.cacheFailed(ctx, "search cache write", err)
-	}
-}
-
-// cacheFailed logs a cache error, except while Redis is known to be down: its circuit
-// breaker said so once, and a line per search would flood the log.
-func (s *Service) cacheFailed(ctx context.Context, msg string, err error) {
-	if !errors.Is(err, redis.ErrDown) {
-		s.log.WarnContext(ctx, msg, "err", err)
+		redis.WarnUnlessDown(ctx, s.log, "search cache write", err)
 	}
 }
 

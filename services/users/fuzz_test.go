@@ -3,7 +3,6 @@ package users_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -38,14 +37,6 @@ func (e *env) serve(method, path, rawQuery, token string, body []byte) *httptest
 	rec := httptest.NewRecorder()
 	e.handler.ServeHTTP(rec, req)
 	return rec
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }
 
 // addSeeds adds bodies, and the hostile ones every JSON endpoint must refuse or take
@@ -86,20 +77,20 @@ func newFuzzEnv(f *testing.F) fuzzEnv {
 func FuzzRegister(f *testing.F) {
 	e := newFuzzEnv(f)
 	addSeeds(f,
-		mustJSON(map[string]string{"email": "new@example.com", "password": "password123", "name": "New Person"}),
-		mustJSON(map[string]string{"email": "Org@Example.com", "password": "password123", "name": "Org", "role": "organizer"}),
-		mustJSON(map[string]string{"email": "member@example.com", "password": "password123", "name": "Taken"}),
-		mustJSON(map[string]string{"email": "root2@example.com", "password": "password123", "name": "X", "role": "admin"}),
-		mustJSON(map[string]string{"email": "nul\u0000@example.com", "password": "password123", "name": "Nul"}),
-		mustJSON(map[string]string{"email": "nul2@example.com", "password": "pass\u0000word123", "name": "Nul\u0000Name"}),
+		integration.MustJSON(map[string]string{"email": "new@example.com", "password": "password123", "name": "New Person"}),
+		integration.MustJSON(map[string]string{"email": "Org@Example.com", "password": "password123", "name": "Org", "role": "organizer"}),
+		integration.MustJSON(map[string]string{"email": "member@example.com", "password": "password123", "name": "Taken"}),
+		integration.MustJSON(map[string]string{"email": "root2@example.com", "password": "password123", "name": "X", "role": "admin"}),
+		integration.MustJSON(map[string]string{"email": "nul\u0000@example.com", "password": "password123", "name": "Nul"}),
+		integration.MustJSON(map[string]string{"email": "nul2@example.com", "password": "pass\u0000word123", "name": "Nul\u0000Name"}),
 		[]byte("{\"email\":\"utf@example.com\",\"password\":\"password123\",\"name\":\"caf\xc3\x28\"}"),
-		mustJSON(map[string]string{"email": "Bob <bob@example.com>", "password": "password123", "name": "Bob"}),
-		mustJSON(map[string]string{"email": "js@example.com", "password": "password123", "name": "javascript:alert(1)"}),
-		mustJSON(map[string]string{"email": "long@example.com", "password": strings.Repeat("é", 40), "name": "Long"}),
-		mustJSON(map[string]string{"email": strings.Repeat("a", 300) + "@example.com", "password": "password123", "name": "A"}),
-		mustJSON(map[string]string{"email": "blank@example.com", "password": "password123", "name": "   "}),
-		mustJSON(map[string]any{"email": 1, "password": true, "name": []string{"x"}, "role": nil}),
-		mustJSON(map[string]any{"email": "extra@example.com", "password": "password123", "name": "X", "is_admin": true}),
+		integration.MustJSON(map[string]string{"email": "Bob <bob@example.com>", "password": "password123", "name": "Bob"}),
+		integration.MustJSON(map[string]string{"email": "js@example.com", "password": "password123", "name": "javascript:alert(1)"}),
+		integration.MustJSON(map[string]string{"email": "long@example.com", "password": strings.Repeat("é", 40), "name": "Long"}),
+		integration.MustJSON(map[string]string{"email": strings.Repeat("a", 300) + "@example.com", "password": "password123", "name": "A"}),
+		integration.MustJSON(map[string]string{"email": "blank@example.com", "password": "password123", "name": "   "}),
+		integration.MustJSON(map[string]any{"email": 1, "password": true, "name": []string{"x"}, "role": nil}),
+		integration.MustJSON(map[string]any{"email": "extra@example.com", "password": "password123", "name": "X", "is_admin": true}),
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		integration.CheckEnvelope(t, e.serve("POST", "/api/v1/auth/register", "", "", body), string(body))
@@ -109,16 +100,16 @@ func FuzzRegister(f *testing.F) {
 func FuzzLogin(f *testing.F) {
 	e := newFuzzEnv(f)
 	addSeeds(f,
-		mustJSON(map[string]string{"email": "member@example.com", "password": "password123"}),
-		mustJSON(map[string]string{"email": " MEMBER@example.com ", "password": "wrong-password"}),
-		mustJSON(map[string]string{"email": "nobody@example.com", "password": "password123"}),
-		mustJSON(map[string]string{"email": "member@example.com\u0000", "password": "password123"}),
-		mustJSON(map[string]string{"email": "member@example.com", "password": "\u0000"}),
+		integration.MustJSON(map[string]string{"email": "member@example.com", "password": "password123"}),
+		integration.MustJSON(map[string]string{"email": " MEMBER@example.com ", "password": "wrong-password"}),
+		integration.MustJSON(map[string]string{"email": "nobody@example.com", "password": "password123"}),
+		integration.MustJSON(map[string]string{"email": "member@example.com\u0000", "password": "password123"}),
+		integration.MustJSON(map[string]string{"email": "member@example.com", "password": "\u0000"}),
 		[]byte("{\"email\":\"\xff@example.com\",\"password\":\"\xfe\"}"),
-		mustJSON(map[string]string{"email": "", "password": ""}),
-		mustJSON(map[string]string{"email": "member@example.com", "password": strings.Repeat("p", 2000)}),
-		mustJSON(map[string]any{"email": []string{"member@example.com"}, "password": 123}),
-		mustJSON(map[string]any{"email": "member@example.com", "password": "password123", "remember": true}),
+		integration.MustJSON(map[string]string{"email": "", "password": ""}),
+		integration.MustJSON(map[string]string{"email": "member@example.com", "password": strings.Repeat("p", 2000)}),
+		integration.MustJSON(map[string]any{"email": []string{"member@example.com"}, "password": 123}),
+		integration.MustJSON(map[string]any{"email": "member@example.com", "password": "password123", "remember": true}),
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		integration.CheckEnvelope(t, e.serve("POST", "/api/v1/auth/login", "", "", body), string(body))
@@ -129,16 +120,16 @@ func FuzzLogin(f *testing.F) {
 func refreshSeeds(e fuzzEnv) [][]byte {
 	live := e.register("tokens@example.com", "")
 	return [][]byte{
-		mustJSON(map[string]string{"refresh_token": live.RefreshToken}),
-		mustJSON(map[string]string{"refresh_token": e.member.RefreshToken}),
-		mustJSON(map[string]string{"refresh_token": "garbage"}),
-		mustJSON(map[string]string{"refresh_token": ""}),
-		mustJSON(map[string]string{"refresh_token": "\u0000"}),
+		integration.MustJSON(map[string]string{"refresh_token": live.RefreshToken}),
+		integration.MustJSON(map[string]string{"refresh_token": e.member.RefreshToken}),
+		integration.MustJSON(map[string]string{"refresh_token": "garbage"}),
+		integration.MustJSON(map[string]string{"refresh_token": ""}),
+		integration.MustJSON(map[string]string{"refresh_token": "\u0000"}),
 		[]byte("{\"refresh_token\":\"\xff\xfe\xfd\"}"),
-		mustJSON(map[string]string{"refresh_token": strings.Repeat("t", 10_000)}),
-		mustJSON(map[string]any{"refresh_token": 42}),
-		mustJSON(map[string]any{"refresh_token": nil, "all": true}),
-		mustJSON(map[string]string{"refresh_token": "javascript:alert(1)"}),
+		integration.MustJSON(map[string]string{"refresh_token": strings.Repeat("t", 10_000)}),
+		integration.MustJSON(map[string]any{"refresh_token": 42}),
+		integration.MustJSON(map[string]any{"refresh_token": nil, "all": true}),
+		integration.MustJSON(map[string]string{"refresh_token": "javascript:alert(1)"}),
 	}
 }
 
@@ -161,22 +152,22 @@ func FuzzLogout(f *testing.F) {
 func FuzzUpdateMe(f *testing.F) {
 	e := newFuzzEnv(f)
 	addSeeds(f,
-		mustJSON(map[string]any{"name": "Member", "bio": "Jazz and Go.", "city": "Berlin", "interests": []string{"music", "tech"}}),
-		mustJSON(map[string]any{"avatar_url": "https://cdn.example.com/me.png"}),
-		mustJSON(map[string]any{"avatar_url": ""}),
-		mustJSON(map[string]any{"avatar_url": "javascript:alert(1)"}),
-		mustJSON(map[string]any{"avatar_url": "data:text/html,<script>alert(1)</script>"}),
-		mustJSON(map[string]any{"avatar_url": "https://\u0000/x"}),
-		mustJSON(map[string]any{"avatar_url": "https://cdn.example.com/" + strings.Repeat("a", 5000)}),
-		mustJSON(map[string]any{"name": "  ", "bio": nil}),
-		mustJSON(map[string]any{"name": "Nul\u0000", "bio": "\u0000", "city": "Ber\u0000lin"}),
-		mustJSON(map[string]any{"interests": []string{"\u0000", ""}}),
-		mustJSON(map[string]any{"interests": []string{strings.Repeat("i", 51)}}),
-		mustJSON(map[string]any{"interests": make([]string, 51)}),
-		mustJSON(map[string]any{"interests": "music", "name": 5, "bio": []int{1}}),
+		integration.MustJSON(map[string]any{"name": "Member", "bio": "Jazz and Go.", "city": "Berlin", "interests": []string{"music", "tech"}}),
+		integration.MustJSON(map[string]any{"avatar_url": "https://cdn.example.com/me.png"}),
+		integration.MustJSON(map[string]any{"avatar_url": ""}),
+		integration.MustJSON(map[string]any{"avatar_url": "javascript:alert(1)"}),
+		integration.MustJSON(map[string]any{"avatar_url": "data:text/html,<script>alert(1)</script>"}),
+		integration.MustJSON(map[string]any{"avatar_url": "https://\u0000/x"}),
+		integration.MustJSON(map[string]any{"avatar_url": "https://cdn.example.com/" + strings.Repeat("a", 5000)}),
+		integration.MustJSON(map[string]any{"name": "  ", "bio": nil}),
+		integration.MustJSON(map[string]any{"name": "Nul\u0000", "bio": "\u0000", "city": "Ber\u0000lin"}),
+		integration.MustJSON(map[string]any{"interests": []string{"\u0000", ""}}),
+		integration.MustJSON(map[string]any{"interests": []string{strings.Repeat("i", 51)}}),
+		integration.MustJSON(map[string]any{"interests": make([]string, 51)}),
+		integration.MustJSON(map[string]any{"interests": "music", "name": 5, "bio": []int{1}}),
 		[]byte("{\"bio\":\"\xff\xfe\",\"interests\":[\"caf\xc3\"]}"),
-		mustJSON(map[string]any{"bio": strings.Repeat("b", 2001)}),
-		mustJSON(map[string]any{"role": "admin", "email": "x@example.com", "id": 1}),
+		integration.MustJSON(map[string]any{"bio": strings.Repeat("b", 2001)}),
+		integration.MustJSON(map[string]any{"role": "admin", "email": "x@example.com", "id": 1}),
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		integration.CheckEnvelope(t, e.serve("PATCH", "/api/v1/users/me", "", e.member.Token, body), string(body))
@@ -187,16 +178,16 @@ func FuzzSetRole(f *testing.F) {
 	e := newFuzzEnv(f)
 	path := fmt.Sprintf("/api/v1/users/%d/role", e.member.User.ID)
 	addSeeds(f,
-		mustJSON(map[string]string{"role": "organizer"}),
-		mustJSON(map[string]string{"role": "attendee"}),
-		mustJSON(map[string]string{"role": "admin"}),
-		mustJSON(map[string]string{"role": "king"}),
-		mustJSON(map[string]string{"role": "admin\u0000"}),
-		mustJSON(map[string]string{"role": ""}),
+		integration.MustJSON(map[string]string{"role": "organizer"}),
+		integration.MustJSON(map[string]string{"role": "attendee"}),
+		integration.MustJSON(map[string]string{"role": "admin"}),
+		integration.MustJSON(map[string]string{"role": "king"}),
+		integration.MustJSON(map[string]string{"role": "admin\u0000"}),
+		integration.MustJSON(map[string]string{"role": ""}),
 		[]byte("{\"role\":\"\xff\"}"),
-		mustJSON(map[string]any{"role": 1}),
-		mustJSON(map[string]any{"role": []string{"admin"}}),
-		mustJSON(map[string]any{"role": "organizer", "id": 1}),
+		integration.MustJSON(map[string]any{"role": 1}),
+		integration.MustJSON(map[string]any{"role": []string{"admin"}}),
+		integration.MustJSON(map[string]any{"role": "organizer", "id": 1}),
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		integration.CheckEnvelope(t, e.serve("PATCH", path, "", e.adminToken, body), string(body))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/internal/httpapi"
+	"github.com/events-platform/events-platform/internal/redis"
 )
 
 // Session is what register, login and refresh return.
@@ -80,7 +81,7 @@ func (s *Service) handleLogin(ctx context.Context, in *loginInput) (*httpapi.Out
 	wait, err := s.limiter.wait(ctx, email, client)
 	if err != nil {
 		// Fail open: see LoginLimits.
-		s.log.WarnContext(ctx, "login limits unavailable; allowing the attempt", "err", err)
+		redis.WarnUnlessDown(ctx, s.log, "login limits unavailable; allowing the attempt", err)
 	}
 	if wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
@@ -96,12 +97,12 @@ func (s *Service) handleLogin(ctx context.Context, in *loginInput) (*httpapi.Out
 	}
 	if err != nil || !auth.CheckPassword(hash, in.Body.Password) {
 		if err := s.limiter.failed(ctx, email, client); err != nil {
-			s.log.WarnContext(ctx, "login limits unavailable", "err", err)
+			redis.WarnUnlessDown(ctx, s.log, "login limits unavailable", err)
 		}
 		return nil, errBadCredentials
 	}
 	if err := s.limiter.succeeded(ctx, email, client); err != nil {
-		s.log.WarnContext(ctx, "login limits unavailable", "err", err)
+		redis.WarnUnlessDown(ctx, s.log, "login limits unavailable", err)
 	}
 	sess, err := s.session(ctx, u)
 	if err != nil {

@@ -41,3 +41,12 @@ func CheckEnvelope(t testing.TB, rec *httptest.ResponseRecorder, input string) {
 		t.Fatalf("%s: %d without an error code and message: %s", input, rec.Code, rec.Body)
 	}
 }
+
+// MustJSON encodes v, for request bodies a test builds from Go values.
+func MustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
