@@ -12,48 +12,16 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/events-platform/events-platform/internal/httpapi"
+	"github.com/events-platform/events-platform/internal/eventview"
 	"github.com/events-platform/events-platform/internal/natsbus"
 )
 
-// Location is where an in-person event happens.
-type Location struct {
-	Name    string   `json:"name" required:"false" maxLength:"200"`
-	Address string   `json:"address" required:"false" maxLength:"300"`
-	City    string   `json:"city" required:"false" maxLength:"100"`
-	Country string   `json:"country" required:"false" maxLength:"100"`
-	Lat     *float64 `json:"lat,omitempty" minimum:"-90" maximum:"90"`
-	Lng     *float64 `json:"lng,omitempty" minimum:"-180" maximum:"180"`
-}
-
-// Event is an event as clients see it. Date and EndDate carry the event's time zone offset.
-type Event struct {
-	ID              int64      `json:"id"`
-	Title           string     `json:"title"`
-	Description     string     `json:"description"`
-	Category        string     `json:"category"`
-	Tags            []string   `json:"tags"`
-	Date            time.Time  `json:"date"`
-	EndDate         *time.Time `json:"end_date,omitempty"`
-	Timezone        string     `json:"timezone"`
-	Location        *Location  `json:"location,omitempty"`
-	OnlineURL       string     `json:"online_url,omitempty"`
-	Capacity        *int       `json:"capacity" doc:"null: unlimited"`
-	RegisteredCount int        `json:"registered_count"`
-	WaitlistCount   int        `json:"waitlist_count"`
-	SeatsLeft       *int       `json:"seats_left" doc:"null: unlimited"`
-	Price           float64    `json:"price"`
-	Currency        string     `json:"currency"`
-	Visibility      string     `json:"visibility" enum:"public,unlisted,private"`
-	Status          string     `json:"status" enum:"draft,published,cancelled,completed"`
-	CreatedBy       int64      `json:"created_by"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
-	PublishedAt     *time.Time `json:"published_at,omitempty"`
-	CancelReason    string     `json:"cancel_reason,omitempty" doc:"why the organizer cancelled it, when they said"`
-
-	startsAt time.Time // as stored, for page cursors: Date may be clamped to be writable
-}
+// Event and Location are the one shape of an event that every service returns
+// (internal/eventview); the events service writes what they are read from.
+type (
+	Event    = eventview.Event
+	Location = eventview.Location
+)
 
 // Store errors; fail maps them to HTTP.
 var (
@@ -72,64 +40,18 @@ func (e *stateError) Error() string { return e.msg }
 
 func conflict(format string, args ...any) error { return &stateError{fmt.Sprintf(format, args...)} }
 
-// statusExpr is the status clients see: a published event whose end has passed is
-// completed even before the sweeper writes it.
-var statusExpr = eventStatus("")
+// statusExpr is the status clients see (eventview.Status).
+var statusExpr = eventview.Status("")
 
-// eventStatus is statusExpr with columns qualified by alias (such as "e.").
-func eventStatus(alias string) string {
-	return `CASE WHEN ` + alias + `status = 'published' AND coalesce(` + alias + `ends_at, ` + alias + `starts_at) < now() THEN 'completed' ELSE ` + alias + `status END`
-}
+var eventColumns = eventview.Columns("")
 
-var eventColumns = eventColumnsOf("")
-
-// eventColumnsOf lists what scanEvent reads, qualified by alias (such as "e.").
-func eventColumnsOf(a string) string {
-	return a + `id, ` + a + `title, ` + a + `description, ` + a + `category, ` + a + `tags, ` + a + `starts_at, ` +
-		a + `ends_at, ` + a + `timezone, ` + a + `venue_name, ` + a + `address, ` + a + `city, ` + a + `country, ` +
-		a + `lat, ` + a + `lng, ` + a + `online_url, ` + a + `capacity, ` + a + `registered_count, ` +
-		a + `waitlist_count, ` + a + `price::float8, ` + a + `currency, ` + a + `visibility, ` + eventStatus(a) + `, ` +
-		a + `created_by, ` + a + `created_at, ` + a + `updated_at, ` + a + `published_at, ` + a + `cancel_reason`
-}
-
-func scanEvent(row pgx.Row) (Event, error) {
-	var (
-		e   Event
-		loc Location
-	)
-	err := row.Scan(&e.ID, &e.Title, &e.Description, &e.Category, &e.Tags, &e.Date, &e.EndDate, &e.Timezone,
-		&loc.Name, &loc.Address, &loc.City, &loc.Country, &loc.Lat, &loc.Lng, &e.OnlineURL, &e.Capacity,
-		&e.RegisteredCount, &e.WaitlistCount, &e.Price, &e.Currency, &e.Visibility, &e.Status, &e.CreatedBy,
-		&e.CreatedAt, &e.UpdatedAt, &e.PublishedAt, &e.CancelReason)
+// scanEvent reads a row of eventColumns, then the columns of after.
+func scanEvent(row pgx.Row, after ...any) (Event, error) {
+	e, err := eventview.Scan(row, after...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, errNotFound
 	}
-	if err != nil {
-		return e, err
-	}
-	if loc != (Location{}) {
-		e.Location = &loc
-	}
-	if e.Tags == nil {
-		e.Tags = []string{}
-	}
-	if e.Capacity != nil {
-		left := max(*e.Capacity-e.RegisteredCount, 0)
-		e.SeatsLeft = &left
-	}
-	// Times are stored in UTC; show them in the event's zone, as organizers wrote them,
-	// in a form JSON can hold whatever the row says.
-	e.startsAt = e.Date
-	tz, err := time.LoadLocation(e.Timezone)
-	if err != nil {
-		tz = time.UTC
-	}
-	e.Date = httpapi.InZone(e.Date, tz)
-	if e.EndDate != nil {
-		end := httpapi.InZone(*e.EndDate, tz)
-		e.EndDate = &end
-	}
-	return e, nil
+	return e, err
 }
 
 // querier is a pool or a transaction.
@@ -530,5 +452,5 @@ func cursorAfter(sort string, e Event) listCursor {
 	case "popularity":
 		return listCursor{Sort: sort, N: e.RegisteredCount, ID: e.ID}
 	}
-	return listCursor{Sort: "date", Time: e.startsAt.UTC(), ID: e.ID}
+	return listCursor{Sort: "date", Time: e.StartsAt().UTC(), ID: e.ID}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/events-platform/events-platform/internal/eventview"
 	"github.com/events-platform/events-platform/internal/natsbus"
 )
 
@@ -59,7 +60,7 @@ func (s *store) favorites(ctx context.Context, userID int64, after *favoriteCurs
 		t, id = after.Time, after.EventID
 	}
 	rows, err := s.db.Query(ctx, `
-		SELECT f.created_at, `+eventColumnsOf("e.")+` FROM favorites f JOIN events e ON e.id = f.event_id
+		SELECT `+eventview.Columns("e.")+`, f.created_at FROM favorites f JOIN events e ON e.id = f.event_id
 		WHERE f.user_id = $1 AND (f.created_at, f.event_id) < ($2, $3)
 		ORDER BY f.created_at DESC, f.event_id DESC LIMIT $4`, userID, t, id, limit)
 	if err != nil {
@@ -67,7 +68,7 @@ func (s *store) favorites(ctx context.Context, userID int64, after *favoriteCurs
 	}
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Favorite, error) {
 		var at time.Time
-		e, err := scanEvent(prefixRow{r, &at})
+		e, err := scanEvent(r, &at)
 		return Favorite{Event: e, FavoritedAt: at}, err
 	})
 	if err != nil {
@@ -78,12 +79,3 @@ func (s *store) favorites(ctx context.Context, userID int64, after *favoriteCurs
 	}
 	return list, nil
 }
-
-// prefixRow scans a row whose first column is not an event column into first, and the
-// rest as an event.
-type prefixRow struct {
-	row   pgx.Row
-	first any
-}
-
-func (p prefixRow) Scan(dest ...any) error { return p.row.Scan(append([]any{p.first}, dest...)...) }

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/events-platform/events-platform/internal/eventview"
 	"github.com/events-platform/events-platform/internal/httpapi"
 	"github.com/events-platform/events-platform/internal/natsbus"
 )
@@ -335,7 +336,7 @@ func (s *store) myRegistrations(ctx context.Context, userID, beforeID int64, lim
 			CASE WHEN r.status = 'waitlisted' THEN
 				(SELECT count(*) FROM event_registrations w WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.id <= r.id)
 			ELSE 0 END,
-			e.id, e.title, e.starts_at, e.timezone, e.city, `+eventStatus("e.")+`
+			e.id, e.title, e.starts_at, e.timezone, e.city, `+eventview.Status("e.")+`
 		FROM event_registrations r JOIN events e ON e.id = r.event_id
 		WHERE r.user_id = $1 AND ($2 = 0 OR r.id < $2)
 		ORDER BY r.id DESC LIMIT $3`, userID, beforeID, limit)
@@ -349,11 +350,7 @@ func (s *store) myRegistrations(ctx context.Context, userID, beforeID int64, lim
 		)
 		err := r.Scan(&m.ID, &m.EventID, &m.UserID, &m.Status, &m.CreatedAt, &m.CheckedInAt, &m.WaitlistPosition,
 			&m.Event.ID, &m.Event.Title, &m.Event.Date, &zone, &m.Event.City, &m.Event.Status)
-		tz, zerr := time.LoadLocation(zone)
-		if zerr != nil {
-			tz = time.UTC
-		}
-		m.Event.Date = httpapi.InZone(m.Event.Date, tz)
+		m.Event.Date = httpapi.InZone(m.Event.Date, eventview.Zone(zone))
 		return m, err
 	})
 	if err != nil {

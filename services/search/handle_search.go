@@ -170,13 +170,13 @@ func (s *Service) search(ctx context.Context, p Params, limit int) (Body, error)
 		c := Cursor{Sort: p.Sort, Corrected: p.Corrected, ID: last.ID}
 		switch p.Sort {
 		case "date":
-			c.Time = last.start.UTC()
+			c.Time = last.StartsAt().UTC()
 		case "distance":
 			c.Dist = *last.DistanceKm * 1000
 		default:
 			c.Score = last.Score
 			if p.tiered() {
-				c.Time = last.start.UTC()
+				c.Time = last.StartsAt().UTC()
 			}
 		}
 		body.Page.NextCursor = encodeCursor(c)

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/events-platform/events-platform/internal/eventview"
 )
 
 // Every search statement reads event_search, not events: one narrow row per published
@@ -253,7 +255,8 @@ func (p Params) resultsPage(q *query) (page, order string) {
 
 // detailed wraps page, a query for the rows (id, starts_at, score, dist) of a page in
 // order, into one that reads each of them in full, in the same order: the event's
-// columns, the live registration count and the highlights (scanResult reads them). Only
+// columns (eventview.Columns), the score, the distance and the highlights (scanResult
+// reads them). Only
 // the page's rows are read from the wide events table, and no statement of its own does
 // it.
 func (p Params) detailed(tsq, page, order string) string {
@@ -263,9 +266,7 @@ func (p Params) detailed(tsq, page, order string) string {
 		hl = "ts_headline('english', e.description, " + tsq + ", " + opts + ")"
 		hlTitle = "ts_headline('english', e.title, " + tsq + ", 'StartSel=<mark>, StopSel=</mark>, HighlightAll=true')"
 	}
-	return `SELECT e.id, e.title, ` + hlTitle + ` AS title_hl, e.category, e.tags, e.starts_at, e.ends_at, e.timezone, e.venue_name,
-		e.city, e.country, e.lat, e.lng, e.online_url, e.price::float8, e.currency, e.capacity, e.registered_count, p.score, p.dist,
-		` + hl + ` AS snippet
+	return `SELECT ` + eventview.Columns("e.") + `, ` + hlTitle + ` AS title_hl, p.score, p.dist, ` + hl + ` AS snippet
 		FROM (` + page + `) p JOIN events e ON e.id = p.id ORDER BY ` + prefixed(order, "p.")
 }
 
@@ -315,14 +316,14 @@ func facetCounts(q *query) string {
 }
 
 // firstSQL returns, for a first page whose events do not depend on how many match (see
-// Params.first), one query for the facets and the page. Each row holds the facets as
-// facetsSQL counts them, as arrays (categories, their counts, date buckets, theirs), then
-// one result of the page as resultsSQL reads it; when the page is empty, one row holds the
-// facets and NULLs. The page is that of resultsSQL, or within a local radius by relevance
-// the events whose title matches, soonest first, found through the place's title words:
-// the tier that comes first, without reading the events that match only by their tags or
-// description (7,600 of the 8,900 for "ai" around London). Unless the facets count only
-// the sample, the page is not looked for when they found nothing.
+// Params.first), one query for the facets and the page. Each row holds one result of the
+// page as resultsSQL reads it, then the facets as facetsSQL counts them, as arrays
+// (categories, their counts, date buckets, theirs); when the page is empty, one row holds
+// NULLs and the facets. The page is that of resultsSQL, or within a local radius by
+// relevance the events whose title matches, soonest first, found through the place's title
+// words: the tier that comes first, without reading the events that match only by their
+// tags or description (7,600 of the 8,900 for "ai" around London). Unless the facets count
+// only the sample, the page is not looked for when they found nothing.
 func (p Params) firstSQL(sample bool) (string, []any) {
 	f := &query{plain: sample}
 	p.filters(f, false)
@@ -347,7 +348,7 @@ func (p Params) firstSQL(sample bool) (string, []any) {
 	if !sample {
 		found = "f.categories IS NOT NULL"
 	}
-	return `SELECT f.*, r.* FROM (SELECT array_agg(category) FILTER (WHERE bucket IS NULL) AS categories,
+	return `SELECT r.*, f.* FROM (SELECT array_agg(category) FILTER (WHERE bucket IS NULL) AS categories,
 			array_agg(n) FILTER (WHERE bucket IS NULL) AS category_counts,
 			array_agg(bucket) FILTER (WHERE category IS NULL) AS buckets,
 			array_agg(n) FILTER (WHERE category IS NULL) AS bucket_counts

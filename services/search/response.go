@@ -1,40 +1,16 @@
 package search
 
 import (
-	"time"
-
+	"github.com/events-platform/events-platform/internal/eventview"
 	"github.com/events-platform/events-platform/internal/httpapi"
 )
 
-// Result is one event found.
+// Result is one event found: the event as every service shows it, and how it matched.
 type Result struct {
-	ID              int64      `json:"id"`
-	Title           string     `json:"title"`
-	Category        string     `json:"category"`
-	Tags            []string   `json:"tags"`
-	Date            time.Time  `json:"date"`
-	EndDate         *time.Time `json:"end_date,omitempty"`
-	Location        *Location  `json:"location,omitempty"`
-	OnlineURL       string     `json:"online_url,omitempty"`
-	Price           float64    `json:"price"`
-	Currency        string     `json:"currency"`
-	Capacity        *int       `json:"capacity"`
-	RegisteredCount int        `json:"registered_count"`
-	SeatsLeft       *int       `json:"seats_left"`
-	Score           float32    `json:"score" doc:"sort=relevance: 3 the title matches, 2 title and tags match, 1 only the description; other orders: ts_rank (0 without q)"`
-	DistanceKm      *float64   `json:"distance_km,omitempty"`
-	Highlights      Highlights `json:"highlights"`
-	// start is Date as stored, for cursors: Date may be clamped to what JSON can show.
-	start time.Time
-}
-
-// Location is where an event happens.
-type Location struct {
-	Name    string   `json:"name"`
-	City    string   `json:"city"`
-	Country string   `json:"country"`
-	Lat     *float64 `json:"lat,omitempty"`
-	Lng     *float64 `json:"lng,omitempty"`
+	eventview.Event
+	Score      float32    `json:"score" doc:"sort=relevance: 3 the title matches, 2 title and tags match, 1 only the description; other orders: ts_rank (0 without q)"`
+	DistanceKm *float64   `json:"distance_km,omitempty"`
+	Highlights Highlights `json:"highlights"`
 }
 
 // Highlights mark the matched words with <mark>.

@@ -5,13 +5,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
-	"time"
 	_ "time/tzdata" // event time zones must resolve on minimal images too
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/events-platform/events-platform/internal/httpapi"
+	"github.com/events-platform/events-platform/internal/eventview"
 )
 
 // Querier runs queries: a pool, a connection or a transaction.
@@ -92,7 +90,7 @@ func (p Params) first(ctx context.Context, db Querier) (Facets, []Result, Params
 	rest.Limit = p.Limit - len(page)
 	if len(page) > 0 {
 		last := page[len(page)-1]
-		rest.After = &Cursor{Score: last.Score, Time: last.start, ID: last.ID}
+		rest.After = &Cursor{Score: last.Score, Time: last.StartsAt(), ID: last.ID}
 	}
 	more, err := rest.tieredPage(ctx, db)
 	return f, append(page, more...), p, err
@@ -143,9 +141,9 @@ func (p Params) firstPage(ctx context.Context, db Querier, sql string, args []an
 		facets          = []any{&cats, &catsN, &buckets, &bucketsN}
 	)
 	for rows.Next() {
-		if rows.RawValues()[len(facets)] == nil { // no result: the page is empty
-			// The facets, and nil destinations: the result's columns are skipped.
-			err = rows.Scan(append(facets, make([]any, len(rows.RawValues())-len(facets))...)...)
+		if rows.RawValues()[0] == nil { // no result: the page is empty
+			// Nil destinations skip the result's columns; the facets come last.
+			err = rows.Scan(append(make([]any, len(rows.RawValues())-len(facets)), facets...)...)
 		} else {
 			var r Result
 			r, err = scanResult(rows, facets...)
@@ -240,61 +238,20 @@ func read(ctx context.Context, db Querier, sql string, args []any) ([]Result, er
 	return list, nil
 }
 
-// scanResult scans a row of the columns detailed returns, after the columns of before.
-func scanResult(row interface{ Scan(...any) error }, before ...any) (Result, error) {
+// scanResult scans a row of the columns detailed returns, then the columns of after.
+func scanResult(row pgx.Row, after ...any) (Result, error) {
 	var (
-		r     Result
-		loc   Location
-		tz    string
-		dist  *float64
-		price float64
+		r    Result
+		dist *float64
+		err  error
 	)
-	err := row.Scan(append(before, &r.ID, &r.Title, &r.Highlights.Title, &r.Category, &r.Tags, &r.Date, &r.EndDate, &tz, &loc.Name,
-		&loc.City, &loc.Country, &loc.Lat, &loc.Lng, &r.OnlineURL, &price, &r.Currency, &r.Capacity, &r.RegisteredCount,
-		&r.Score, &dist, &r.Highlights.Snippet)...)
+	r.Event, err = eventview.Scan(row, append([]any{&r.Highlights.Title, &r.Score, &dist, &r.Highlights.Snippet}, after...)...)
 	if err != nil {
 		return r, err
-	}
-	r.Price = price
-	if loc != (Location{}) {
-		r.Location = &loc
-	}
-	if r.Tags == nil {
-		r.Tags = []string{}
-	}
-	if r.Capacity != nil {
-		left := max(*r.Capacity-r.RegisteredCount, 0)
-		r.SeatsLeft = &left
 	}
 	if dist != nil {
 		km := *dist / 1000
 		r.DistanceKm = &km
 	}
-	// Shown in the event's zone, or in UTC where that zone's year would not have four
-	// digits; the cursor keeps the stored time.
-	zone := location(tz)
-	r.start = r.Date
-	r.Date = httpapi.InZone(r.Date, zone)
-	if r.EndDate != nil {
-		end := httpapi.InZone(*r.EndDate, zone)
-		r.EndDate = &end
-	}
 	return r, nil
-}
-
-// zones holds the time zones loaded so far: time.LoadLocation reads and parses the zone
-// file on every call.
-var zones sync.Map
-
-// location returns the named time zone, or nil when there is none by that name.
-func location(name string) *time.Location {
-	if z, ok := zones.Load(name); ok {
-		return z.(*time.Location)
-	}
-	z, err := time.LoadLocation(name)
-	if err != nil {
-		return nil
-	}
-	zones.Store(name, z)
-	return z
 }
