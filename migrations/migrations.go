@@ -1,5 +1,11 @@
 // Package migrations holds the database schema as numbered up/down SQL pairs, embedded in
 // the binary and applied with golang-migrate.
+//
+// Files are named NNNN_<owner>_<what>.{up,down}.sql, the owner being the service whose
+// tables the migration changes (platform for the first, which creates them all), so that a
+// reader of a service finds its schema by name. golang-migrate records only the number, so
+// a file may be renamed; once released, its number and contents never change: a change to
+// the schema is a new migration.
 package migrations
 
 import (

@@ -6,7 +6,7 @@ import "math"
 // column, with row = floor((lat + 90) / size) and column = floor((lng + 180) / size). The
 // numbering is written twice, and the two must agree (TestCellsAreNumberedAsInTheDatabase):
 // here (cellAt), for the cells a search asks for, and in SQL, the function geo_cells of
-// migration 0005_search_words_cells, for the cells each event is in (the generated column
+// migration 0005_search_words_and_cells, for the cells each event is in (the generated column
 // event_search.cells, whose element i is the cell of cellSizes[i-1]).
 var cellSizes = [...]float64{0.1, 0.4, 1.6, 6.4}
 

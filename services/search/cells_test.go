@@ -14,7 +14,7 @@ import (
 )
 
 // The Go numbering of cells (cellAt) must be the SQL one (geo_cells, migration
-// 0005_search_words_cells, which fills event_search.cells), or a radius search would ask
+// 0005_search_words_and_cells, which fills event_search.cells), or a radius search would ask
 // the index for cells no event is in. Checked on random points, on the grid lines of
 // every size (where a rounding difference would show), and at the edges of the map.
 func TestCellsAreNumberedAsInTheDatabase(t *testing.T) {

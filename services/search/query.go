@@ -12,8 +12,8 @@ import (
 // Every search statement reads event_search, not events: one narrow row per published
 // public event (what search filters, ranks and counts on), with the generated columns
 // cells (geo_cells, see cells.go), title_vector and head_vector. No Go code writes it:
-// the trigger event_search_sync on events (migration 0003_event_search, redefined in
-// 0005_search_words_cells and 0008_search_public_only) inserts, updates and deletes its
+// the trigger event_search_sync on events (migration 0003_search_event_search_table, redefined in
+// 0005_search_words_and_cells and 0008_search_public_only) inserts, updates and deletes its
 // row in the writer's own transaction, so a search never sees a change before it
 // commits nor misses one. A new column search filters on must be added to the table,
 // to that trigger function and to the trigger's UPDATE OF list. The page's columns
