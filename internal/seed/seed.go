@@ -1,8 +1,10 @@
 // Package seed fills a database with realistic demo data: users with consistent tastes,
 // events in real cities over a year with skewed category and tag popularity, and
 // registrations and favorites that follow those tastes, filling some events and leaving
-// waitlists (signal for the recommender). Bulk rows go through CopyFrom. It is idempotent:
-// a second run adds nothing.
+// waitlists (signal for the recommender). It only draws the data: the services that own
+// the tables write it, through their bulk-import APIs (users.Import, events.ImportEvents,
+// events.ImportRegistrations, events.ImportFavorites), which copy rows in with CopyFrom and
+// publish no domain events. It is idempotent: a second run adds nothing.
 package seed
 
 import (
@@ -17,10 +19,11 @@ import (
 	"time"
 	_ "time/tzdata" // the cities' time zones must resolve on minimal images too
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/services/events"
+	"github.com/events-platform/events-platform/services/users"
 )
 
 // DemoPassword is every demo account's password, as the seed design's clients expect.
@@ -72,23 +75,13 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer
 	defer bar.Finish()
 
 	accounts := g.accounts(opts.Users)
-	n, err := insertUsers(ctx, db, accounts, bar)
+	n, err := insertUsers(ctx, db, accounts)
 	if err != nil {
 		return res, err
 	}
+	bar.Add(len(accounts))
 	res.Users = n
 
-	var demoOrganizer int64
-	if err := db.QueryRow(ctx, `SELECT id FROM users WHERE email = 'organizer@example.com'`).Scan(&demoOrganizer); err != nil {
-		return res, fmt.Errorf("find demo organizer: %w", err)
-	}
-	var seeded bool
-	if err := db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM events WHERE created_by = $1)`, demoOrganizer).Scan(&seeded); err != nil {
-		return res, fmt.Errorf("look for demo events: %w", err)
-	}
-	if seeded || opts.Events == 0 {
-		return res, nil // the demo events are there already
-	}
 	ids, err := userIDs(ctx, db, accounts)
 	if err != nil {
 		return res, err
@@ -98,6 +91,15 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer
 		if a.role == auth.RoleOrganizer {
 			organizers = append(organizers, ids[i])
 		}
+	}
+	// The demo organizer is the first account with the role; its events mean a run before
+	// this one inserted the demo events.
+	seeded, err := events.HasEvents(ctx, db, organizers[0])
+	if err != nil {
+		return res, fmt.Errorf("look for demo events: %w", err)
+	}
+	if seeded || opts.Events == 0 {
+		return res, nil // the demo events are there already
 	}
 	evs, err := g.insertEvents(ctx, db, opts.Events, organizers, bar)
 	if err != nil {
@@ -113,11 +115,13 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer
 	// Autocomplete terms and planner statistics follow the new rows. The search table is
 	// vacuumed too: its date walks are index-only scans, which read the heap for every row
 	// until the visibility map says the pages are all visible.
-	for _, sql := range []string{`REFRESH MATERIALIZED VIEW search_terms`, `ANALYZE events`, `VACUUM (ANALYZE) event_search`,
-		`ANALYZE event_registrations`} {
+	for _, sql := range []string{`REFRESH MATERIALIZED VIEW search_terms`, `VACUUM (ANALYZE) event_search`} {
 		if _, err := db.Exec(ctx, sql); err != nil {
 			return res, fmt.Errorf("%s: %w", sql, err)
 		}
+	}
+	if err := events.AnalyzeImported(ctx, db); err != nil {
+		return res, err
 	}
 	return res, nil
 }
@@ -166,7 +170,7 @@ func (g *gen) tastes() []int {
 
 // accounts draws the users. Their accounts are older than anything they did: at least
 // half a year, while the oldest events were published about four months ago.
-func (g *gen) accounts(users int) []account {
+func (g *gen) accounts(n int) []account {
 	var out []account
 	joined := func() time.Time {
 		return g.now.Add(-time.Duration(180*24*60+g.rng.IntN(900*24*60)) * time.Minute)
@@ -174,12 +178,12 @@ func (g *gen) accounts(users int) []account {
 	for _, a := range named {
 		out = append(out, account{email: a.email, name: a.name, role: a.role, city: g.cityPick.pick(g.rng), tastes: g.tastes(), created: joined()})
 	}
-	for i := 1; i <= users; i++ {
+	for i := 1; i <= n; i++ {
 		first, last := firstNames[g.rng.IntN(len(firstNames))], lastNames[g.rng.IntN(len(lastNames))]
 		// The number keeps emails unique however many users share a name.
 		a := account{email: fmt.Sprintf("%s.%s%d@example.com", emailPart(first), emailPart(last), i), name: first + " " + last,
 			role: auth.RoleAttendee, city: g.cityPick.pick(g.rng), tastes: g.tastes(), created: joined()}
-		if users >= usersPerOrganizer && i%usersPerOrganizer == 0 {
+		if n >= usersPerOrganizer && i%usersPerOrganizer == 0 {
 			a.role = auth.RoleOrganizer
 		}
 		out = append(out, a)
@@ -194,70 +198,27 @@ func emailPart(name string) string {
 	return emailASCII.Replace(strings.ToLower(name))
 }
 
-// insertUsers copies the accounts into a temporary table and inserts those not there yet.
-// One password hash serves every account: hashing thousands would take minutes, and they
-// share a password anyway.
-func insertUsers(ctx context.Context, db *pgxpool.Pool, accounts []account, bar *progress) (int, error) {
-	hash, err := auth.HashPassword(DemoPassword)
-	if err != nil {
-		return 0, err
+// insertUsers inserts the accounts not there yet, all with DemoPassword, and returns how
+// many it inserted.
+func insertUsers(ctx context.Context, db *pgxpool.Pool, accounts []account) (int, error) {
+	in := make([]users.ImportAccount, len(accounts))
+	for i, a := range accounts {
+		interests := make([]string, len(a.tastes))
+		for j, t := range a.tastes {
+			interests[j] = categories[t].name
+		}
+		in[i] = users.ImportAccount{Email: a.email, Name: a.name, Role: a.role, City: cities[a.city].name, Interests: interests, CreatedAt: a.created}
 	}
-	n := 0
-	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE seed_users (email text, name text, role text, city text, interests text[], created_at timestamptz) ON COMMIT DROP`); err != nil {
-			return fmt.Errorf("seed users: %w", err)
-		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"seed_users"}, []string{"email", "name", "role", "city", "interests", "created_at"},
-			pgx.CopyFromSlice(len(accounts), func(i int) ([]any, error) {
-				a := accounts[i]
-				interests := make([]string, len(a.tastes))
-				for j, t := range a.tastes {
-					interests[j] = categories[t].name
-				}
-				bar.Add(1)
-				return []any{a.email, a.name, a.role, cities[a.city].name, interests, a.created}, nil
-			}))
-		if err != nil {
-			return fmt.Errorf("copy users: %w", err)
-		}
-		tag, err := tx.Exec(ctx, `
-			INSERT INTO users (email, password_hash, name, role, city, interests, created_at, updated_at)
-			SELECT email, $1, name, role, city, interests, created_at, created_at FROM seed_users ON CONFLICT (lower(email)) DO NOTHING`, hash)
-		if err != nil {
-			return fmt.Errorf("insert users: %w", err)
-		}
-		n = int(tag.RowsAffected())
-		return nil
-	})
-	return n, err
+	return users.Import(ctx, db, DemoPassword, in)
 }
 
+// userIDs returns the id of each account, in order.
 func userIDs(ctx context.Context, db *pgxpool.Pool, accounts []account) ([]int64, error) {
 	emails := make([]string, len(accounts))
 	for i, a := range accounts {
 		emails[i] = a.email
 	}
-	rows, err := db.Query(ctx, `SELECT lower(email), id FROM users WHERE lower(email) = ANY($1)`, emails)
-	if err != nil {
-		return nil, fmt.Errorf("read user ids: %w", err)
-	}
-	byEmail := map[string]int64{}
-	for rows.Next() {
-		var e string
-		var id int64
-		if err := rows.Scan(&e, &id); err != nil {
-			return nil, fmt.Errorf("read user ids: %w", err)
-		}
-		byEmail[e] = id
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read user ids: %w", err)
-	}
-	ids := make([]int64, len(accounts))
-	for i, a := range accounts {
-		ids[i] = byEmail[a.email]
-	}
-	return ids, nil
+	return users.IDs(ctx, db, emails)
 }
 
 // genEvent is what the interactions need to know of an event.
@@ -272,26 +233,13 @@ type genEvent struct {
 	published time.Time
 }
 
-// insertEvents draws n events and copies them in. Their ids are reserved from the identity
-// sequence first, so the interactions know them without reading the rows back.
+// insertEvents draws n events as the events service copies them in, and keeps what the
+// interactions need to know of each, its id included.
 func (g *gen) insertEvents(ctx context.Context, db *pgxpool.Pool, n int, organizers []int64, bar *progress) ([]genEvent, error) {
-	rows, err := db.Query(ctx, `SELECT nextval(pg_get_serial_sequence('events', 'id')) FROM generate_series(1, $1::int)`, n)
-	if err != nil {
-		return nil, fmt.Errorf("reserve event ids: %w", err)
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("reserve event ids: %w", err)
-	}
 	evs := make([]genEvent, n)
 	// Organizers' output is skewed too: a few run most events.
 	orgPick := newWeighted(pareto(g.rng, len(organizers), 1.2))
-	row := make([]any, 22)
-	i := 0
-	src := pgx.CopyFromFunc(func() ([]any, error) {
-		if i == n {
-			return nil, nil
-		}
+	_, err := events.ImportEvents(ctx, db, n, func(i int, id int64) (events.ImportEvent, error) {
 		ci, ki := g.cityPick.pick(g.rng), g.catPick.pick(g.rng)
 		c, k := cities[ci], categories[ki]
 		topic, kd := k.topics[skewed(g.rng, len(k.topics))], k.kinds[g.rng.IntN(len(k.kinds))]
@@ -351,27 +299,17 @@ func (g *gen) insertEvents(ctx context.Context, db *pgxpool.Pool, n int, organiz
 		// In one of the city's districts, a few hundred metres around its centre.
 		d := c.districts[g.rng.IntN(len(c.districts))]
 		lat, lng := d.lat+(g.rng.Float64()-0.5)*0.006, d.lng+(g.rng.Float64()-0.5)*0.008
-		evs[i] = genEvent{id: ids[i], cat: uint8(ki), city: uint8(ci), status: st, capacity: int32(capacity), start: start, published: published,
+		evs[i] = genEvent{id: id, cat: uint8(ki), city: uint8(ci), status: st, capacity: int32(capacity), start: start, published: published,
 			weight: float32(math.Pow(1-g.rng.Float64(), -1/0.9))} // Pareto: a few events draw most interest
-		var publishedAt any
-		if status != "draft" {
-			publishedAt = published
-		}
-		row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7] = ids[i], title, desc, k.name, tags, start, end, c.tz
-		row[8], row[9], row[10], row[11], row[12], row[13] = venue, address(g.rng, c.country, d.street), c.name, c.country, lat, lng
-		row[14], row[15], row[16], row[17], row[18] = capacity, price, c.currency, status, organizer
-		row[19], row[20], row[21] = created, updated, publishedAt
-		i++
+		addr := address(g.rng, c.country, d.street)
 		bar.Add(1)
-		return row, nil
+		return events.ImportEvent{Title: title, Description: desc, Category: k.name, Tags: tags, StartsAt: start, EndsAt: end, Timezone: c.tz,
+			VenueName: venue, Address: addr, City: c.name, Country: c.country, Lat: lat, Lng: lng,
+			Capacity: capacity, Price: price, Currency: c.currency, Status: status, CreatedBy: organizer,
+			CreatedAt: created, UpdatedAt: updated, PublishedAt: published}, nil
 	})
-	// COPY writes the reserved ids into the identity column as given.
-	_, err = db.CopyFrom(ctx, pgx.Identifier{"events"}, []string{
-		"id", "title", "description", "category", "tags", "starts_at", "ends_at", "timezone", "venue_name", "address",
-		"city", "country", "lat", "lng", "capacity", "price", "currency", "status", "created_by", "created_at", "updated_at", "published_at",
-	}, src)
 	if err != nil {
-		return nil, fmt.Errorf("copy events: %w", err)
+		return nil, err
 	}
 	return evs, nil
 }
@@ -488,7 +426,8 @@ func (g *gen) insertInteractions(ctx context.Context, db *pgxpool.Pool, n int, a
 	type pair struct{ u, e int }
 	seen := map[pair]bool{}
 	confirmed := map[int]int32{}
-	var regs, favs [][]any
+	var regs []events.ImportRegistration
+	var favs []events.ImportFavorite
 	for attempt := 0; len(regs)+len(favs) < n && attempt < 4*n; attempt++ {
 		u := userPick.pick(g.rng)
 		a := accounts[u]
@@ -530,7 +469,7 @@ func (g *gen) insertInteractions(ctx context.Context, db *pgxpool.Pool, n int, a
 			at = last.Add(-time.Hour - time.Duration(g.rng.Int64N(int64(room-time.Hour))))
 		}
 		if !isReg {
-			favs = append(favs, []any{ids[u], e.id, at})
+			favs = append(favs, events.ImportFavorite{UserID: ids[u], EventID: e.id, CreatedAt: at})
 		} else {
 			status := "confirmed"
 			if confirmed[ei] >= e.capacity {
@@ -541,42 +480,32 @@ func (g *gen) insertInteractions(ctx context.Context, db *pgxpool.Pool, n int, a
 			} else {
 				confirmed[ei]++
 			}
-			var checkedIn any
+			var checkedIn time.Time
 			if e.status == 1 && status == "confirmed" && g.rng.Float64() < 0.7 {
 				checkedIn = e.start.Add(-time.Duration(g.rng.IntN(30)) * time.Minute)
 			}
-			regs = append(regs, []any{e.id, ids[u], status, at, checkedIn})
+			regs = append(regs, events.ImportRegistration{EventID: e.id, UserID: ids[u], Status: status, CreatedAt: at, CheckedInAt: checkedIn})
 		}
 		bar.Add(1)
 	}
-	err := pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		// Registrations arrive in time order, so the identity orders each waitlist as the
-		// events service would have.
-		sort.SliceStable(regs, func(i, j int) bool { return regs[i][3].(time.Time).Before(regs[j][3].(time.Time)) })
-		fixWaitlists(regs, evs, ids)
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"event_registrations"}, []string{"event_id", "user_id", "status", "created_at", "checked_in_at"},
-			pgx.CopyFromRows(regs)); err != nil {
-			return fmt.Errorf("copy registrations: %w", err)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"favorites"}, []string{"user_id", "event_id", "created_at"}, pgx.CopyFromRows(favs)); err != nil {
-			return fmt.Errorf("copy favorites: %w", err)
-		}
-		if _, err := tx.Exec(ctx, `
-			UPDATE events e SET registered_count = c.confirmed, waitlist_count = c.waitlisted
-			FROM (SELECT event_id, count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
-			             count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted
-			      FROM event_registrations GROUP BY event_id) c
-			WHERE e.id = c.event_id AND (e.registered_count, e.waitlist_count) <> (c.confirmed, c.waitlisted)`); err != nil {
-			return fmt.Errorf("count registrations: %w", err)
-		}
-		return nil
-	})
-	return len(regs), len(favs), err
+	// Registrations arrive in time order, so the identity orders each waitlist as the
+	// events service would have.
+	sort.SliceStable(regs, func(i, j int) bool { return regs[i].CreatedAt.Before(regs[j].CreatedAt) })
+	fixWaitlists(regs, evs)
+	nr, err := events.ImportRegistrations(ctx, db, regs)
+	if err != nil {
+		return 0, 0, err
+	}
+	nf, err := events.ImportFavorites(ctx, db, favs)
+	if err != nil {
+		return nr, 0, err
+	}
+	return nr, nf, nil
 }
 
 // fixWaitlists re-assigns statuses after sorting by time: per event, the first capacity
 // registrations are confirmed and the rest waitlisted.
-func fixWaitlists(regs [][]any, evs []genEvent, ids []int64) {
+func fixWaitlists(regs []events.ImportRegistration, evs []genEvent) {
 	capOf := make(map[int64]int32, len(evs))
 	past := make(map[int64]bool)
 	for _, e := range evs {
@@ -584,14 +513,14 @@ func fixWaitlists(regs [][]any, evs []genEvent, ids []int64) {
 		past[e.id] = e.status == 1
 	}
 	count := map[int64]int32{}
-	for _, r := range regs {
-		id := r[0].(int64)
-		if count[id] < capOf[id] || past[id] {
-			r[2] = "confirmed"
-			count[id]++
+	for i := range regs {
+		r := &regs[i]
+		if count[r.EventID] < capOf[r.EventID] || past[r.EventID] {
+			r.Status = "confirmed"
+			count[r.EventID]++
 		} else {
-			r[2] = "waitlisted"
-			r[4] = nil
+			r.Status = "waitlisted"
+			r.CheckedInAt = time.Time{}
 		}
 	}
 }
