@@ -11,8 +11,10 @@ import (
 )
 
 // Cache: a page is stored with the generation of the events it was computed from; a
-// change to any event bumps the generation, which retires every cached page at once. One
-// round trip reads the generation and the page; a miss adds one to store the new page.
+// change to any event bumps the generation, which retires every cached page at once. The
+// key holds the release, so pages cached by another release (during a rolling upgrade) are
+// not served. One round trip reads the generation and the page; a miss adds one to store
+// the new page.
 
 func (s *Service) genKey() string { return s.prefix + "search:gen" }
 
@@ -27,7 +29,7 @@ func (s *Service) cached(ctx context.Context, kind string, v any) ([]byte, cache
 	}
 	b, _ := json.Marshal(v)
 	sum := sha256.Sum256(b)
-	key := s.prefix + "search:" + kind + ":" + hex.EncodeToString(sum[:16])
+	key := s.prefix + "search:" + s.version + ":" + kind + ":" + hex.EncodeToString(sum[:16])
 	vals, err := s.rdb.MGet(ctx, s.genKey(), key).Result()
 	if err != nil {
 		redis.WarnUnlessDown(ctx, s.log, "search cache read", err)

@@ -835,3 +835,27 @@ func TestTimesAtTheEndOfTheCalendarShowInUTC(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheIsPerRelease: during a rolling upgrade two releases share Redis; a release never
+// serves a page another cached, whose shape may differ from its own.
+func TestCacheIsPerRelease(t *testing.T) {
+	old := newEnv(t, func(o *search.Options) { o.Version = "1.0.0" })
+	old.insert(ev{title: "Jazz Night"})
+	if r := old.search("q", "jazz"); r.Header.Get("X-Cache") != "miss" {
+		t.Fatalf("first search: got %s", r.Header.Get("X-Cache"))
+	}
+	if r := old.search("q", "jazz"); r.Header.Get("X-Cache") != "hit" {
+		t.Fatalf("same release again: got %s, want hit", r.Header.Get("X-Cache"))
+	}
+	next := search.New(func() search.Options { o := old.opts; o.Version = "1.1.0"; return o }())
+	srv := httptest.NewServer(next.Handler())
+	t.Cleanup(srv.Close)
+	res, err := http.Get(srv.URL + "/api/v1/search/events?q=jazz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got := res.Header.Get("X-Cache"); res.StatusCode != http.StatusOK || got != "miss" {
+		t.Errorf("the next release: got %d X-Cache %s, want 200 and a miss", res.StatusCode, got)
+	}
+}

@@ -52,6 +52,7 @@ type Service struct {
 	js           jetstream.JetStream
 	ttl          time.Duration
 	prefix       string
+	version      string // in cache keys: a release that changes the answers' shape never reads an older release's pages
 	refreshEvery time.Duration
 	termsDirty   atomic.Bool
 	api          huma.API
@@ -67,7 +68,7 @@ func New(opts Options) *Service {
 		opts.RefreshEvery = 30 * time.Second
 	}
 	s := &Service{log: opts.Log, db: opts.DB, rdb: opts.Redis, js: opts.JS, ttl: opts.CacheTTL, prefix: opts.KeyPrefix,
-		refreshEvery: opts.RefreshEvery}
+		version: opts.Version, refreshEvery: opts.RefreshEvery}
 	if s.ttl < 0 {
 		s.rdb = nil
 	}

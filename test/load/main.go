@@ -56,6 +56,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&so.events, "events", 1_000_000, "search: events in the benchmark database (seeded once, then reused)")
 	fs.StringVar(&so.database, "db", "bench_search", "search: name of the benchmark database")
 	fs.IntVar(&so.clients, "clients", 20, "search: concurrent clients")
+	dumpN := fs.Int("n", 600, "search-dump: searches to answer (each with its second page)")
 	var ro registrationOptions
 	fs.IntVar(&ro.clients, "reg-clients", 2000, "registrations: concurrent clients")
 	fs.IntVar(&ro.attendees, "attendees", 150000, "registrations: accounts that each register once")
@@ -71,11 +72,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "search":
 		so.platform, so.duration, so.cpuProfile = *platform, *duration, *cpuProfile
 		return runSearch(ctx, so, stdout)
+	case "search-dump":
+		so.platform = *platform
+		return runSearchDump(ctx, so, *dumpN, stdout)
 	case "registrations":
 		ro.platform, ro.duration = *platform, *duration
 		return runRegistrations(ctx, ro, stdout)
 	default:
-		return errors.New("usage: load [flags] gateway|search|registrations")
+		return errors.New("usage: load [flags] gateway|search|search-dump|registrations")
 	}
 	env, cleanup, err := setup(ctx)
 	if err != nil {

@@ -51,8 +51,12 @@ var (
 // a quarter each. Each carries a from time a few seconds apart, so that no two are the same
 // and the Redis cache does not answer for the database.
 func mix(n int) []searchQuery {
+	return mixFrom(time.Now().Add(time.Minute).UTC().Truncate(time.Second), n)
+}
+
+// mixFrom is mix with the first query's from time given.
+func mixFrom(base time.Time, n int) []searchQuery {
 	rng := rand.New(rand.NewPCG(1, 2))
-	base := time.Now().Add(time.Minute).UTC().Truncate(time.Second)
 	out := make([]searchQuery, 0, n)
 	for i := range n {
 		v := url.Values{}
