@@ -23,6 +23,7 @@ import (
 
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/services/events"
+	"github.com/events-platform/events-platform/services/search"
 	"github.com/events-platform/events-platform/services/users"
 )
 
@@ -112,13 +113,9 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer
 			return res, err
 		}
 	}
-	// Autocomplete terms and planner statistics follow the new rows. The search table is
-	// vacuumed too: its date walks are index-only scans, which read the heap for every row
-	// until the visibility map says the pages are all visible.
-	for _, sql := range []string{`REFRESH MATERIALIZED VIEW search_terms`, `VACUUM (ANALYZE) event_search`} {
-		if _, err := db.Exec(ctx, sql); err != nil {
-			return res, fmt.Errorf("%s: %w", sql, err)
-		}
+	// Search's terms and the planner's statistics follow the new rows.
+	if err := search.AfterImport(ctx, db); err != nil {
+		return res, err
 	}
 	if err := events.AnalyzeImported(ctx, db); err != nil {
 		return res, err

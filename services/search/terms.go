@@ -11,7 +11,7 @@ import (
 // The autocomplete terms are the materialized view search_terms (migration
 // 0008_search_public_only): titles, categories and cities of published public events with
 // how many use each. Nothing refreshes it but RefreshTerms, which Run calls when events
-// changed.
+// changed, and AfterImport, after a bulk load.
 
 // RefreshTerms rebuilds the autocomplete terms from the events now.
 func (s *Service) RefreshTerms(ctx context.Context) error {
