@@ -235,9 +235,9 @@ func registerUsers(base string, n int) ([]string, error) {
 
 // setup makes a fresh migrated database and a signing key; cleanup drops them.
 func setup(ctx context.Context) ([]string, func(), error) {
-	base := os.Getenv("DATABASE_URL")
-	if base == "" {
-		return nil, nil, errors.New("DATABASE_URL is not set; run: eval \"$(hack/deps.sh env)\"")
+	base, err := adminURL()
+	if err != nil {
+		return nil, nil, err
 	}
 	name := fmt.Sprintf("load_%d", time.Now().UnixNano())
 	admin, err := pgx.Connect(ctx, base)
@@ -276,6 +276,15 @@ func setup(ctx context.Context) ([]string, func(), error) {
 		// The scenario measures the gateway's cost, limiter included, not its refusals.
 		"RATE_LIMIT_PER_MINUTE=100000000", "RATE_LIMIT_BURST=1000000", "USER_RATE_LIMIT_PER_MINUTE=100000000")
 	return env, cleanup, nil
+}
+
+// adminURL is DATABASE_URL: the server the scenarios create their databases on.
+func adminURL() (string, error) {
+	u := os.Getenv("DATABASE_URL")
+	if u == "" {
+		return "", errors.New("DATABASE_URL is not set; run: eval \"$(hack/deps.sh env)\"")
+	}
+	return u, nil
 }
 
 func start(bin string, env []string, addr, target, debugAddr string) (*exec.Cmd, error) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -89,11 +88,7 @@ func mixFrom(base time.Time, n int) []searchQuery {
 }
 
 func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
-	admin := os.Getenv("DATABASE_URL")
-	if admin == "" {
-		return errors.New("DATABASE_URL is not set; run: eval \"$(hack/deps.sh env)\"")
-	}
-	dbURL, err := benchDatabase(ctx, admin, o.database)
+	dbURL, err := benchDatabase(ctx, o.database)
 	if err != nil {
 		return err
 	}
@@ -408,9 +403,14 @@ func (l *latencies) quantiles() (p50, p95, p99 time.Duration) {
 	return at(0.50), at(0.95), at(0.99)
 }
 
-// benchDatabase returns the URL of the named database, created and migrated if needed.
-// It is kept between runs: seeding a million events takes minutes.
-func benchDatabase(ctx context.Context, admin, name string) (string, error) {
+// benchDatabase returns the URL of the named database on the server of DATABASE_URL,
+// created and migrated if needed. It is kept between runs: seeding a million events takes
+// minutes.
+func benchDatabase(ctx context.Context, name string) (string, error) {
+	admin, err := adminURL()
+	if err != nil {
+		return "", err
+	}
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		return "", fmt.Errorf("connect: %w", err)

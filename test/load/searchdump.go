@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"time"
 )
 
@@ -18,11 +16,7 @@ import (
 // same day ask the same questions: comparing the dumps of two builds shows whether a
 // change altered what search answers.
 func runSearchDump(ctx context.Context, o searchOptions, n int, stdout io.Writer) error {
-	admin := os.Getenv("DATABASE_URL")
-	if admin == "" {
-		return errors.New("DATABASE_URL is not set; run: eval \"$(hack/deps.sh env)\"")
-	}
-	dbURL, err := benchDatabase(ctx, admin, o.database)
+	dbURL, err := benchDatabase(ctx, o.database)
 	if err != nil {
 		return err
 	}
