@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+var now = time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func ptr(f float64) *float64 { return &f }
+
+var berlin, paris = [2]float64{52.52, 13.405}, [2]float64{48.8566, 2.3522}
+
+func fixture() []Doc {
+	at := func(days int) time.Time { return now.Add(time.Duration(days) * 24 * time.Hour) }
+	geo := func(d Doc, c [2]float64) Doc { d.Lat, d.Lng = ptr(c[0]), ptr(c[1]); return d }
+	return []Doc{
+		geo(Doc{ID: 1, Title: "Go Meetup", Tags: []string{"golang"}, Category: "technology", City: "Berlin", StartsAt: at(5)}, berlin),
+		geo(Doc{ID: 2, Title: "Technology Breakfast", Category: "technology", City: "Berlin", StartsAt: at(9), Price: 15}, berlin),
+		geo(Doc{ID: 3, Title: "Berghain Techno Night", Tags: []string{"techno"}, Category: "music", City: "Berlin", StartsAt: at(2), Price: 20}, berlin),
+		geo(Doc{ID: 4, Title: "Jazz Brunch", Category: "music", City: "Paris", StartsAt: at(3), Description: "Live jazz and tech-free fun."}, paris),
+		geo(Doc{ID: 5, Title: "Kubernetes Meetups", Tags: []string{"cloud"}, Category: "technology", City: "Paris", StartsAt: at(1)}, paris),
+		{ID: 6, Title: "Online Writing Class", Category: "education", Description: "Technical writing for engineers", StartsAt: at(4)},
+		geo(Doc{ID: 7, Title: "Past Meetup", Category: "technology", City: "Berlin", StartsAt: at(-2)}, berlin),
+	}
+}
+
+func ids(hs []Hit) []int64 {
+	var out []int64
+	for _, h := range hs {
+		out = append(out, h.ID)
+	}
+	return out
+}
+
+func TestSearch(t *testing.T) {
+	ix := Build(fixture())
+	for _, c := range []struct {
+		q     Query
+		want  []int64
+		match string
+	}{
+		{Query{Q: "meetup"}, []int64{5, 1}, "fulltext"}, // stems: meetups; past events never
+		// Title prefixes (techno, technology), then the category as a prefix, then the
+		// description: exactly ("tech-free"), then as a prefix ("technical").
+		{Query{Q: "tech"}, []int64{3, 2, 5, 1, 4, 6}, "fulltext"},
+		{Query{Q: "technology"}, []int64{2, 5, 1}, "fulltext"},    // the category is a word; title outranks it
+		{Query{Q: "berlin techno"}, []int64{3, 1, 2}, "fulltext"}, // city as a word; techno before technology
+		{Query{Q: "technolo"}, []int64{2, 5, 1}, "prefix"},
+		{Query{Q: "jaz"}, []int64{4}, "prefix"},                       //
+		{Query{Q: "kubernets"}, []int64{5}, "fulltext"},               // one stem
+		{Query{Q: "jzaz"}, []int64{4}, "fuzzy"},                       // a typo
+		{Query{Q: "the"}, nil, "fulltext"},                            // only stop words: searched as they are
+		{Query{Category: "technology"}, []int64{5, 1, 2}, "filters"},  // date order
+		{Query{Free: true, Category: "music"}, []int64{4}, "filters"}, //
+		{Query{PriceMax: ptr(15)}, []int64{5, 4, 6, 1, 2}, "filters"}, //
+		{Query{Lat: ptr(berlin[0]), Lng: ptr(berlin[1]), RadiusKm: 25}, []int64{3, 1, 2}, "filters"},
+		{Query{Q: "meetup", Sort: "distance", Lat: ptr(paris[0]), Lng: ptr(paris[1])}, []int64{5, 1}, "fulltext"},
+		{Query{From: now.Add(3 * 24 * time.Hour), To: now.Add(6 * 24 * time.Hour)}, []int64{4, 6, 1}, "filters"},
+	} {
+		t.Run(fmt.Sprintf("%+v", c.q), func(t *testing.T) {
+			r := ix.Search(c.q, now)
+			if got := ids(r.Hits); !slices.Equal(got, c.want) || r.Match != c.match {
+				t.Errorf("got %v %s, want %v %s", got, r.Match, c.want, c.match)
+			}
+			if r.Total != len(c.want) {
+				t.Errorf("total %d, want %d", r.Total, len(c.want))
+			}
+		})
+	}
+}
+
+func TestFacetsCountEveryMatch(t *testing.T) {
+	r := Build(fixture()).Search(Query{Q: "tech", Limit: 1}, now)
+	want := []Facet{{"technology", 3}, {"music", 2}, {"education", 1}}
+	if !slices.Equal(r.Category, want) || r.Total != 6 || len(r.Hits) != 1 {
+		t.Errorf("got %v total %d, want %v total 6", r.Category, r.Total, want)
+	}
+	if !slices.Equal(r.Dates, []Facet{{"next_7_days", 5}, {"next_30_days", 1}}) {
+		t.Errorf("dates %v", r.Dates)
+	}
+}
+
+// TestChangesAndPaging: events put after the build (new, changed) and removed are found as
+// if the index had been built with them, and pages cross tiers and additions without
+// duplicates or gaps.
+func TestChangesAndPaging(t *testing.T) {
+	docs := fixture()
+	ix := Build(docs)
+	ix.Put(Doc{ID: 8, Title: "Tech Talks", Category: "technology", StartsAt: now.Add(time.Hour)})
+	ix.Put(Doc{ID: 3, Title: "Berghain Techno Night", Category: "music", StartsAt: now.Add(40 * 24 * time.Hour)}) // moved
+	ix.Remove(2)
+	ix.Remove(99)
+	rebuilt := Build(append(slices.DeleteFunc(slices.Clone(docs), func(d Doc) bool { return d.ID == 2 || d.ID == 3 }),
+		Doc{ID: 8, Title: "Tech Talks", Category: "technology", StartsAt: now.Add(time.Hour)},
+		Doc{ID: 3, Title: "Berghain Techno Night", Category: "music", StartsAt: now.Add(40 * 24 * time.Hour)}))
+	for _, q := range []Query{{Q: "tech"}, {}, {Q: "meetup"}, {Category: "technology"}} {
+		want := ids(rebuilt.Search(q, now).Hits)
+		var got []int64
+		var after *Cursor
+		for range 10 {
+			q.Limit, q.After = 1, after
+			r := ix.Search(q, now)
+			if len(r.Hits) == 0 {
+				break
+			}
+			h := r.Hits[0]
+			got = append(got, h.ID)
+			after = &Cursor{Tier: h.Tier, Starts: h.Starts, ID: h.ID}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%+v: paged %v, want %v", q, got, want)
+		}
+	}
+	if ix.Len() != 7 {
+		t.Errorf("len %d, want 7", ix.Len())
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		d    int
+	}{{"jazz", "jazz", 0}, {"jzaz", "jazz", 1}, {"kubernets", "kubernetes", 1}, {"meetup", "metup", 1}, {"abc", "xyz", 3}} {
+		if got := editDistance(c.a, c.b, 2); got != min(c.d, 3) {
+			t.Errorf("%s %s: %d, want %d", c.a, c.b, got, c.d)
+		}
+	}
+}

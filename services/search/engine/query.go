@@ -1,0 +1,514 @@
+package engine
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+)
+
+// Query is one search: words and filters, a sort, and where the page starts.
+type Query struct {
+	Q        string
+	Category string
+	From, To time.Time // To zero: no end
+	PriceMax *float64
+	Free     bool
+	Lat, Lng *float64
+	RadiusKm float64
+	Sort     string // relevance (default with words), date, distance
+	After    *Cursor
+	Limit    int
+}
+
+// Cursor is where a page ends: its last hit's tier, start and id.
+type Cursor struct {
+	Tier   int
+	Starts int64
+	ID     int64
+}
+
+// Hit is one event found.
+type Hit struct {
+	ID int64
+	// Tier orders relevance: 0 every word in the title exactly, 1 in the title with the
+	// last as a prefix, 2 and 3 the same within title, tags, category and city, 4 and 5
+	// anywhere, 6 with typos corrected. Within a tier the sooner event comes first.
+	Tier       int
+	Starts     int64
+	DistanceKm *float64
+}
+
+// Facet is a value and how many matches carry it.
+type Facet struct {
+	Value string
+	Count int
+}
+
+// Result is a page of hits and, counted exactly over every match, the total and facets.
+type Result struct {
+	Hits      []Hit
+	Total     int
+	Match     string // fulltext, prefix, fuzzy or filters
+	Corrected string // the query searched, when typos were corrected
+	Category  []Facet
+	Dates     []Facet // next_7_days, next_30_days, later
+}
+
+// maxExpansions bounds the words a prefix or a typo stands for, the most used first.
+const maxExpansions = 64
+
+// Search runs q at now.
+func (ix *Index) Search(q Query, now time.Time) Result {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if q.Limit <= 0 {
+		q.Limit = 20
+	}
+	from := now
+	if q.From.After(from) {
+		from = q.From
+	}
+	filter, exact := ix.filter(q, from)
+	res := Result{Match: "filters"}
+	qw := queryWords(q.Q)
+	var tiers []*roaring.Bitmap
+	if len(qw) == 0 {
+		tiers = []*roaring.Bitmap{filter}
+	} else {
+		tiers, res.Match, res.Corrected = ix.matchWords(qw, strings.HasSuffix(q.Q, " "), filter)
+	}
+	if exact != nil {
+		for i, t := range tiers {
+			tiers[i] = ix.keep(t, exact)
+		}
+	}
+	all := roaring.FastOr(tiers...)
+	res.Total = int(all.GetCardinality())
+	res.Category, res.Dates = ix.facets(all, now)
+	switch {
+	case q.Sort == "distance" && q.Lat != nil:
+		res.Hits = ix.nearest(all, *q.Lat, *q.Lng, q.Limit)
+	case q.Sort == "date" || len(qw) == 0:
+		res.Hits = ix.soonest([]*roaring.Bitmap{all}, q.After, q.Limit)
+	default:
+		res.Hits = ix.soonest(tiers, q.After, q.Limit)
+	}
+	if q.Lat != nil {
+		for i := range res.Hits {
+			d := ix.docs[ix.byID[res.Hits[i].ID]]
+			km := distanceKm(*q.Lat, *q.Lng, d.lat, d.lng)
+			res.Hits[i].DistanceKm = &km
+		}
+	}
+	return res
+}
+
+// queryWords are the words of q without stop words (unless it has nothing else).
+func queryWords(q string) []string {
+	all := words(q)
+	var out []string
+	for _, w := range all {
+		if !stopWords[w] {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return all
+	}
+	return out
+}
+
+// filter is the live documents the filters of q let through, from from on, as bitmaps
+// narrow them; exact, when not nil, is the test each document of the result must pass too
+// (the distance within the cells a circle touches), left to the caller so that it is made
+// only on the documents the words match.
+func (ix *Index) filter(q Query, from time.Time) (f *roaring.Bitmap, exact func(doc) bool) {
+	f = ix.startsBetween(from.Unix(), q.To)
+	f.And(ix.live)
+	if q.Category != "" {
+		c, ok := ix.cats[strings.ToLower(q.Category)]
+		if !ok {
+			return roaring.New(), nil
+		}
+		f.And(c)
+	}
+	if q.Free {
+		f.And(ix.free)
+	} else if q.PriceMax != nil {
+		max := *q.PriceMax
+		b := band(max)
+		within := roaring.FastOr(ix.prices[:b]...)
+		within.Or(ix.keep(roaring.And(f, ix.prices[b]), func(d doc) bool { return d.price <= max }))
+		f.And(within)
+	}
+	if q.Lat != nil && q.RadiusKm > 0 {
+		lat, lng, r := *q.Lat, *q.Lng, q.RadiusKm
+		if cells := ix.cover(lat, lng, r); cells != nil {
+			f.And(cells)
+		}
+		exact = func(d doc) bool { return d.geo && distanceKm(lat, lng, d.lat, d.lng) <= r }
+	} else if q.Lat != nil {
+		exact = func(d doc) bool { return d.geo }
+	}
+	return f, exact
+}
+
+// startsBetween returns the documents that start at or after from and, unless to is zero,
+// before to: a range of the numbered base and a test of each later addition.
+func (ix *Index) startsBetween(from int64, to time.Time) *roaring.Bitmap {
+	end := int64(math.MaxInt64)
+	if !to.IsZero() {
+		end = to.Unix()
+	}
+	lo := sort.Search(int(ix.base), func(i int) bool { return ix.docs[i].starts >= from })
+	hi := sort.Search(int(ix.base), func(i int) bool { return ix.docs[i].starts >= end })
+	b := roaring.New()
+	if lo < hi {
+		b.AddRange(uint64(lo), uint64(hi))
+	}
+	for n := int(ix.base); n < len(ix.docs); n++ {
+		if s := ix.docs[n].starts; s >= from && s < end {
+			b.Add(uint32(n))
+		}
+	}
+	return b
+}
+
+// keep returns the documents of b that pass ok.
+func (ix *Index) keep(b *roaring.Bitmap, ok func(doc) bool) *roaring.Bitmap {
+	out := roaring.New()
+	it := b.Iterator()
+	for it.HasNext() {
+		n := it.Next()
+		if ok(ix.docs[n]) {
+			out.Add(n)
+		}
+	}
+	return out
+}
+
+// cover returns the documents in the cells a circle touches, or nil when the circle is
+// too large for cells to narrow anything (then every document is tested).
+func (ix *Index) cover(lat, lng, km float64) *roaring.Bitmap {
+	dlat := km / 111.2
+	cos := math.Cos(lat * math.Pi / 180)
+	if cos < 0.05 || lat-dlat < -90 || lat+dlat > 90 {
+		return nil
+	}
+	dlng := dlat / cos
+	if dlng >= 180 {
+		return nil
+	}
+	r0, r1 := math.Floor((lat-dlat+90)/cellDegrees), math.Floor((lat+dlat+90)/cellDegrees)
+	c0, c1 := math.Floor((lng-dlng+180)/cellDegrees), math.Floor((lng+dlng+180)/cellDegrees)
+	if (r1-r0+1)*(c1-c0+1) > 400 {
+		return nil
+	}
+	var cells []*roaring.Bitmap
+	cols := int64(math.Floor(360 / cellDegrees))
+	for r := int64(r0); r <= int64(r1); r++ {
+		for c := int64(c0); c <= int64(c1); c++ {
+			if b, ok := ix.cells[r<<16|((c%cols+cols)%cols)]; ok {
+				cells = append(cells, b)
+			}
+		}
+	}
+	return roaring.FastOr(cells...)
+}
+
+// wordMatch is one query word's documents, by field, exactly and as a prefix (or typo).
+type wordMatch struct {
+	exact, loose [nFields]*roaring.Bitmap
+}
+
+// matchWords returns the relevance tiers of the documents of filter that hold every word:
+// exact words first, then the last word (or, when that finds nothing, every word) as a
+// prefix, then, when neither finds anything, words no event uses corrected to the
+// nearest ones that some do.
+func (ix *Index) matchWords(qw []string, lastComplete bool, filter *roaring.Bitmap) ([]*roaring.Bitmap, string, string) {
+	prefixed := func(i int) bool { return i == len(qw)-1 && !lastComplete }
+	tiers := ix.tiers(qw, prefixed, filter)
+	if !empty(tiers) {
+		if tiers[0].IsEmpty() && tiers[2].IsEmpty() && tiers[4].IsEmpty() {
+			return tiers, "prefix", "" // only as a prefix of longer words
+		}
+		return tiers, "fulltext", ""
+	}
+	if tiers = ix.tiers(qw, func(int) bool { return true }, filter); !empty(tiers) {
+		return tiers, "prefix", ""
+	}
+	corrected := slices.Clone(qw)
+	changed := false
+	for i, w := range qw {
+		if !ix.hasWord(w) && len(ix.withPrefix(w, 1)) == 0 {
+			if c := ix.nearestWord(w); c != "" {
+				corrected[i], changed = c, true
+			}
+		}
+	}
+	if !changed {
+		return nil, "fulltext", ""
+	}
+	tiers = ix.tiers(corrected, func(int) bool { return false }, filter)
+	return tiers, "fuzzy", strings.Join(corrected, " ")
+}
+
+func empty(bs []*roaring.Bitmap) bool {
+	for _, b := range bs {
+		if !b.IsEmpty() {
+			return false
+		}
+	}
+	return true
+}
+
+func (ix *Index) hasWord(w string) bool {
+	_, ok := ix.terms[stem(w)]
+	return ok
+}
+
+// tiers returns, for words, the six relevance tiers (see Hit.Tier) within filter, each
+// without the documents of the ones before.
+func (ix *Index) tiers(qw []string, prefixed func(int) bool, filter *roaring.Bitmap) []*roaring.Bitmap {
+	ms := make([]wordMatch, len(qw))
+	for i, w := range qw {
+		var loose []uint32
+		if prefixed(i) {
+			loose = ix.withPrefix(w, maxExpansions)
+		}
+		exact, ok := ix.terms[stem(w)]
+		for f := range nFields {
+			ms[i].exact[f] = roaring.New()
+			if ok {
+				ms[i].exact[f] = ix.postings[f][exact]
+			}
+			bs := []*roaring.Bitmap{ms[i].exact[f]}
+			for _, t := range loose {
+				bs = append(bs, ix.postings[f][t])
+			}
+			ms[i].loose[f] = roaring.FastOr(bs...)
+		}
+	}
+	// within(f, loose): the documents where every word is in a field up to f.
+	within := func(f int, loose bool) *roaring.Bitmap {
+		acc := filter.Clone()
+		for _, m := range ms {
+			src := m.exact
+			if loose {
+				src = m.loose
+			}
+			acc.And(roaring.FastOr(src[:f+1]...))
+			if acc.IsEmpty() {
+				break
+			}
+		}
+		return acc
+	}
+	var out []*roaring.Bitmap
+	seen := roaring.New()
+	for f := range nFields {
+		for _, loose := range []bool{false, true} {
+			t := within(f, loose)
+			t.AndNot(seen)
+			seen.Or(t)
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// nearestWord returns the word within one edit (two for long words) of w that the most
+// documents use, or "".
+func (ix *Index) nearestWord(w string) string {
+	maxEdits := 1
+	if len(w) >= 8 {
+		maxEdits = 2
+	}
+	if len(w) < 4 {
+		return ""
+	}
+	best, bestN := "", uint64(0)
+	for _, s := range ix.surface {
+		if d := len(s.word) - len(w); d > maxEdits || d < -maxEdits {
+			continue
+		}
+		if editDistance(w, s.word, maxEdits) <= maxEdits {
+			if n := ix.docCount(s.term); n > bestN {
+				best, bestN = s.word, n
+			}
+		}
+	}
+	return best
+}
+
+// editDistance is the Damerau–Levenshtein (optimal string alignment) distance of a and b,
+// or more than limit as soon as it must be.
+func editDistance(a, b string, limit int) int {
+	ra, rb := []rune(a), []rune(b)
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
+}
+
+// soonest returns up to limit hits of the tiers in order, each tier soonest first, after
+// the cursor.
+func (ix *Index) soonest(tiers []*roaring.Bitmap, after *Cursor, limit int) []Hit {
+	var hits []Hit
+	for t, b := range tiers {
+		if after != nil && t < after.Tier {
+			continue
+		}
+		hits = ix.walk(b, t, after, limit-len(hits), hits)
+		if len(hits) >= limit {
+			break
+		}
+	}
+	return hits
+}
+
+// walk appends the first n hits of one tier: its numbered base in order, merged with its
+// later additions sorted.
+func (ix *Index) walk(b *roaring.Bitmap, tier int, after *Cursor, n int, hits []Hit) []Hit {
+	past := func(d doc) bool {
+		return after == nil || tier > after.Tier || d.starts > after.Starts || d.starts == after.Starts && d.id > after.ID
+	}
+	var delta []uint32
+	if !b.IsEmpty() && b.Maximum() >= ix.base {
+		it := b.Iterator()
+		it.AdvanceIfNeeded(ix.base)
+		for it.HasNext() {
+			if m := it.Next(); past(ix.docs[m]) {
+				delta = append(delta, m)
+			}
+		}
+		slices.SortFunc(delta, func(x, y uint32) int { return ix.order(ix.docs[x], ix.docs[y]) })
+	}
+	it := b.Iterator()
+	if after != nil && tier == after.Tier {
+		it.AdvanceIfNeeded(uint32(sort.Search(int(ix.base), func(i int) bool { return ix.docs[i].starts >= after.Starts })))
+	}
+	taken := 0
+	for taken < n {
+		var m uint32
+		baseOK := it.HasNext() && it.PeekNext() < ix.base
+		switch {
+		case baseOK && (len(delta) == 0 || ix.order(ix.docs[it.PeekNext()], ix.docs[delta[0]]) < 0):
+			m = it.Next()
+			if !past(ix.docs[m]) {
+				continue
+			}
+		case len(delta) > 0:
+			m, delta = delta[0], delta[1:]
+		default:
+			return hits
+		}
+		d := ix.docs[m]
+		hits = append(hits, Hit{ID: d.id, Tier: tier, Starts: d.starts})
+		taken++
+	}
+	return hits
+}
+
+func (ix *Index) order(a, b doc) int {
+	if a.starts != b.starts {
+		return cmpInt(a.starts, b.starts)
+	}
+	return cmpInt(a.id, b.id)
+}
+
+// nearest returns the limit documents of b nearest (lat, lng), nearest first.
+func (ix *Index) nearest(b *roaring.Bitmap, lat, lng float64, limit int) []Hit {
+	type near struct {
+		n  uint32
+		km float64
+	}
+	var top []near
+	it := b.Iterator()
+	for it.HasNext() {
+		m := it.Next()
+		d := ix.docs[m]
+		if !d.geo {
+			continue
+		}
+		km := distanceKm(lat, lng, d.lat, d.lng)
+		if len(top) == limit && km >= top[len(top)-1].km {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(top, km, func(e near, k float64) int {
+			if e.km <= k {
+				return -1
+			}
+			return 1
+		})
+		top = slices.Insert(top, i, near{m, km})
+		if len(top) > limit {
+			top = top[:limit]
+		}
+	}
+	hits := make([]Hit, len(top))
+	for i, x := range top {
+		d := ix.docs[x.n]
+		hits[i] = Hit{ID: d.id, Starts: d.starts}
+	}
+	return hits
+}
+
+// facets counts every match by category and by when it starts.
+func (ix *Index) facets(all *roaring.Bitmap, now time.Time) (cats, dates []Facet) {
+	for name, b := range ix.cats {
+		if n := int(all.AndCardinality(b)); n > 0 {
+			cats = append(cats, Facet{name, n})
+		}
+	}
+	slices.SortFunc(cats, func(a, b Facet) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	week := int(all.AndCardinality(ix.startsBetween(now.Unix(), now.Add(7*24*time.Hour))))
+	month := int(all.AndCardinality(ix.startsBetween(now.Add(7*24*time.Hour).Unix(), now.Add(30*24*time.Hour))))
+	later := int(all.GetCardinality()) - week - month
+	for _, f := range []Facet{{"next_7_days", week}, {"next_30_days", month}, {"later", later}} {
+		if f.Count > 0 {
+			dates = append(dates, f)
+		}
+	}
+	return cats, dates
+}
+
+// distanceKm is the great-circle distance on a sphere of the Earth's mean radius.
+func distanceKm(lat1, lng1, lat2, lng2 float64) float64 {
+	const r = 6371.0088
+	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
+	dp, dl := p2-p1, (lng2-lng1)*math.Pi/180
+	h := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
+	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
+}
