@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -126,6 +127,30 @@ func TestEditDistance(t *testing.T) {
 	}{{"jazz", "jazz", 0}, {"jzaz", "jazz", 1}, {"kubernets", "kubernetes", 1}, {"meetup", "metup", 1}, {"abc", "xyz", 3}} {
 		if got := editDistance(c.a, c.b, 2); got != min(c.d, 3) {
 			t.Errorf("%s %s: %d, want %d", c.a, c.b, got, c.d)
+		}
+	}
+}
+
+// TestNearestByRingsIsTheNearest: with many matches, the ring-by-ring walk returns what
+// measuring every match returns, near the antimeridian and the poles too.
+func TestNearestByRingsIsTheNearest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var docs []Doc
+	for i := range 40_000 {
+		lat, lng := rng.Float64()*170-85, rng.Float64()*360-180
+		if i%2 == 0 { // half of them clustered, as cities are
+			lat, lng = 52.5+rng.NormFloat64()*0.3, 13.4+rng.NormFloat64()*0.3
+		}
+		docs = append(docs, Doc{ID: int64(i + 1), Title: "Event", StartsAt: now.Add(time.Duration(i) * time.Minute), Lat: ptr(lat), Lng: ptr(lng)})
+	}
+	ix := Build(docs)
+	all := ix.live.Clone()
+	for _, p := range [][2]float64{{52.52, 13.405}, {0, 179.9}, {-10, -179.95}, {84, 10}, {-84.9, 0}, {35, 139}} {
+		rings := ids(ix.nearest(all, p[0], p[1], 20))
+		top := &nearTop{limit: 20}
+		ix.measure(all, p[0], p[1], top)
+		if want := ids(top.hits(ix)); !slices.Equal(rings, want) {
+			t.Errorf("near %v: rings %v, want %v", p, rings, want)
 		}
 	}
 }

@@ -443,41 +443,98 @@ func (ix *Index) order(a, b doc) int {
 	return cmpInt(a.id, b.id)
 }
 
-// nearest returns the limit documents of b nearest (lat, lng), nearest first.
+// nearest returns the limit documents of b nearest (lat, lng), nearest first. Many
+// matches are read ring by ring of cells around the point, until no farther ring can hold
+// a nearer one; few are all measured.
 func (ix *Index) nearest(b *roaring.Bitmap, lat, lng float64, limit int) []Hit {
-	type near struct {
-		n  uint32
-		km float64
+	top := &nearTop{limit: limit}
+	if b.GetCardinality() <= 20_000 {
+		ix.measure(b, lat, lng, top)
+		return top.hits(ix)
 	}
-	var top []near
-	it := b.Iterator()
-	for it.HasNext() {
-		m := it.Next()
-		d := ix.docs[m]
-		if !d.geo {
-			continue
-		}
-		km := distanceKm(lat, lng, d.lat, d.lng)
-		if len(top) == limit && km >= top[len(top)-1].km {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(top, km, func(e near, k float64) int {
-			if e.km <= k {
-				return -1
+	r0, c0 := int64(math.Floor((lat+90)/cellDegrees)), int64(math.Floor((lng+180)/cellDegrees))
+	cols := int64(math.Floor(360 / cellDegrees))
+	const maxRings = 60
+	for k := int64(0); k <= maxRings; k++ {
+		// Every point of ring k is at least k-1 cells away in latitude or longitude.
+		if top.full() && k > 1 {
+			far := math.Min(90, math.Abs(lat)+float64(k+1)*cellDegrees)
+			if bound := float64(k-1) * cellDegrees * 111.2 * math.Cos(far*math.Pi/180); bound > top.worst() {
+				return top.hits(ix)
 			}
-			return 1
-		})
-		top = slices.Insert(top, i, near{m, km})
-		if len(top) > limit {
-			top = top[:limit]
+		}
+		for r := r0 - k; r <= r0+k; r++ {
+			for c := c0 - k; c <= c0+k; c++ {
+				if max(abs(r-r0), abs(c-c0)) != k {
+					continue
+				}
+				if cell, ok := ix.cells[r<<16|((c%cols+cols)%cols)]; ok {
+					ix.measure(roaring.And(cell, b), lat, lng, top)
+				}
+			}
 		}
 	}
-	hits := make([]Hit, len(top))
-	for i, x := range top {
+	// The rings reached no bound (near a pole, or matches far away): measure them all.
+	top = &nearTop{limit: limit}
+	ix.measure(b, lat, lng, top)
+	return top.hits(ix)
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// nearTop keeps the limit nearest documents seen, nearest first.
+type nearTop struct {
+	limit int
+	top   []near
+}
+
+type near struct {
+	n  uint32
+	km float64
+}
+
+func (t *nearTop) full() bool     { return len(t.top) == t.limit }
+func (t *nearTop) worst() float64 { return t.top[len(t.top)-1].km }
+
+func (t *nearTop) add(n uint32, km float64) {
+	if t.full() && km >= t.worst() {
+		return
+	}
+	i, _ := slices.BinarySearchFunc(t.top, km, func(e near, k float64) int {
+		if e.km <= k {
+			return -1
+		}
+		return 1
+	})
+	t.top = slices.Insert(t.top, i, near{n, km})
+	if len(t.top) > t.limit {
+		t.top = t.top[:t.limit]
+	}
+}
+
+func (t *nearTop) hits(ix *Index) []Hit {
+	hits := make([]Hit, len(t.top))
+	for i, x := range t.top {
 		d := ix.docs[x.n]
 		hits[i] = Hit{ID: d.id, Starts: d.starts}
 	}
 	return hits
+}
+
+// measure offers every document of b with a place to top.
+func (ix *Index) measure(b *roaring.Bitmap, lat, lng float64, top *nearTop) {
+	it := b.Iterator()
+	for it.HasNext() {
+		m := it.Next()
+		if d := ix.docs[m]; d.geo {
+			top.add(m, distanceKm(lat, lng, d.lat, d.lng))
+		}
+	}
 }
 
 // facets counts every match by category and by when it starts.
