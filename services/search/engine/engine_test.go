@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -151,6 +152,23 @@ func TestNearestByRingsIsTheNearest(t *testing.T) {
 		ix.measure(all, p[0], p[1], top)
 		if want := ids(top.hits(ix)); !slices.Equal(rings, want) {
 			t.Errorf("near %v: rings %v, want %v", p, rings, want)
+		}
+	}
+}
+
+// TestWithinAgreesWithTheSphere: the flat-earth shortcut never changes an answer.
+func TestWithinAgreesWithTheSphere(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 200_000 {
+		lat, lng := rng.Float64()*160-80, rng.Float64()*360-180
+		km := []float64{1, 5, 25, 100, 300, 499, 800, 3000}[rng.IntN(8)]
+		d := doc{geo: true, lat: lat + rng.NormFloat64()*km/80, lng: lng + rng.NormFloat64()*km/50}
+		if d.lat > 90 || d.lat < -90 {
+			continue
+		}
+		d.lng = math.Mod(d.lng+540, 360) - 180
+		if got, want := within(lat, lng, km)(d), distanceKm(lat, lng, d.lat, d.lng) <= km; got != want {
+			t.Fatalf("(%f, %f) to (%f, %f) within %v km: %v, the sphere says %v", lat, lng, d.lat, d.lng, km, got, want)
 		}
 	}
 }

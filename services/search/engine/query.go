@@ -150,7 +150,7 @@ func (ix *Index) filter(q Query, from time.Time) (f *roaring.Bitmap, exact func(
 		if cells := ix.cover(lat, lng, r); cells != nil {
 			f.And(cells)
 		}
-		exact = func(d doc) bool { return d.geo && distanceKm(lat, lng, d.lat, d.lng) <= r }
+		exact = within(lat, lng, r)
 	} else if q.Lat != nil {
 		exact = func(d doc) bool { return d.geo }
 	}
@@ -180,15 +180,48 @@ func (ix *Index) startsBetween(from int64, to time.Time) *roaring.Bitmap {
 
 // keep returns the documents of b that pass ok.
 func (ix *Index) keep(b *roaring.Bitmap, ok func(doc) bool) *roaring.Bitmap {
-	out := roaring.New()
-	it := b.Iterator()
-	for it.HasNext() {
-		n := it.Next()
-		if ok(ix.docs[n]) {
-			out.Add(n)
+	var kept []uint32
+	it := b.ManyIterator()
+	buf := make([]uint32, 256)
+	for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
+		for _, m := range buf[:n] {
+			if ok(ix.docs[m]) {
+				kept = append(kept, m)
+			}
 		}
 	}
+	out := roaring.New()
+	out.AddMany(kept)
 	return out
+}
+
+// within returns a test of whether a point is within km of (lat, lng): a flat-earth
+// estimate decides all but the points near the circle, which are measured on the sphere.
+func within(lat, lng, km float64) func(doc) bool {
+	return func(d doc) bool {
+		if !d.geo {
+			return false
+		}
+		dy := (d.lat - lat) * 111.195
+		if dy > km || -dy > km {
+			return false
+		}
+		dl := d.lng - lng
+		if dl > 180 {
+			dl -= 360
+		} else if dl < -180 {
+			dl += 360
+		}
+		dx := dl * 111.195 * math.Cos((lat+d.lat)/2*math.Pi/180)
+		flat := math.Sqrt(dx*dx + dy*dy)
+		switch {
+		case flat < km*0.98 && km < 500:
+			return true
+		case flat > km*1.02 && km < 500:
+			return false
+		}
+		return distanceKm(lat, lng, d.lat, d.lng) <= km
+	}
 }
 
 // cover returns the documents in the cells a circle touches, or nil when the circle is
