@@ -59,6 +59,7 @@ type Index struct {
 	live  *roaring.Bitmap
 	byID  map[int64]uint32
 	terms map[string]uint32 // stem → term number
+	known map[string]uint32 // word as written → term number: each word is stemmed once
 	// postings[f][t]: the documents whose field f holds term t.
 	postings [nFields][]*roaring.Bitmap
 	// surface: every word as written (lower case), sorted, with its term: prefixes and
@@ -83,12 +84,11 @@ func band(price float64) int {
 type surfaceWord struct {
 	word string
 	term uint32
-	docs int // documents that used it when it was added or last counted, for ordering suggestions
 }
 
 // New returns an empty index.
 func New() *Index {
-	ix := &Index{live: roaring.New(), byID: map[int64]uint32{}, terms: map[string]uint32{},
+	ix := &Index{live: roaring.New(), byID: map[int64]uint32{}, terms: map[string]uint32{}, known: map[string]uint32{},
 		cats: map[string]*roaring.Bitmap{}, free: roaring.New(), cells: map[int64]*roaring.Bitmap{}}
 	for i := range ix.prices {
 		ix.prices[i] = roaring.New()
@@ -197,6 +197,9 @@ func (ix *Index) index(f int, n uint32, text string) {
 
 // term returns the number of w's stem, adding it and w's surface form when new.
 func (ix *Index) term(w string) uint32 {
+	if t, ok := ix.known[w]; ok {
+		return t
+	}
 	s := stem(w)
 	t, ok := ix.terms[s]
 	if !ok {
@@ -210,6 +213,7 @@ func (ix *Index) term(w string) uint32 {
 	if !found {
 		ix.surface = slices.Insert(ix.surface, i, surfaceWord{word: w, term: t})
 	}
+	ix.known[w] = t
 	return t
 }
 
@@ -266,7 +270,7 @@ func (ix *Index) MemoryBytes() uint64 {
 		n += b.GetSizeInBytes() + uint64(len(k))
 	}
 	for _, s := range ix.surface {
-		n += uint64(len(s.word)) + 32
+		n += 2*uint64(len(s.word)) + 64 // the sorted list and the map
 	}
 	return n + uint64(len(ix.terms))*40
 }
