@@ -51,13 +51,20 @@ func TestSearch(t *testing.T) {
 		{Query{Q: "technology"}, []int64{2, 5, 1}, "fulltext"},    // the category is a word; title outranks it
 		{Query{Q: "berlin techno"}, []int64{3, 1, 2}, "fulltext"}, // city as a word; techno before technology
 		{Query{Q: "technolo"}, []int64{2, 5, 1}, "prefix"},
-		{Query{Q: "jaz"}, []int64{4}, "prefix"},                       //
-		{Query{Q: "kubernets"}, []int64{5}, "fulltext"},               // one stem
-		{Query{Q: "jzaz"}, []int64{4}, "fuzzy"},                       // a typo
-		{Query{Q: "the"}, nil, "fulltext"},                            // only stop words: searched as they are
-		{Query{Category: "technology"}, []int64{5, 1, 2}, "filters"},  // date order
-		{Query{Free: true, Category: "music"}, []int64{4}, "filters"}, //
-		{Query{PriceMax: ptr(15)}, []int64{5, 4, 6, 1, 2}, "filters"}, //
+		{Query{Q: "jaz"}, []int64{4}, "prefix"},         //
+		{Query{Q: "kubernets"}, []int64{5}, "fulltext"}, // one stem
+		{Query{Q: "jzaz"}, []int64{4}, "fuzzy"},         // a typo
+		{Query{Q: "the"}, nil, "fulltext"},
+		{Query{Q: "jazz or techno"}, []int64{3, 4, 2, 5, 1}, "fulltext"}, // either; techno is being typed
+		{Query{Q: "meetup -kubernetes"}, []int64{1}, "fulltext"},         // excluded in any field
+		{Query{Q: "-golang"}, []int64{5, 3, 4, 6, 2}, "filters"},         // only excluded: every other event
+		{Query{Q: `"techno night"`}, []int64{3}, "fulltext"},             // a phrase is its words
+		{Query{Q: "tech "}, []int64{4}, "fulltext"},                      // finished: no prefix
+		{Query{Q: "go meet"}, []int64{1}, "prefix"},                      // the last word as a prefix
+		{Query{Q: "berlin meet or jaz"}, []int64{4}, "prefix"},           // only the last word is being typed                            // only stop words: searched as they are
+		{Query{Category: "technology"}, []int64{5, 1, 2}, "filters"},     // date order
+		{Query{Free: true, Category: "music"}, []int64{4}, "filters"},    //
+		{Query{PriceMax: ptr(15)}, []int64{5, 4, 6, 1, 2}, "filters"},    //
 		{Query{Lat: ptr(berlin[0]), Lng: ptr(berlin[1]), RadiusKm: 25}, []int64{3, 1, 2}, "filters"},
 		{Query{Q: "meetup", Sort: "distance", Lat: ptr(paris[0]), Lng: ptr(paris[1])}, []int64{5, 1}, "fulltext"},
 		{Query{From: now.Add(3 * 24 * time.Hour), To: now.Add(6 * 24 * time.Hour)}, []int64{4, 6, 1}, "filters"},

@@ -74,12 +74,12 @@ func (ix *Index) Search(q Query, now time.Time) Result {
 	}
 	filter, exact := ix.filter(q, from)
 	res := Result{Match: "filters"}
-	qw := queryWords(q.Q)
+	pq := parse(q.Q)
 	var tiers []*roaring.Bitmap
-	if len(qw) == 0 {
-		tiers = []*roaring.Bitmap{filter}
+	if len(pq.alts) == 0 {
+		tiers = []*roaring.Bitmap{ix.without(filter, pq.excluded)}
 	} else {
-		tiers, res.Match, res.Corrected = ix.matchWords(qw, strings.HasSuffix(q.Q, " "), filter)
+		tiers, res.Match, res.Corrected = ix.matchWords(pq, ix.without(filter, pq.excluded))
 	}
 	if exact != nil {
 		for i, t := range tiers {
@@ -92,7 +92,7 @@ func (ix *Index) Search(q Query, now time.Time) Result {
 	switch {
 	case q.Sort == "distance" && q.Lat != nil:
 		res.Hits = ix.nearest(all, *q.Lat, *q.Lng, q.Limit)
-	case q.Sort == "date" || len(qw) == 0:
+	case q.Sort == "date" || len(pq.alts) == 0:
 		res.Hits = ix.soonest([]*roaring.Bitmap{all}, q.After, q.Limit)
 	default:
 		res.Hits = ix.soonest(tiers, q.After, q.Limit)
@@ -107,19 +107,81 @@ func (ix *Index) Search(q Query, now time.Time) Result {
 	return res
 }
 
-// queryWords are the words of q without stop words (unless it has nothing else).
-func queryWords(q string) []string {
-	all := words(q)
+// parsed is a query as people write it (PostgreSQL's websearch syntax): alternatives
+// separated by "or", each words that must all match; "-word" excludes a word; a "quoted
+// phrase" stands for its words (they must all match; their order is not checked).
+type parsed struct {
+	alts     [][]string
+	excluded []string
+	// typing: the last word of the last alternative may be unfinished (it is not quoted
+	// and no space follows it), so it matches as a prefix too.
+	typing bool
+}
+
+func parse(q string) parsed {
+	var p parsed
+	var cur []string
+	end := func() {
+		if len(cur) > 0 {
+			p.alts = append(p.alts, withoutStopWords(cur))
+			cur = nil
+		}
+	}
+	rest := q
+	for {
+		rest = strings.TrimLeft(rest, " \t\n")
+		if rest == "" {
+			break
+		}
+		p.typing = false
+		switch {
+		case rest[0] == '"':
+			phrase, after, _ := strings.Cut(rest[1:], `"`)
+			cur, rest = append(cur, words(phrase)...), after
+			continue
+		}
+		tok, after, found := strings.Cut(rest, " ")
+		rest = after
+		switch {
+		case strings.HasPrefix(tok, "-") && len(tok) > 1:
+			p.excluded = append(p.excluded, words(tok[1:])...)
+		case strings.EqualFold(tok, "or"):
+			end()
+		default:
+			ws := words(tok)
+			cur = append(cur, ws...)
+			p.typing = !found && len(ws) > 0 && !strings.ContainsAny(q[len(q)-1:], " \t\n")
+		}
+	}
+	end()
+	return p
+}
+
+// withoutStopWords drops stop words unless nothing else is left.
+func withoutStopWords(ws []string) []string {
 	var out []string
-	for _, w := range all {
+	for _, w := range ws {
 		if !stopWords[w] {
 			out = append(out, w)
 		}
 	}
 	if len(out) == 0 {
-		return all
+		return ws
 	}
 	return out
+}
+
+// without returns the documents of b that hold none of the words, in any field.
+func (ix *Index) without(b *roaring.Bitmap, excluded []string) *roaring.Bitmap {
+	for _, w := range excluded {
+		if t, ok := ix.terms[stem(w)]; ok {
+			b = b.Clone()
+			for f := range nFields {
+				b.AndNot(ix.postings[f][t])
+			}
+		}
+	}
+	return b
 }
 
 // filter is the live documents the filters of q let through, from from on, as bitmaps
@@ -258,36 +320,66 @@ type wordMatch struct {
 	exact, loose [nFields]*roaring.Bitmap
 }
 
-// matchWords returns the relevance tiers of the documents of filter that hold every word:
-// exact words first, then the last word (or, when that finds nothing, every word) as a
-// prefix, then, when neither finds anything, words no event uses corrected to the
-// nearest ones that some do.
-func (ix *Index) matchWords(qw []string, lastComplete bool, filter *roaring.Bitmap) ([]*roaring.Bitmap, string, string) {
-	prefixed := func(i int) bool { return i == len(qw)-1 && !lastComplete }
-	tiers := ix.tiers(qw, prefixed, filter)
+// matchWords returns the relevance tiers of the documents of filter that hold every word of
+// one of the alternatives: exact words first, then the word being typed (or, when that
+// finds nothing, every word) as a prefix, then, when neither finds anything, words no event
+// uses corrected to the nearest ones that some do.
+func (ix *Index) matchWords(p parsed, filter *roaring.Bitmap) ([]*roaring.Bitmap, string, string) {
+	last := len(p.alts) - 1
+	typed := func(a, i int) bool { return p.typing && a == last && i == len(p.alts[a])-1 }
+	tiers := ix.altTiers(p.alts, typed, filter)
 	if !empty(tiers) {
 		if tiers[0].IsEmpty() && tiers[2].IsEmpty() && tiers[4].IsEmpty() {
 			return tiers, "prefix", "" // only as a prefix of longer words
 		}
 		return tiers, "fulltext", ""
 	}
-	if tiers = ix.tiers(qw, func(int) bool { return true }, filter); !empty(tiers) {
+	if tiers = ix.altTiers(p.alts, func(int, int) bool { return true }, filter); !empty(tiers) {
 		return tiers, "prefix", ""
 	}
-	corrected := slices.Clone(qw)
+	corrected := make([][]string, len(p.alts))
 	changed := false
-	for i, w := range qw {
-		if !ix.hasWord(w) && len(ix.withPrefix(w, 1)) == 0 {
-			if c := ix.nearestWord(w); c != "" {
-				corrected[i], changed = c, true
+	for a, alt := range p.alts {
+		corrected[a] = slices.Clone(alt)
+		for i, w := range alt {
+			if !ix.hasWord(w) && len(ix.withPrefix(w, 1)) == 0 {
+				if c := ix.nearestWord(w); c != "" {
+					corrected[a][i], changed = c, true
+				}
 			}
 		}
 	}
 	if !changed {
 		return nil, "fulltext", ""
 	}
-	tiers = ix.tiers(corrected, func(int) bool { return false }, filter)
-	return tiers, "fuzzy", strings.Join(corrected, " ")
+	var text []string
+	for _, alt := range corrected {
+		text = append(text, strings.Join(alt, " "))
+	}
+	tiers = ix.altTiers(corrected, func(int, int) bool { return false }, filter)
+	return tiers, "fuzzy", strings.Join(text, " or ")
+}
+
+// altTiers returns the tiers of the alternatives, tier by tier united: a document is in the
+// best tier any alternative puts it in.
+func (ix *Index) altTiers(alts [][]string, prefixed func(alt, i int) bool, filter *roaring.Bitmap) []*roaring.Bitmap {
+	var out []*roaring.Bitmap
+	for a, alt := range alts {
+		ts := ix.tiers(alt, func(i int) bool { return prefixed(a, i) }, filter)
+		if out == nil {
+			out = ts
+			continue
+		}
+		for i := range out {
+			out[i].Or(ts[i])
+		}
+	}
+	seen := roaring.New()
+	for _, t := range out {
+		t.AndNot(seen)
+		seen.Or(t)
+	}
+	return out
 }
 
 func empty(bs []*roaring.Bitmap) bool {
@@ -326,8 +418,8 @@ func (ix *Index) tiers(qw []string, prefixed func(int) bool, filter *roaring.Bit
 			ms[i].loose[f] = roaring.FastOr(bs...)
 		}
 	}
-	// within(f, loose): the documents where every word is in a field up to f.
-	within := func(f int, loose bool) *roaring.Bitmap {
+	// allWithin(f, loose): the documents where every word is in a field up to f.
+	allWithin := func(f int, loose bool) *roaring.Bitmap {
 		acc := filter.Clone()
 		for _, m := range ms {
 			src := m.exact
@@ -345,7 +437,7 @@ func (ix *Index) tiers(qw []string, prefixed func(int) bool, filter *roaring.Bit
 	seen := roaring.New()
 	for f := range nFields {
 		for _, loose := range []bool{false, true} {
-			t := within(f, loose)
+			t := allWithin(f, loose)
 			t.AndNot(seen)
 			seen.Or(t)
 			out = append(out, t)
