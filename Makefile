@@ -177,7 +177,7 @@ bench-gateway: deps-up ## Load scenario: login and /users/me through the gateway
 	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load gateway
 
 .PHONY: bench-search
-bench-search: deps-up ## Load scenario: 1M seeded events (once), 20 clients for 60 s of mixed searches, endpoint vs raw SQL.
+bench-search: deps-up ## Load scenario: 1M seeded events (once); 25 query shapes, 8 clients x 8 s each, endpoint vs the obvious PostgreSQL search; 100 searches/s open loop for 60 s; autocomplete; write cost; goals PASS/FAIL (~10 min).
 	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load -duration 60s search
 
 .PHONY: bench-registrations

@@ -2,7 +2,7 @@
 // their figures. Each scenario is bounded in time and stops by itself.
 //
 //	go run ./test/load gateway        # login and GET /users/me, through the gateway and direct
-//	go run ./test/load search         # mixed searches over 1M seeded events, endpoint vs raw SQL
+//	go run ./test/load search         # 25 query shapes over 1M seeded events, endpoint vs the obvious SQL; open loop; autocomplete
 //	go run ./test/load registrations  # one hot event, 2,000 concurrent clients registering
 //
 // It needs the local dependencies (hack/deps.sh up) and builds nothing: pass -platform
@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"text/tabwriter"
@@ -47,7 +48,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	platform := fs.String("platform", "bin/platform", "the platform binary")
-	duration := fs.Duration("duration", 10*time.Second, "length of each attack")
+	duration := fs.Duration("duration", 10*time.Second, "length of each attack (search: of the open loop)")
 	workers := fs.Uint64("workers", 32, "concurrent clients for GET /users/me")
 	loginWorkers := fs.Uint64("login-workers", 8, "concurrent clients for login (bcrypt bound)")
 	users := fs.Int("users", 50, "gateway: accounts to log in as")
@@ -55,7 +56,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	var so searchOptions
 	fs.IntVar(&so.events, "events", 1_000_000, "search: events in the benchmark database (seeded once, then reused)")
 	fs.StringVar(&so.database, "db", "bench_search", "search: name of the benchmark database")
-	fs.IntVar(&so.clients, "clients", 20, "search: concurrent clients")
+	fs.IntVar(&so.clients, "clients", 8, "search: concurrent clients of each shape's closed loop (endpoint and obvious SQL alike)")
+	fs.DurationVar(&so.shapeDuration, "shape-duration", 8*time.Second, "search: closed loop of each shape, against the endpoint and again against the obvious SQL")
+	fs.IntVar(&so.rate, "rate", 100, "search: searches a second of the open loop (which lasts -duration)")
+	fs.StringVar(&so.shapes, "shapes", "", "search: shapes to measure, comma-separated (default all)")
+	fs.DurationVar(&so.mixDuration, "mix-duration", 10*time.Second, "search: endpoint vs its own SQL replayed, the shapes in turn (0 skips it)")
+	fs.DurationVar(&so.suggestDuration, "suggest-duration", 10*time.Second, "search: autocomplete from one client")
 	dumpN := fs.Int("n", 600, "search-dump: searches to answer (each with its second page)")
 	var ro registrationOptions
 	fs.IntVar(&ro.clients, "reg-clients", 2000, "registrations: concurrent clients")
@@ -66,6 +72,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	if *duration > 2*time.Minute {
 		return errors.New("-duration is capped at 2m")
+	}
+	if so.clients < 1 || so.rate < 1 || so.shapeDuration <= 0 || so.suggestDuration <= 0 || so.mixDuration < 0 {
+		return errors.New("-clients, -rate, -shape-duration and -suggest-duration must be positive, -mix-duration not negative")
 	}
 	switch fs.Arg(0) {
 	case "gateway":
@@ -288,6 +297,14 @@ func adminURL() (string, error) {
 }
 
 func start(bin string, env []string, addr, target, debugAddr string) (*exec.Cmd, error) {
+	cmd, _, err := startTimed(bin, env, addr, target, debugAddr)
+	return cmd, err
+}
+
+// startTimed starts the platform serving target and returns once it is ready, with how
+// long that took. The search service loads every published public upcoming event before
+// it is ready (tens of seconds for a million): it is given 3 minutes, the others 30 s.
+func startTimed(bin string, env []string, addr, target, debugAddr string) (*exec.Cmd, time.Duration, error) {
 	args := []string{"serve", "--target=" + target}
 	if debugAddr != "" {
 		args = append(args, "--debug-addr="+debugAddr)
@@ -295,30 +312,55 @@ func start(bin string, env []string, addr, target, debugAddr string) (*exec.Cmd,
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(env, "HTTP_ADDR="+addr)
 	cmd.Stderr = os.Stderr
+	began := time.Now()
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return nil, 0, fmt.Errorf("start %s: %w", bin, err)
 	}
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	exited := waitFor(cmd)
+	wait := 30 * time.Second
+	if target == "search" {
+		wait = 3 * time.Minute
+	}
+	for deadline := began.Add(wait); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		select {
+		case <-exited:
+			return nil, 0, fmt.Errorf("%s --target=%s exited before it was ready: %v", bin, target, cmd.ProcessState)
+		default:
+		}
 		if res, err := http.Get("http://" + addr + "/readyz"); err == nil {
 			res.Body.Close()
 			if res.StatusCode == http.StatusOK {
-				return cmd, nil
+				return cmd, time.Since(began), nil
 			}
 		}
 	}
 	stop(cmd)
-	return nil, fmt.Errorf("%s --target=%s not ready after 30s", bin, target)
+	return nil, 0, fmt.Errorf("%s --target=%s not ready after %s", bin, target, wait)
+}
+
+// exits holds, for each process started, a channel closed once it has exited.
+var exits sync.Map // *exec.Cmd → chan struct{}
+
+// waitFor waits for cmd in the background, once, and returns a channel closed when it
+// has exited.
+func waitFor(cmd *exec.Cmd) chan struct{} {
+	done := make(chan struct{})
+	if ch, loaded := exits.LoadOrStore(cmd, done); loaded {
+		return ch.(chan struct{})
+	}
+	go func() { _ = cmd.Wait(); close(done) }()
+	return done
 }
 
 func stop(cmd *exec.Cmd) {
 	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-waitFor(cmd):
 	case <-time.After(15 * time.Second):
 		_ = cmd.Process.Kill()
+		<-waitFor(cmd)
 	}
+	exits.Delete(cmd)
 }
 
 func freeAddr() string {

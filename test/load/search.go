@@ -1,7 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -10,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -23,10 +27,17 @@ import (
 
 type searchOptions struct {
 	platform string
-	duration time.Duration
+	duration time.Duration // search: of the open loop
 	events   int
 	database string
 	clients  int
+	// shapeDuration: of each shape's closed loop, against the endpoint and the obvious search.
+	shapeDuration time.Duration
+	rate          int    // searches a second of the open loop
+	shapes        string // the shapes to measure, comma-separated; all when empty
+	// mixDuration: of "endpoint vs its own SQL" (the shapes in turn); 0 skips it.
+	mixDuration     time.Duration
+	suggestDuration time.Duration
 	// cpuProfile: where to write a CPU profile of the search process during the attack.
 	cpuProfile string
 }
@@ -88,6 +99,10 @@ func mixFrom(base time.Time, n int) []searchQuery {
 }
 
 func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
+	selected, err := selectShapes(o.shapes)
+	if err != nil {
+		return err
+	}
 	dbURL, err := benchDatabase(ctx, o.database)
 	if err != nil {
 		return err
@@ -117,7 +132,15 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 		}
 	}
 	var upcoming int
-	_ = pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE status = 'published' AND starts_at >= now()`).Scan(&upcoming)
+	_ = pool.QueryRow(ctx, `SELECT count(*) FROM events WHERE status = 'published' AND visibility = 'public' AND starts_at >= now()`).Scan(&upcoming)
+	if err := ensureObviousTable(ctx, pool, stdout); err != nil {
+		return err
+	}
+	// Before any process competes for the CPU.
+	writes, err := measureWrites(ctx, pool)
+	if err != nil {
+		return fmt.Errorf("write cost: %w", err)
+	}
 
 	env, cleanup, err := setup(ctx)
 	if err != nil {
@@ -125,126 +148,441 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 	}
 	defer cleanup()
 	env = append(env, "DATABASE_URL="+dbURL)
-	queries := mix(200_000)
+	qs := newQuerySource(uint64(time.Now().UnixNano()))
+	mixed := qs.mixed(selected)
 
-	// The raw SQL phase's searches: the statements the service runs for the last
-	// rawSearches queries of the mix (the endpoint phase does not reach them, so they do
-	// not warm its cache), captured once.
-	capStart := time.Now()
-	raws, err := captureSearches(o.platform, env, dbURL, queries[len(queries)-rawSearches:])
-	if err != nil {
-		return fmt.Errorf("capture the searches' SQL: %w", err)
+	// The statements the service runs for some searches of the mix, captured through a
+	// proxy by a process of their own, for "endpoint vs its own SQL" at the end.
+	var (
+		raws    [][]statement
+		rawNote string
+	)
+	if o.mixDuration > 0 {
+		capStart := time.Now()
+		queries := make([]url.Values, ownSQLSearches)
+		for i := range queries {
+			queries[i] = mixed().values
+		}
+		raws, err = captureSearches(o.platform, env, dbURL, queries)
+		switch {
+		case err != nil:
+			rawNote = "capture failed: " + err.Error()
+		case statementsIn(raws) == 0:
+			rawNote = "the service ran no SQL for the searches"
+		default:
+			fmt.Fprintf(stdout, "captured the SQL of %d searches (%d statements) in %s\n", len(raws), statementsIn(raws),
+				time.Since(capStart).Round(100*time.Millisecond))
+		}
 	}
-	fmt.Fprintf(stdout, "captured the SQL of %d searches (%d statements) in %s\n", len(raws), statementsIn(raws), time.Since(capStart).Round(time.Second))
 
 	addr, debugAddr := freeAddr(), ""
 	if o.cpuProfile != "" {
 		debugAddr = freeAddr()
 	}
-	svc, err := start(o.platform, env, addr, "search", debugAddr)
+	svc, ready, err := startTimed(o.platform, env, addr, "search", debugAddr)
 	if err != nil {
 		return err
 	}
 	defer stop(svc)
+	fmt.Fprintf(stdout, "search ready in %.1f s (%d events, %d published, public and upcoming)\n", ready.Seconds(), have, upcoming)
+	base := "http://" + addr
 
-	fmt.Fprintf(stdout, "loopback load: %d events (%d published and upcoming), %d clients, %s per phase, mixed queries (text, text+category, text+geo 25 km, filters only), each unique (no cache hits)\n\n",
-		have, upcoming, o.clients, o.duration)
+	obvious, err := obviousPool(ctx, dbURL, o.clients)
+	if err != nil {
+		return err
+	}
+	defer obvious.Close()
 
-	// Both measured phases start on warm connections: a new PostgreSQL backend is several
-	// times slower for its first seconds (here the service's first 5 s cost 22 ms of
-	// database CPU a search against 5.5 ms once warm), which a steady-state figure must
-	// not include. The endpoint is warmed through the service's own pool, the raw SQL
-	// phase's pool by replaying SQL; neither warm-up is measured.
-	var n int64
-	var mu sync.Mutex
-	targeter := func(t *vegeta.Target) error {
-		mu.Lock()
-		q := queries[n%int64(len(queries))]
-		n++
-		mu.Unlock()
-		*t = vegeta.Target{Method: "GET", URL: "http://" + addr + "/api/v1/search/events?" + q.values.Encode()}
-		return nil
-	}
-	attacker := func() *vegeta.Attacker { // one per attack: a finished attack stops its attacker
-		return vegeta.NewAttacker(vegeta.Workers(uint64(o.clients)), vegeta.MaxWorkers(uint64(o.clients)), vegeta.KeepAlive(true),
-			vegeta.Connections(o.clients), vegeta.Timeout(10*time.Second))
-	}
-	for range attacker().Attack(targeter, vegeta.Rate{}, o.duration/3, "warm") {
-	}
-	sqlPhase(ctx, pool, raws[len(raws)/2:], o.clients, o.duration/6, &latencies{})
+	fmt.Fprintf(stdout, "\nloopback load: %d shapes, each closed loop with %d clients for %s against the endpoint and the same for the obvious PostgreSQL search; every query unique (no cache hits)\n",
+		len(selected), o.clients, o.shapeDuration)
+	// Warm connections and caches, unmeasured: a new PostgreSQL backend is several times
+	// slower for its first seconds.
+	endpointLoop(base, mixed, o.clients, vegeta.Rate{}, 3*time.Second, func(*vegeta.Result) {})
 
-	kinds := []string{"text", "text+category", "text+geo", "filters"}
-	endpoint := map[string]*vegeta.Metrics{"all": {}}
-	for _, k := range kinds {
-		endpoint[k] = &vegeta.Metrics{}
+	rows := make([]shapeRow, len(selected))
+	for i, s := range selected {
+		next := func() query { return query{s, qs.next(s)} }
+		e := newEndpointResult()
+		endpointLoop(base, next, o.clients, vegeta.Rate{}, o.shapeDuration, func(r *vegeta.Result) { e.add(r) })
+		e.m.Close()
+		ob := obviousPhase(ctx, obvious, qs, s, o.clients, o.shapeDuration)
+		rows[i] = shapeRow{s, e, ob}
+		fmt.Fprintf(os.Stderr, "%-24s endpoint %6.0f/s p99 %-9s errors %d   obvious %7.1f/s p99 %s\n", s.name, e.m.Throughput,
+			round(e.m.Latencies.P99), e.errors(), ob.throughput(), round(ob.lat.q(0.99)))
 	}
-	warmed := n
+
+	// Open loop: arrivals at a fixed rate, whatever the latency, of the shapes in turn.
+	fmt.Fprintf(os.Stderr, "open loop: %d searches/s for %s\n", o.rate, o.duration)
+	open := newEndpointResult()
+	openByShape := map[string]*vegeta.Metrics{}
+	var shapeOf sync.Map
+	openNext := func() query {
+		q := mixed()
+		shapeOf.Store(base+"/api/v1/search/events?"+q.values.Encode(), q.shape.name)
+		return q
+	}
 	profiled(debugAddr, o.cpuProfile, o.duration, func() struct{} {
-		for res := range attacker().Attack(targeter, vegeta.Rate{}, o.duration, "search") {
-			endpoint["all"].Add(res)
-			endpoint[kindOf(res.URL)].Add(res)
-		}
+		endpointLoop(base, openNext, 0, vegeta.Rate{Freq: o.rate, Per: time.Second}, o.duration, func(r *vegeta.Result) {
+			open.add(r)
+			name, _ := shapeOf.LoadAndDelete(r.URL)
+			n, _ := name.(string)
+			if openByShape[n] == nil {
+				openByShape[n] = &vegeta.Metrics{}
+			}
+			openByShape[n].Add(r)
+		})
 		return struct{}{}
 	})
-	for _, m := range endpoint {
+	open.m.Close()
+	for _, m := range openByShape {
 		m.Close()
 	}
-	sent := int(n - warmed)
 
-	// Autocomplete from one client: its goal is a latency (under 10 ms), not a rate.
-	suggestAll, suggestMiss := suggestPhase(addr, 1, o.duration/3)
+	// Autocomplete from one client: its goal is a latency, not a rate.
+	suggestAll, suggestMiss := suggestPhase(addr, 1, o.suggestDuration)
 
-	// The service's own statements for the searches of the mix, replayed through pgx.
+	// The endpoint against the statements it ran, replayed through pgx.
+	var mixE *endpointResult
 	raw := &latencies{}
-	sqlPhase(ctx, pool, raws, o.clients, o.duration, raw)
+	if o.mixDuration > 0 && rawNote == "" {
+		mixE = newEndpointResult()
+		endpointLoop(base, mixed, o.clients, vegeta.Rate{}, o.mixDuration, func(r *vegeta.Result) { mixE.add(r) })
+		mixE.m.Close()
+		var searches [][]statement
+		for _, r := range raws {
+			if len(r) > 0 {
+				searches = append(searches, r)
+			}
+		}
+		sqlPool, err := obviousPool(ctx, dbURL, o.clients)
+		if err != nil {
+			return err
+		}
+		sqlPhase(ctx, sqlPool, searches, o.clients, min(o.mixDuration/4, 3*time.Second), &latencies{})
+		sqlPhase(ctx, sqlPool, searches, o.clients, o.mixDuration, raw)
+		sqlPool.Close()
+	}
 
-	e := endpoint["all"]
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\trequests\tper s\tsuccess\tp50\tp95\tp99\t")
-	fmt.Fprintf(tw, "GET /api/v1/search/events\t%d\t%.0f\t%.2f%%\t%s\t%s\t%s\t\n", e.Requests, e.Throughput, e.Success*100,
-		round(e.Latencies.P50), round(e.Latencies.P95), round(e.Latencies.P99))
-	for _, k := range kinds {
-		m := endpoint[k]
-		fmt.Fprintf(tw, "  %s\t%d\t%.0f\t%.2f%%\t%s\t%s\t%s\t\n", k, m.Requests, float64(m.Requests)/o.duration.Seconds(), m.Success*100,
-			round(m.Latencies.P50), round(m.Latencies.P95), round(m.Latencies.P99))
-	}
-	p50, p95, p99 := raw.quantiles()
-	fmt.Fprintf(tw, "raw SQL (pgx)\t%d\t%.0f\t%.2f%%\t%s\t%s\t%s\t\n", raw.n(), float64(raw.n())/o.duration.Seconds(), raw.success()*100,
-		round(p50), round(p95), round(p99))
-	for _, m := range []struct {
-		name string
-		m    *vegeta.Metrics
-	}{{"GET /api/v1/search/suggest (1 client)", suggestAll}, {"  not cached", suggestMiss}} {
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.2f%%\t%s\t%s\t%s\t\n", m.name, m.m.Requests, float64(m.m.Requests)/(o.duration/3).Seconds(),
-			m.m.Success*100, round(m.m.Latencies.P50), round(m.m.Latencies.P95), round(m.m.Latencies.P99))
-	}
-	_ = tw.Flush()
-	fmt.Fprintf(stdout, "\nendpoint/SQL: p50 %.2f, p95 %.2f, p99 %.2f, throughput %.2f (%d queries sent)\n",
-		ratio(e.Latencies.P50, p50), ratio(e.Latencies.P95, p95), ratio(e.Latencies.P99, p99), e.Throughput/(float64(raw.n())/o.duration.Seconds()), sent)
-	if len(e.Errors) > 0 {
-		fmt.Fprintf(stdout, "endpoint errors: %v\n", e.Errors)
-	}
-	if raw.err != nil {
-		fmt.Fprintf(stdout, "SQL errors: %d, first: %v\n", raw.errs, raw.err)
-	}
+	report(stdout, o, rows, open, openByShape, suggestAll, suggestMiss, mixE, raw, rawNote, raws, writes, ready, have)
 	return nil
 }
 
-// suggestPhase sends autocomplete queries (prefixes of one to eight letters of words,
-// categories and cities, and some with two letters swapped) from clients for d, and
-// returns the latencies of all of them and of those the cache did not answer.
-func suggestPhase(addr string, clients int, d time.Duration) (all, miss *vegeta.Metrics) {
-	var prefixes []string
-	for _, w := range append(append(slices.Clone(searchWords), searchCategories...), "berlin", "lisbon", "london", "tokyo", "paris", "madrid") {
-		for n := 1; n <= min(len(w), 8); n++ {
-			prefixes = append(prefixes, w[:n])
+// ownSQLSearches is how many searches of the mix are captured for "endpoint vs its own SQL".
+const ownSQLSearches = 300
+
+// shapeRow is what one shape measured.
+type shapeRow struct {
+	shape    *shape
+	endpoint *endpointResult
+	obvious  *obviousResult
+}
+
+// endpointResult gathers an attack's results: latencies, the responses other than 200,
+// pages the cache answered, and, from one response in eight, the number of matches.
+type endpointResult struct {
+	m        vegeta.Metrics
+	bad      map[uint16]int // by status; 0: no response
+	firstBad string
+	hits     int
+	seen     int
+	totals   int64
+	counted  int
+}
+
+func newEndpointResult() *endpointResult { return &endpointResult{bad: map[uint16]int{}} }
+
+func (e *endpointResult) add(r *vegeta.Result) {
+	e.m.Add(r)
+	e.seen++
+	if r.Code != http.StatusOK {
+		e.bad[r.Code]++
+		if e.firstBad == "" {
+			e.firstBad = fmt.Sprintf("%d %s %.300s (GET %s)", r.Code, r.Error, r.Body, r.URL)
 		}
-		if len(w) >= 5 {
-			b := []byte(w)
-			b[2], b[3] = b[3], b[2]
-			prefixes = append(prefixes, string(b))
+		return
+	}
+	if r.Headers.Get("X-Cache") == "hit" {
+		e.hits++
+	}
+	if e.seen%8 == 1 {
+		var b struct {
+			Total *int64 `json:"total"`
+		}
+		if json.Unmarshal(r.Body, &b) == nil && b.Total != nil {
+			e.totals += *b.Total
+			e.counted++
 		}
 	}
+}
+
+func (e *endpointResult) errors() int {
+	n := 0
+	for _, c := range e.bad {
+		n += c
+	}
+	return n
+}
+
+func (e *endpointResult) meanTotal() string {
+	if e.counted == 0 {
+		return "-"
+	}
+	return fmt.Sprint(e.totals / int64(e.counted))
+}
+
+// endpointLoop sends the searches next gives to the service at base for d: closed loop
+// with clients workers when rate is zero, else open loop at rate.
+func endpointLoop(base string, next func() query, clients int, rate vegeta.Rate, d time.Duration, each func(*vegeta.Result)) {
+	opts := []func(*vegeta.Attacker){vegeta.KeepAlive(true), vegeta.Timeout(10 * time.Second)}
+	if rate.Freq == 0 {
+		opts = append(opts, vegeta.Workers(uint64(clients)), vegeta.MaxWorkers(uint64(clients)), vegeta.Connections(clients))
+	}
+	targeter := func(t *vegeta.Target) error {
+		q := next()
+		*t = vegeta.Target{Method: "GET", URL: base + "/api/v1/search/events?" + q.values.Encode()}
+		return nil
+	}
+	for r := range vegeta.NewAttacker(opts...).Attack(targeter, rate, d, "search") {
+		each(r)
+	}
+}
+
+// Goals of the issue, on this machine with 1M events.
+const (
+	goalRatio     = 3.0 // every shape at least 3× the obvious search's throughput
+	goalSpread    = 3.0 // and none below a third of the fastest shape
+	goalOpenP95   = 25 * time.Millisecond
+	goalOpenP99   = 50 * time.Millisecond
+	goalSuggestP9 = 10 * time.Millisecond // autocomplete p99
+)
+
+func passFail(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+func report(stdout io.Writer, o searchOptions, rows []shapeRow, open *endpointResult, openByShape map[string]*vegeta.Metrics,
+	suggestAll, suggestMiss *vegeta.Metrics, mixE *endpointResult, raw *latencies, rawNote string, raws [][]statement,
+	writes writeCost, ready time.Duration, events int) {
+	fastest := 0.0
+	for _, r := range rows {
+		fastest = max(fastest, r.endpoint.m.Throughput)
+	}
+	var slowRatio, slowShape, errShapes []string
+	totalErrors := 0
+	fmt.Fprintf(stdout, "\nper shape, closed loop, %d clients, %s each (total: mean matches of a search; ratio: endpoint/obvious throughput)\n", o.clients, o.shapeDuration)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "shape\tendpoint/s\tp50\tp95\tp99\terrors\ttotal\t\tobvious/s\tp50\tp99\ttotal\t\tratio\tgoal\t")
+	for _, r := range rows {
+		e, ob := r.endpoint, r.obvious
+		ratioV := 0.0
+		if ob.throughput() > 0 {
+			ratioV = e.m.Throughput / ob.throughput()
+		}
+		var fails []string
+		if ratioV < goalRatio {
+			fails = append(fails, fmt.Sprintf("<%.0f×", goalRatio))
+			slowRatio = append(slowRatio, fmt.Sprintf("%s %.1f×", r.shape.name, ratioV))
+		}
+		if e.m.Throughput < fastest/goalSpread {
+			fails = append(fails, "<⅓ fastest")
+			slowShape = append(slowShape, fmt.Sprintf("%s %.0f/s", r.shape.name, e.m.Throughput))
+		}
+		if n := e.errors(); n > 0 {
+			fails = append(fails, "errors")
+			errShapes = append(errShapes, r.shape.name)
+			totalErrors += n
+		}
+		if ob.lat.errs > 0 {
+			fails = append(fails, fmt.Sprintf("obvious errors %d", ob.lat.errs))
+		}
+		goal := "ok"
+		if len(fails) > 0 {
+			goal = "FAIL " + strings.Join(fails, ", ")
+		}
+		obTotal := "-"
+		if n := len(ob.lat.ds); n > 0 {
+			obTotal = fmt.Sprint(ob.matches / int64(n))
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%s\t%d\t%s\t\t%.1f\t%s\t%s\t%s\t\t%.1f\t%s\t\n", r.shape.name,
+			e.m.Throughput, round(e.m.Latencies.P50), round(e.m.Latencies.P95), round(e.m.Latencies.P99), e.errors(), e.meanTotal(),
+			ob.throughput(), round(ob.lat.q(0.50)), round(ob.lat.q(0.99)), obTotal, ratioV, goal)
+	}
+	_ = tw.Flush()
+	for _, r := range rows {
+		e := r.endpoint
+		if e.errors() > 0 {
+			fmt.Fprintf(stdout, "  %s: %d of %d not 200 (by status, 0 = no response: %v); first: %s\n", r.shape.name, e.errors(), e.m.Requests, e.bad, e.firstBad)
+		}
+		if e.hits > 0 {
+			fmt.Fprintf(stdout, "  %s: %d pages from the cache\n", r.shape.name, e.hits)
+		}
+		if r.obvious.lat.err != nil {
+			fmt.Fprintf(stdout, "  %s obvious: %d errors, first: %v\n", r.shape.name, r.obvious.lat.errs, r.obvious.lat.err)
+		}
+	}
+
+	m := open.m
+	openOK := m.Latencies.P95 <= goalOpenP95 && m.Latencies.P99 <= goalOpenP99 && open.errors() == 0
+	fmt.Fprintf(stdout, "\nopen loop, %d searches/s of the %d shapes in turn for %s: %d requests, %.2f%% success, p50 %s, p95 %s, p99 %s, max %s: %s (p95 ≤ %s, p99 ≤ %s)\n",
+		o.rate, len(rows), o.duration, m.Requests, m.Success*100, round(m.Latencies.P50), round(m.Latencies.P95), round(m.Latencies.P99),
+		round(m.Latencies.Max), passFail(openOK), goalOpenP95, goalOpenP99)
+	if open.errors() > 0 {
+		fmt.Fprintf(stdout, "  %d not 200 (by status: %v); first: %s\n", open.errors(), open.bad, open.firstBad)
+	}
+	type worst struct {
+		name string
+		p99  time.Duration
+	}
+	var ws []worst
+	for n, sm := range openByShape {
+		ws = append(ws, worst{n, sm.Latencies.P99})
+	}
+	slices.SortFunc(ws, func(a, b worst) int { return cmp.Compare(b.p99, a.p99) })
+	var parts []string
+	for _, w := range ws[:min(5, len(ws))] {
+		parts = append(parts, fmt.Sprintf("%s %s", w.name, round(w.p99)))
+	}
+	fmt.Fprintf(stdout, "  slowest shapes by p99 in the open loop: %s\n", strings.Join(parts, ", "))
+
+	suggestOK := suggestMiss.Latencies.P99 <= goalSuggestP9 && suggestAll.Success == 1
+	fmt.Fprintf(stdout, "\nautocomplete, 1 client for %s: %d requests (%.0f/s), %.2f%% success, p50 %s, p95 %s, p99 %s; not cached: %d, p50 %s, p95 %s, p99 %s: %s (p99 not cached ≤ %s)\n",
+		o.suggestDuration, suggestAll.Requests, float64(suggestAll.Requests)/o.suggestDuration.Seconds(), suggestAll.Success*100,
+		round(suggestAll.Latencies.P50), round(suggestAll.Latencies.P95), round(suggestAll.Latencies.P99),
+		suggestMiss.Requests, round(suggestMiss.Latencies.P50), round(suggestMiss.Latencies.P95), round(suggestMiss.Latencies.P99),
+		passFail(suggestOK), goalSuggestP9)
+
+	fmt.Fprintf(stdout, "\nwrites (PostgreSQL, in a transaction rolled back; median of %d): UPDATE of one published event's title %s, INSERT of one event %s\n",
+		writeRuns, round(writes.update), round(writes.insert))
+	fmt.Fprintf(stdout, "time to load %d events: search ready in %.1f s\n", events, ready.Seconds())
+
+	if o.mixDuration > 0 {
+		fmt.Fprintln(stdout)
+		if rawNote != "" || mixE == nil {
+			fmt.Fprintf(stdout, "endpoint vs its own SQL: skipped (%s)\n", rawNote)
+		} else {
+			e := mixE.m
+			p50, p95, p99 := raw.quantiles()
+			rawRate := float64(raw.n()) / o.mixDuration.Seconds()
+			fmt.Fprintf(stdout, "endpoint vs its own SQL (the %d shapes in turn, %d clients, %s; SQL: the statements the service ran for %d searches, replayed through pgx):\n",
+				len(rows), o.clients, o.mixDuration, len(raws))
+			fmt.Fprintf(stdout, "  endpoint %.0f/s p50 %s p95 %s p99 %s, %d errors; its SQL %.0f/s p50 %s p95 %s p99 %s, %d errors; endpoint/SQL throughput %.2f\n",
+				e.Throughput, round(e.Latencies.P50), round(e.Latencies.P95), round(e.Latencies.P99), mixE.errors(),
+				rawRate, round(p50), round(p95), round(p99), raw.errs, e.Throughput/max(rawRate, 1e-9))
+			if raw.err != nil {
+				fmt.Fprintf(stdout, "  SQL errors: %d, first: %v\n", raw.errs, raw.err)
+			}
+		}
+	}
+
+	fmt.Fprintf(stdout, "\ngoals (%d events):\n", events)
+	fmt.Fprintf(stdout, "  every shape ≥ %.0f× the obvious search: %s", goalRatio, passFail(len(slowRatio) == 0))
+	if len(slowRatio) > 0 {
+		fmt.Fprintf(stdout, " (%s)", strings.Join(slowRatio, ", "))
+	}
+	fmt.Fprintf(stdout, "\n  every shape ≥ ⅓ of the fastest (%.0f/s): %s", fastest, passFail(len(slowShape) == 0))
+	if len(slowShape) > 0 {
+		fmt.Fprintf(stdout, " (%s)", strings.Join(slowShape, ", "))
+	}
+	fmt.Fprintf(stdout, "\n  open loop %d/s p95 ≤ %s and p99 ≤ %s: %s\n", o.rate, goalOpenP95, goalOpenP99, passFail(openOK))
+	fmt.Fprintf(stdout, "  autocomplete p99 ≤ %s: %s\n", goalSuggestP9, passFail(suggestOK))
+	fmt.Fprintf(stdout, "  every response 200: %s", passFail(totalErrors == 0 && open.errors() == 0))
+	if len(errShapes) > 0 {
+		fmt.Fprintf(stdout, " (%d errors in %s)", totalErrors, strings.Join(errShapes, ", "))
+	}
+	fmt.Fprintln(stdout)
+}
+
+// writeRuns is how many times each write is timed.
+const writeRuns = 20
+
+type writeCost struct{ update, insert time.Duration }
+
+// measureWrites times, in PostgreSQL, the update of one published event's title and the
+// insert of one event, each in a transaction rolled back: the data stays as it was.
+func measureWrites(ctx context.Context, pool *pgxpool.Pool) (writeCost, error) {
+	var ids []int64
+	rows, err := pool.Query(ctx, `SELECT id FROM events WHERE status = 'published' AND visibility = 'public' AND starts_at > now()
+		AND id % 9973 = 17 LIMIT $1`, writeRuns+1)
+	if err != nil {
+		return writeCost{}, err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return writeCost{}, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return writeCost{}, err
+	}
+	if len(ids) == 0 {
+		return writeCost{}, errors.New("no published upcoming event to update")
+	}
+	timed := func(sql string) (time.Duration, error) {
+		var ds []time.Duration
+		for i := range writeRuns + 1 { // the first warms the connection, untimed
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				return 0, err
+			}
+			start := time.Now()
+			_, err = tx.Exec(ctx, sql, ids[i%len(ids)])
+			d := time.Since(start)
+			_ = tx.Rollback(ctx)
+			if err != nil {
+				return 0, err
+			}
+			if i > 0 {
+				ds = append(ds, d)
+			}
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2], nil
+	}
+	var w writeCost
+	if w.update, err = timed(`UPDATE events SET title = title || '', updated_at = now() WHERE id = $1`); err != nil {
+		return w, err
+	}
+	w.insert, err = timed(`INSERT INTO events (title, description, category, tags, starts_at, ends_at, timezone, venue_name, address,
+		city, country, lat, lng, capacity, price, currency, visibility, status, created_by, published_at)
+		SELECT title, description, category, tags, starts_at, ends_at, timezone, venue_name, address,
+		city, country, lat, lng, capacity, price, currency, visibility, status, created_by, published_at FROM events WHERE id = $1`)
+	return w, err
+}
+
+// suggestPhase sends autocomplete queries (prefixes of one to eight letters of the seed's
+// topics, kinds of event, categories and cities, and some with two letters swapped) from clients for d, and
+// returns the latencies of all of them and of those the cache did not answer.
+func suggestPhase(addr string, clients int, d time.Duration) (all, miss *vegeta.Metrics) {
+	var words []string
+	for _, c := range seedCategories {
+		words = append(append(append(words, c.name), c.topics...), c.kinds...)
+	}
+	for _, c := range seedCities {
+		words = append(words, strings.ToLower(c.name))
+	}
+	words = append(words, prefixWords...)
+	slices.Sort(words)
+	words = slices.Compact(words)
+	var prefixes []string
+	for _, w := range words {
+		rs := []rune(w)
+		for n := 1; n <= min(len(rs), 8); n++ {
+			prefixes = append(prefixes, string(rs[:n]))
+		}
+		if len(rs) >= 5 {
+			rs[2], rs[3] = rs[3], rs[2]
+			prefixes = append(prefixes, string(rs))
+		}
+	}
+	slices.Sort(prefixes)
+	prefixes = slices.Compact(prefixes)
 	rng := rand.New(rand.NewPCG(7, 8))
 	rng.Shuffle(len(prefixes), func(i, j int) { prefixes[i], prefixes[j] = prefixes[j], prefixes[i] })
 	var (
@@ -273,27 +611,10 @@ func suggestPhase(addr string, clients int, d time.Duration) (all, miss *vegeta.
 	return all, miss
 }
 
-func kindOf(u string) string {
-	v, _ := url.Parse(u)
-	q := v.Query()
-	switch {
-	case q.Has("lat"):
-		return "text+geo"
-	case q.Has("q") && q.Has("category"):
-		return "text+category"
-	case q.Has("q"):
-		return "text"
-	}
-	return "filters"
-}
-
-// rawSearches is how many searches of the mix the raw SQL phase replays, in turn.
-const rawSearches = 2000
-
 // captureSearches returns the statements the search service runs for each of queries: it
 // starts a search process whose database connections go through an sqlRecorder, and
 // sends it the queries one at a time.
-func captureSearches(platform string, env []string, dbURL string, queries []searchQuery) ([][]statement, error) {
+func captureSearches(platform string, env []string, dbURL string, queries []url.Values) ([][]statement, error) {
 	u, err := url.Parse(dbURL)
 	if err != nil {
 		return nil, err
@@ -305,7 +626,7 @@ func captureSearches(platform string, env []string, dbURL string, queries []sear
 	defer rec.close()
 	u.Host = rec.addr()
 	addr := freeAddr()
-	svc, err := start(platform, append(slices.Clone(env), "DATABASE_URL="+u.String()), addr, "search", "")
+	svc, _, err := startTimed(platform, append(slices.Clone(env), "DATABASE_URL="+u.String()), addr, "search", "")
 	if err != nil {
 		return nil, err
 	}
@@ -314,20 +635,17 @@ func captureSearches(platform string, env []string, dbURL string, queries []sear
 	out := make([][]statement, 0, len(queries))
 	for _, q := range queries {
 		mark := rec.count()
-		res, err := client.Get("http://" + addr + "/api/v1/search/events?" + q.values.Encode())
+		res, err := client.Get("http://" + addr + "/api/v1/search/events?" + q.Encode())
 		if err != nil {
 			return nil, err
 		}
 		_, _ = io.Copy(io.Discard, res.Body)
 		res.Body.Close()
 		if res.StatusCode != http.StatusOK || res.Header.Get("X-Cache") != "miss" {
-			return nil, fmt.Errorf("GET %s: %s, X-Cache %q", q.values.Encode(), res.Status, res.Header.Get("X-Cache"))
+			return nil, fmt.Errorf("GET %s: %s, X-Cache %q", q.Encode(), res.Status, res.Header.Get("X-Cache"))
 		}
-		stmts := searchStatements(rec.since(mark))
-		if len(stmts) == 0 {
-			return nil, fmt.Errorf("GET %s ran no search statement", q.values.Encode())
-		}
-		out = append(out, stmts)
+		// A search may run no SQL at all (an index in memory answering an empty page).
+		out = append(out, searchStatements(rec.since(mark)))
 	}
 	return out, nil
 }
@@ -395,12 +713,20 @@ func (l *latencies) success() float64 {
 }
 
 func (l *latencies) quantiles() (p50, p95, p99 time.Duration) {
+	return l.q(0.50), l.q(0.95), l.q(0.99)
+}
+
+// q is the quantile q of the latencies (0 when there are none).
+func (l *latencies) q(q float64) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if len(l.ds) == 0 {
-		return 0, 0, 0
+		return 0
 	}
-	slices.Sort(l.ds)
-	at := func(q float64) time.Duration { return l.ds[min(int(q*float64(len(l.ds))), len(l.ds)-1)] }
-	return at(0.50), at(0.95), at(0.99)
+	if !slices.IsSorted(l.ds) {
+		slices.Sort(l.ds)
+	}
+	return l.ds[min(int(q*float64(len(l.ds))), len(l.ds)-1)]
 }
 
 // benchDatabase returns the URL of the named database on the server of DATABASE_URL,

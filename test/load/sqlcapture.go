@@ -19,7 +19,7 @@ import (
 // sent to PostgreSQL, as it sent them: the scenario starts a second search process whose
 // database connections pass through sqlRecorder, sends it searches one at a time, and
 // keeps, for each, the statements (text, parameter types, parameter bytes and formats)
-// that reached the server while it ran. Replaying them measures the database's part of a
+// that reached the server while it ran (none when the service answers from memory). Replaying them measures the database's part of a
 // search without HTTP, JSON or the cache, and without the load tool having to know how
 // the service builds its SQL.
 
@@ -154,15 +154,18 @@ func readBody(from io.Reader, head []byte, at int) ([]byte, error) {
 	return msg, err
 }
 
-// searchStatements keeps the statements of a search: those reading the search tables
-// (event_search, and search_words when typos are corrected), not the service's
-// background work (the refresh of the autocomplete terms).
+// searchStatements keeps the statements of a search, not the service's background work
+// (the refresh of the autocomplete terms, or of an index in memory: statements that change
+// nothing a search reads are told apart by their text).
 func searchStatements(all []statement) []statement {
 	var out []statement
 	for _, s := range all {
-		if strings.Contains(s.sql, "event_search") || strings.Contains(s.sql, "search_words") {
-			out = append(out, s)
+		sql := strings.ToUpper(strings.TrimSpace(s.sql))
+		if strings.HasPrefix(sql, "REFRESH") || strings.HasPrefix(sql, "LISTEN") || strings.HasPrefix(sql, "SET") ||
+			strings.HasPrefix(sql, "BEGIN") || strings.HasPrefix(sql, "COMMIT") || strings.HasPrefix(sql, "ROLLBACK") {
+			continue
 		}
+		out = append(out, s)
 	}
 	return out
 }
