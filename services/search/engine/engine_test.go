@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -105,7 +106,8 @@ func TestChangesAndPaging(t *testing.T) {
 	rebuilt := Build(append(slices.DeleteFunc(slices.Clone(docs), func(d Doc) bool { return d.ID == 2 || d.ID == 3 }),
 		Doc{ID: 8, Title: "Tech Talks", Category: "technology", StartsAt: now.Add(time.Hour)},
 		Doc{ID: 3, Title: "Berghain Techno Night", Category: "music", StartsAt: now.Add(40 * 24 * time.Hour)}))
-	for _, q := range []Query{{Q: "tech"}, {}, {Q: "meetup"}, {Category: "technology"}} {
+	for _, q := range []Query{{Q: "tech"}, {}, {Q: "meetup"}, {Category: "technology"}, {City: "berlin"},
+		{Sort: "distance", Lat: ptr(paris[0]), Lng: ptr(paris[1])}, {Q: "tech", Sort: "distance", Lat: ptr(berlin[0]), Lng: ptr(berlin[1])}} {
 		want := ids(rebuilt.Search(q, now).Hits)
 		var got []int64
 		var after *Cursor
@@ -118,6 +120,9 @@ func TestChangesAndPaging(t *testing.T) {
 			h := r.Hits[0]
 			got = append(got, h.ID)
 			after = &Cursor{Tier: h.Tier, Starts: h.Starts, ID: h.ID}
+			if h.DistanceKm != nil {
+				after.Km = *h.DistanceKm
+			}
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("%+v: paged %v, want %v", q, got, want)
@@ -125,6 +130,76 @@ func TestChangesAndPaging(t *testing.T) {
 	}
 	if ix.Len() != 7 {
 		t.Errorf("len %d, want 7", ix.Len())
+	}
+	delta := ix.Delta()
+	ix.Put(fixture()[0]) // unchanged: keeps its place
+	if ix.Delta() != delta {
+		t.Errorf("an unchanged event was added again")
+	}
+}
+
+func TestCity(t *testing.T) {
+	ix := Build(fixture())
+	if got := ids(ix.Search(Query{City: " BERLIN"}, now).Hits); !slices.Equal(got, []int64{3, 1, 2}) {
+		t.Errorf("city Berlin: %v", got)
+	}
+	if got := ids(ix.Search(Query{Q: "meetup", City: "paris"}, now).Hits); !slices.Equal(got, []int64{5}) {
+		t.Errorf("meetup in Paris: %v", got)
+	}
+	if r := ix.Search(Query{City: "Atlantis"}, now); r.Total != 0 {
+		t.Errorf("an unknown city found %d", r.Total)
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	upcoming := fixture()[:6]
+	ix := Build(append(upcoming, Doc{ID: 9, Title: "Go meetup", Category: "technology", City: "Berlin", StartsAt: now.Add(time.Hour)}))
+	for _, c := range []struct {
+		q    string
+		want []Suggestion
+	}{
+		{"go", []Suggestion{{"Go meetup", "title", 2}}}, // one phrase, any case, as first written
+		{"tech", []Suggestion{{"technology", "category", 4}, {"Technology Breakfast", "title", 1}}},
+		{"ber", []Suggestion{{"Berlin", "city", 4}, {"Berghain Techno Night", "title", 1}}},
+		{"jazz brunhc", []Suggestion{{"Jazz Brunch", "title", 1}}}, // a typo
+		{"zzz", []Suggestion{}},
+	} {
+		got := ix.Suggest(c.q, 3)
+		if len(got) != len(c.want) || len(got) > 0 && !slices.Equal(got, c.want) {
+			t.Errorf("%q: got %v, want %v", c.q, got, c.want)
+		}
+	}
+	ix.Remove(9)
+	ix.Put(Doc{ID: 10, Title: "Gophers Night", StartsAt: now.Add(time.Hour)})
+	if got := ix.Suggest("go", 3); !slices.Equal(got, []Suggestion{{"Go meetup", "title", 1}, {"Gophers Night", "title", 1}}) {
+		t.Errorf("after changes: %v", got)
+	}
+	// What autocomplete offers, search finds.
+	for _, sg := range ix.Suggest("", 100) {
+		if r := ix.Search(Query{Q: sg.Text}, now); r.Total < 1 {
+			t.Errorf("suggested %q finds nothing", sg.Text)
+		}
+	}
+}
+
+func TestHighlight(t *testing.T) {
+	ix := Build(fixture())
+	r := ix.Search(Query{Q: "jazz tech"}, now)
+	if got := r.Marks.Highlight("Live <b>Jazz</b> & tech-free fun"); got != "Live &lt;b&gt;<mark>Jazz</mark>&lt;/b&gt; &amp; <mark>tech</mark>-free fun" {
+		t.Errorf("highlight: %s", got)
+	}
+	r = ix.Search(Query{Q: "meetups"}, now)
+	if got := r.Marks.Highlight("A Meetup of meetups"); got != "A <mark>Meetup</mark> of <mark>meetups</mark>" {
+		t.Errorf("stems: %s", got)
+	}
+	long := strings.Repeat("word ", 30) + "jazz " + strings.Repeat("more ", 30) + "jazz end"
+	r = ix.Search(Query{Q: "jazz"}, now)
+	got := r.Marks.Snippet(long)
+	if strings.Count(got, "<mark>jazz</mark>") != 2 || !strings.Contains(got, " ... ") || len(strings.Fields(got)) > 2*snippetWords+1 {
+		t.Errorf("snippet: %s", got)
+	}
+	if got := r.Marks.Snippet("Nothing to see here"); got != "Nothing to see here" {
+		t.Errorf("no match: %s", got)
 	}
 }
 
@@ -154,7 +229,7 @@ func TestNearestByRingsIsTheNearest(t *testing.T) {
 	ix := Build(docs)
 	all := ix.live.Clone()
 	for _, p := range [][2]float64{{52.52, 13.405}, {0, 179.9}, {-10, -179.95}, {84, 10}, {-84.9, 0}, {35, 139}} {
-		rings := ids(ix.nearest(all, p[0], p[1], 20))
+		rings := ids(ix.nearest(all, p[0], p[1], 20, nil))
 		top := &nearTop{limit: 20}
 		ix.measure(all, p[0], p[1], top)
 		if want := ids(top.hits(ix)); !slices.Equal(rings, want) {

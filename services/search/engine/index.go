@@ -11,6 +11,8 @@
 package engine
 
 import (
+	"encoding/binary"
+	"hash/fnv"
 	"math"
 	"slices"
 	"sort"
@@ -49,6 +51,8 @@ type doc struct {
 	price    float64
 	lat, lng float64
 	geo      bool
+	hash     uint64    // of everything the index holds of it: a Put that changes nothing is skipped
+	phrases  [3]uint32 // its title, category and city among the suggestions (noPhrase: none)
 }
 
 // Index is safe for concurrent use: searches share a read lock, changes take the write lock.
@@ -66,6 +70,8 @@ type Index struct {
 	// typos are looked up here.
 	surface []surfaceWord
 	cats    map[string]*roaring.Bitmap // by category, lower case
+	cities  map[string]*roaring.Bitmap // by city, lower case
+	suggest suggestions
 	free    *roaring.Bitmap
 	prices  [len(priceBands)]*roaring.Bitmap // prices[i]: price in (priceBands[i-1], priceBands[i]]
 	cells   map[int64]*roaring.Bitmap        // by cell of cellDegrees
@@ -89,7 +95,8 @@ type surfaceWord struct {
 // New returns an empty index.
 func New() *Index {
 	ix := &Index{live: roaring.New(), byID: map[int64]uint32{}, terms: map[string]uint32{}, known: map[string]uint32{},
-		cats: map[string]*roaring.Bitmap{}, free: roaring.New(), cells: map[int64]*roaring.Bitmap{}}
+		cats: map[string]*roaring.Bitmap{}, cities: map[string]*roaring.Bitmap{}, free: roaring.New(), cells: map[int64]*roaring.Bitmap{},
+		suggest: newSuggestions()}
 	for i := range ix.prices {
 		ix.prices[i] = roaring.New()
 	}
@@ -110,12 +117,30 @@ func Build(docs []Doc) *Index {
 		ix.add(d)
 	}
 	ix.base = uint32(len(ix.docs))
+	ix.suggest.sort()
 	for f := range ix.postings {
 		for _, b := range ix.postings[f] {
 			b.RunOptimize()
 		}
 	}
 	return ix
+}
+
+// hash is a digest of everything the index holds of d.
+func (d Doc) hash() uint64 {
+	h := fnv.New64a()
+	for _, s := range append([]string{d.Title, d.Category, d.City, d.Description}, d.Tags...) {
+		_, _ = h.Write([]byte(s))
+		_, _ = h.Write([]byte{0})
+	}
+	nums := []uint64{uint64(d.StartsAt.Unix()), math.Float64bits(d.Price)}
+	if d.Lat != nil && d.Lng != nil {
+		nums = append(nums, math.Float64bits(*d.Lat), math.Float64bits(*d.Lng))
+	}
+	for _, v := range nums {
+		_, _ = h.Write(binary.LittleEndian.AppendUint64(nil, v))
+	}
+	return h.Sum64()
 }
 
 func cmpInt(a, b int64) int {
@@ -128,12 +153,17 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-// Put adds the event, or replaces what the index holds of it.
+// Put adds the event, or replaces what the index holds of it. An event put again unchanged
+// (its registrations changed, say) keeps its place.
 func (ix *Index) Put(d Doc) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if n, ok := ix.byID[d.ID]; ok && ix.docs[n].hash == d.hash() {
+		return
+	}
 	ix.remove(d.ID)
 	ix.add(d)
+	ix.suggest.sortNew()
 }
 
 // Remove drops the event (unpublished, made private, deleted); an unknown id is no error.
@@ -147,7 +177,17 @@ func (ix *Index) remove(id int64) {
 	if n, ok := ix.byID[id]; ok {
 		ix.live.Remove(n)
 		delete(ix.byID, id)
+		ix.suggest.drop(ix.docs[n].phrases)
 	}
+}
+
+// Delta is how many documents were added after the index was built: they are walked less
+// cheaply than the numbered ones, and the numbers of the events they replaced stay taken
+// until the index is built again.
+func (ix *Index) Delta() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return len(ix.docs) - int(ix.base)
 }
 
 // Len is how many events the index holds.
@@ -159,7 +199,7 @@ func (ix *Index) Len() int {
 
 func (ix *Index) add(d Doc) {
 	n := uint32(len(ix.docs))
-	x := doc{id: d.ID, starts: d.StartsAt.Unix(), price: d.Price}
+	x := doc{id: d.ID, starts: d.StartsAt.Unix(), price: d.Price, hash: d.hash(), phrases: ix.suggest.add(d)}
 	if d.Lat != nil && d.Lng != nil {
 		x.lat, x.lng, x.geo = *d.Lat, *d.Lng, true
 		cellBitmap(ix.cells, cellOf(x.lat, x.lng)).Add(n)
@@ -172,6 +212,9 @@ func (ix *Index) add(d Doc) {
 	ix.index(fieldBody, n, d.Description)
 	if d.Category != "" {
 		cellBitmap(ix.cats, strings.ToLower(d.Category)).Add(n)
+	}
+	if d.City != "" {
+		cellBitmap(ix.cities, strings.ToLower(d.City)).Add(n)
 	}
 	if d.Price == 0 {
 		ix.free.Add(n)
@@ -266,9 +309,12 @@ func (ix *Index) MemoryBytes() uint64 {
 			n += b.GetSizeInBytes() + 16
 		}
 	}
-	for k, b := range ix.cats {
-		n += b.GetSizeInBytes() + uint64(len(k))
+	for _, m := range []map[string]*roaring.Bitmap{ix.cats, ix.cities} {
+		for k, b := range m {
+			n += b.GetSizeInBytes() + uint64(len(k))
+		}
 	}
+	n += ix.suggest.memoryBytes()
 	for _, s := range ix.surface {
 		n += 2*uint64(len(s.word)) + 64 // the sorted list and the map
 	}

@@ -14,6 +14,7 @@ import (
 type Query struct {
 	Q        string
 	Category string
+	City     string
 	From, To time.Time // To zero: no end
 	PriceMax *float64
 	Free     bool
@@ -24,10 +25,12 @@ type Query struct {
 	Limit    int
 }
 
-// Cursor is where a page ends: its last hit's tier, start and id.
+// Cursor is where a page ends: its last hit's tier, start and id, or, by distance, its
+// distance and id.
 type Cursor struct {
 	Tier   int
 	Starts int64
+	Km     float64
 	ID     int64
 }
 
@@ -55,7 +58,10 @@ type Result struct {
 	Match     string // fulltext, prefix, fuzzy or filters
 	Corrected string // the query searched, when typos were corrected
 	Category  []Facet
-	Dates     []Facet // next_7_days, next_30_days, later
+	Dates     []Facet // next_7_days, next_30_days, next_90_days, later
+	// Marks are the stems of the words that matched (as typed, as prefixes, corrected), to
+	// highlight them.
+	Marks Marks
 }
 
 // maxExpansions bounds the words a prefix or a typo stands for, the most used first.
@@ -79,7 +85,7 @@ func (ix *Index) Search(q Query, now time.Time) Result {
 	if len(pq.alts) == 0 {
 		tiers = []*roaring.Bitmap{ix.without(filter, pq.excluded)}
 	} else {
-		tiers, res.Match, res.Corrected = ix.matchWords(pq, ix.without(filter, pq.excluded))
+		tiers, res.Match, res.Corrected, res.Marks = ix.matchWords(pq, ix.without(filter, pq.excluded))
 	}
 	if exact != nil {
 		for i, t := range tiers {
@@ -91,7 +97,7 @@ func (ix *Index) Search(q Query, now time.Time) Result {
 	res.Category, res.Dates = ix.facets(all, now)
 	switch {
 	case q.Sort == "distance" && q.Lat != nil:
-		res.Hits = ix.nearest(all, *q.Lat, *q.Lng, q.Limit)
+		res.Hits = ix.nearest(all, *q.Lat, *q.Lng, q.Limit, q.After)
 	case q.Sort == "date" || len(pq.alts) == 0:
 		res.Hits = ix.soonest([]*roaring.Bitmap{all}, q.After, q.Limit)
 	default:
@@ -99,6 +105,9 @@ func (ix *Index) Search(q Query, now time.Time) Result {
 	}
 	if q.Lat != nil {
 		for i := range res.Hits {
+			if res.Hits[i].DistanceKm != nil {
+				continue // measured already
+			}
 			d := ix.docs[ix.byID[res.Hits[i].ID]]
 			km := distanceKm(*q.Lat, *q.Lng, d.lat, d.lng)
 			res.Hits[i].DistanceKm = &km
@@ -191,12 +200,18 @@ func (ix *Index) without(b *roaring.Bitmap, excluded []string) *roaring.Bitmap {
 func (ix *Index) filter(q Query, from time.Time) (f *roaring.Bitmap, exact func(doc) bool) {
 	f = ix.startsBetween(from.Unix(), q.To)
 	f.And(ix.live)
-	if q.Category != "" {
-		c, ok := ix.cats[strings.ToLower(q.Category)]
+	for _, by := range []struct {
+		value string
+		of    map[string]*roaring.Bitmap
+	}{{q.Category, ix.cats}, {q.City, ix.cities}} {
+		if by.value == "" {
+			continue
+		}
+		b, ok := by.of[strings.ToLower(strings.TrimSpace(by.value))]
 		if !ok {
 			return roaring.New(), nil
 		}
-		f.And(c)
+		f.And(b)
 	}
 	if q.Free {
 		f.And(ix.free)
@@ -323,41 +338,46 @@ type wordMatch struct {
 // matchWords returns the relevance tiers of the documents of filter that hold every word of
 // one of the alternatives: exact words first, then the word being typed (or, when that
 // finds nothing, every word) as a prefix, then, when neither finds anything, words no event
-// uses corrected to the nearest ones that some do.
-func (ix *Index) matchWords(p parsed, filter *roaring.Bitmap) ([]*roaring.Bitmap, string, string) {
+// uses corrected to the nearest ones that some do. With them come how the words matched
+// and the words to highlight.
+func (ix *Index) matchWords(p parsed, filter *roaring.Bitmap) (tiers []*roaring.Bitmap, match, corrected string, marks Marks) {
 	last := len(p.alts) - 1
 	typed := func(a, i int) bool { return p.typing && a == last && i == len(p.alts[a])-1 }
-	tiers := ix.altTiers(p.alts, typed, filter)
+	marks = marksOf(p.alts, nil)
+	if p.typing {
+		marks.prefixes = p.alts[last][len(p.alts[last])-1:]
+	}
+	tiers = ix.altTiers(p.alts, typed, filter)
 	if !empty(tiers) {
 		if tiers[0].IsEmpty() && tiers[2].IsEmpty() && tiers[4].IsEmpty() {
-			return tiers, "prefix", "" // only as a prefix of longer words
+			return tiers, "prefix", "", marks // only as a prefix of longer words
 		}
-		return tiers, "fulltext", ""
+		return tiers, "fulltext", "", marks
 	}
 	if tiers = ix.altTiers(p.alts, func(int, int) bool { return true }, filter); !empty(tiers) {
-		return tiers, "prefix", ""
+		return tiers, "prefix", "", marksOf(p.alts, slices.Concat(p.alts...))
 	}
-	corrected := make([][]string, len(p.alts))
+	fixed := make([][]string, len(p.alts))
 	changed := false
 	for a, alt := range p.alts {
-		corrected[a] = slices.Clone(alt)
+		fixed[a] = slices.Clone(alt)
 		for i, w := range alt {
 			if !ix.hasWord(w) && len(ix.withPrefix(w, 1)) == 0 {
 				if c := ix.nearestWord(w); c != "" {
-					corrected[a][i], changed = c, true
+					fixed[a][i], changed = c, true
 				}
 			}
 		}
 	}
 	if !changed {
-		return nil, "fulltext", ""
+		return nil, "fulltext", "", marks
 	}
 	var text []string
-	for _, alt := range corrected {
+	for _, alt := range fixed {
 		text = append(text, strings.Join(alt, " "))
 	}
-	tiers = ix.altTiers(corrected, func(int, int) bool { return false }, filter)
-	return tiers, "fuzzy", strings.Join(text, " or ")
+	tiers = ix.altTiers(fixed, func(int, int) bool { return false }, filter)
+	return tiers, "fuzzy", strings.Join(text, " or "), marksOf(fixed, nil)
 }
 
 // altTiers returns the tiers of the alternatives, tier by tier united: a document is in the
@@ -571,8 +591,8 @@ func (ix *Index) order(a, b doc) int {
 // nearest returns the limit documents of b nearest (lat, lng), nearest first. Many
 // matches are read ring by ring of cells around the point, until no farther ring can hold
 // a nearer one; few are all measured.
-func (ix *Index) nearest(b *roaring.Bitmap, lat, lng float64, limit int) []Hit {
-	top := &nearTop{limit: limit}
+func (ix *Index) nearest(b *roaring.Bitmap, lat, lng float64, limit int, after *Cursor) []Hit {
+	top := &nearTop{limit: limit, after: after}
 	if b.GetCardinality() <= 20_000 {
 		ix.measure(b, lat, lng, top)
 		return top.hits(ix)
@@ -600,7 +620,7 @@ func (ix *Index) nearest(b *roaring.Bitmap, lat, lng float64, limit int) []Hit {
 		}
 	}
 	// The rings reached no bound (near a pole, or matches far away): measure them all.
-	top = &nearTop{limit: limit}
+	top = &nearTop{limit: limit, after: after}
 	ix.measure(b, lat, lng, top)
 	return top.hits(ix)
 }
@@ -612,31 +632,36 @@ func abs(x int64) int64 {
 	return x
 }
 
-// nearTop keeps the limit nearest documents seen, nearest first.
+// nearTop keeps the limit nearest documents seen after the cursor, nearest first (by
+// distance, then id).
 type nearTop struct {
 	limit int
+	after *Cursor
 	top   []near
 }
 
 type near struct {
 	n  uint32
+	id int64
 	km float64
 }
+
+func (a near) before(b near) bool { return a.km < b.km || a.km == b.km && a.id < b.id }
 
 func (t *nearTop) full() bool     { return len(t.top) == t.limit }
 func (t *nearTop) worst() float64 { return t.top[len(t.top)-1].km }
 
-func (t *nearTop) add(n uint32, km float64) {
-	if t.full() && km >= t.worst() {
+func (t *nearTop) add(x near) {
+	if t.after != nil && !(near{km: t.after.Km, id: t.after.ID}).before(x) || t.full() && !x.before(t.top[len(t.top)-1]) {
 		return
 	}
-	i, _ := slices.BinarySearchFunc(t.top, km, func(e near, k float64) int {
-		if e.km <= k {
+	i, _ := slices.BinarySearchFunc(t.top, x, func(e, x near) int {
+		if e.before(x) {
 			return -1
 		}
 		return 1
 	})
-	t.top = slices.Insert(t.top, i, near{n, km})
+	t.top = slices.Insert(t.top, i, x)
 	if len(t.top) > t.limit {
 		t.top = t.top[:t.limit]
 	}
@@ -646,7 +671,7 @@ func (t *nearTop) hits(ix *Index) []Hit {
 	hits := make([]Hit, len(t.top))
 	for i, x := range t.top {
 		d := ix.docs[x.n]
-		hits[i] = Hit{ID: d.id, Starts: d.starts}
+		hits[i] = Hit{ID: d.id, Starts: d.starts, DistanceKm: &x.km}
 	}
 	return hits
 }
@@ -657,7 +682,7 @@ func (ix *Index) measure(b *roaring.Bitmap, lat, lng float64, top *nearTop) {
 	for it.HasNext() {
 		m := it.Next()
 		if d := ix.docs[m]; d.geo {
-			top.add(m, distanceKm(lat, lng, d.lat, d.lng))
+			top.add(near{m, d.id, distanceKm(lat, lng, d.lat, d.lng)})
 		}
 	}
 }
@@ -675,10 +700,12 @@ func (ix *Index) facets(all *roaring.Bitmap, now time.Time) (cats, dates []Facet
 		}
 		return strings.Compare(a.Value, b.Value)
 	})
-	week := int(all.AndCardinality(ix.startsBetween(now.Unix(), now.Add(7*24*time.Hour))))
-	month := int(all.AndCardinality(ix.startsBetween(now.Add(7*24*time.Hour).Unix(), now.Add(30*24*time.Hour))))
-	later := int(all.GetCardinality()) - week - month
-	for _, f := range []Facet{{"next_7_days", week}, {"next_30_days", month}, {"later", later}} {
+	day := 24 * time.Hour
+	week := int(all.AndCardinality(ix.startsBetween(math.MinInt64, now.Add(7*day))))
+	month := int(all.AndCardinality(ix.startsBetween(now.Add(7*day).Unix(), now.Add(30*day))))
+	quarter := int(all.AndCardinality(ix.startsBetween(now.Add(30*day).Unix(), now.Add(90*day))))
+	later := int(all.GetCardinality()) - week - month - quarter
+	for _, f := range []Facet{{"next_7_days", week}, {"next_30_days", month}, {"next_90_days", quarter}, {"later", later}} {
 		if f.Count > 0 {
 			dates = append(dates, f)
 		}
