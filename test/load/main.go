@@ -373,6 +373,9 @@ func freeAddr() string {
 }
 
 func round(d time.Duration) time.Duration {
+	if d > time.Second {
+		return d.Round(time.Millisecond)
+	}
 	if d > time.Millisecond {
 		return d.Round(10 * time.Microsecond)
 	}

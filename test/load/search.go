@@ -99,6 +99,8 @@ func mixFrom(base time.Time, n int) []searchQuery {
 }
 
 func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
+	began := time.Now()
+	defer func() { fmt.Fprintf(stdout, "\nthe scenario took %s\n", time.Since(began).Round(time.Second)) }()
 	selected, err := selectShapes(o.shapes)
 	if err != nil {
 		return err
