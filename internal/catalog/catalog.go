@@ -63,7 +63,7 @@ var services = []Service{
 	{
 		Name:     "search",
 		Routes:   []string{"/api/v1/search/"},
-		Modules:  []string{"postgres", "redis", "nats", "keys"},
+		Modules:  []string{"postgres", "keys"},
 		Provided: true,
 	},
 	{

@@ -18,8 +18,11 @@ import (
 // required depends on the targets it runs; see Require.
 type Config struct {
 	DatabaseURL string `env:"DATABASE_URL"`
-	RedisURL    string `env:"REDIS_URL"`
-	NATSURL     string `env:"NATS_URL"`
+	// DatabaseReadURL, when set, is a read-only replica the search service reads instead
+	// (CloudNativePG's -ro service, say).
+	DatabaseReadURL string `env:"DATABASE_READ_URL"`
+	RedisURL        string `env:"REDIS_URL"`
+	NATSURL         string `env:"NATS_URL"`
 
 	HTTPAddr        string        `env:"HTTP_ADDR" envDefault:":8080"`
 	LogLevel        string        `env:"LOG_LEVEL" envDefault:"info"`
@@ -120,7 +123,7 @@ func nameVariables(err error) error {
 func (c Config) validate() error {
 	var errs []error
 	urls := []struct{ name, value string }{
-		{"DATABASE_URL", c.DatabaseURL}, {"REDIS_URL", c.RedisURL}, {"NATS_URL", c.NATSURL},
+		{"DATABASE_URL", c.DatabaseURL}, {"DATABASE_READ_URL", c.DatabaseReadURL}, {"REDIS_URL", c.RedisURL}, {"NATS_URL", c.NATSURL},
 	}
 	for _, s := range catalog.Services() {
 		urls = append(urls, struct{ name, value string }{s.URLVar(), c.Gateway.URLs[s.Name]})

@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -214,10 +215,25 @@ func (p *process) initEvents(ctx context.Context) (func(context.Context) error, 
 }
 
 func (p *process) initSearch(ctx context.Context) (func(context.Context) error, error) {
-	svc := search.New(search.Options{Log: p.log.With("service", "search"), DB: p.db, Redis: p.rdb, JS: p.bus.JS,
-		Verifier: p.verifier, Version: p.version})
+	// Search only reads: from a read-only replica when there is one.
+	db, stop := p.db, func(context.Context) error { return nil }
+	if p.cfg.DatabaseReadURL != "" {
+		ro, err := postgres.Open(ctx, p.cfg.DatabaseReadURL)
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_READ_URL: %w", err)
+		}
+		if err := postgres.CheckSchema(ctx, ro, migrations.Latest()); err != nil {
+			ro.Close()
+			return nil, fmt.Errorf("DATABASE_READ_URL: %w", err)
+		}
+		db, stop = ro, func(context.Context) error { ro.Close(); return nil }
+		p.checks = append(p.checks, httpserver.Check{Name: "postgres-read", Check: ro.Ping})
+	}
+	svc := search.New(search.Options{Log: p.log.With("service", "search"), DB: db, Verifier: p.verifier, Version: p.version})
 	p.services["search"] = gateway.Upstream{Name: "search", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
-	return modules.Background(ctx, p.log, "search", svc), nil
+	p.checks = append(p.checks, httpserver.Check{Name: "search-index", Check: svc.Ready})
+	run := modules.Background(ctx, p.log, "search", svc)
+	return func(ctx context.Context) error { return errors.Join(run(ctx), stop(ctx)) }, nil
 }
 
 // initGateway routes every catalog service: in-process when it runs here, else at its

@@ -23,7 +23,6 @@ import (
 
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/services/events"
-	"github.com/events-platform/events-platform/services/search"
 	"github.com/events-platform/events-platform/services/users"
 )
 
@@ -113,10 +112,9 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer
 			return res, err
 		}
 	}
-	// Search's terms and the planner's statistics follow the new rows.
-	if err := search.AfterImport(ctx, db); err != nil {
-		return res, err
-	}
+	// The planner's statistics follow the new rows. A search service reads the events
+	// when it starts; one already running sees those it had not seen at its next rebuild
+	// (it follows changes by updated_at, and imported rows carry their own).
 	if err := events.AnalyzeImported(ctx, db); err != nil {
 		return res, err
 	}

@@ -53,7 +53,7 @@ func fuzzService(f testing.TB) http.Handler {
 	}
 	svc := search.New(search.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db,
 		Verifier: auth.NewVerifier("events-platform"), Version: "test"})
-	if err := svc.RefreshTerms(ctx); err != nil {
+	if err := svc.Sync(ctx); err != nil {
 		f.Fatal(err)
 	}
 	// The events are there to be found, so that inputs reach the queries.

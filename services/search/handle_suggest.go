@@ -9,11 +9,11 @@ import (
 )
 
 type suggestInput struct {
-	Q     string `query:"q" required:"true" doc:"the start of a title, category or city; at most 100 characters"`
+	Q     string `query:"q" required:"true" doc:"the start of a title, category or city; typos are tolerated; at most 100 characters"`
 	Limit string `query:"limit" doc:"1 to 20" default:"8"`
 }
 
-// Suggestion is one autocomplete entry.
+// Suggestion is one autocomplete entry: searching for its text finds its events.
 type Suggestion struct {
 	Text   string `json:"text"`
 	Kind   string `json:"kind" enum:"title,category,city"`
@@ -21,7 +21,7 @@ type Suggestion struct {
 }
 
 func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*jsonOutput, error) {
-	q := strings.ToLower(strings.TrimSpace(in.Q))
+	q := strings.TrimSpace(in.Q)
 	if q == "" {
 		return nil, bad("q", "q must not be blank")
 	}
@@ -32,34 +32,17 @@ func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*jsonOut
 	if err != nil {
 		return nil, err
 	}
-	b, entry := s.cached(ctx, "suggest", map[string]any{"q": q, "l": limit})
-	if b != nil {
-		return jsonBody("hit", b), nil
+	ix := s.index.Load()
+	if ix == nil {
+		return nil, httpapi.Unavailable()
 	}
-	list, err := s.prefixed(ctx, q, limit)
-	if err == nil && len(list) < limit {
-		// Few terms start so: the query may hold a typo. Words no event uses are
-		// corrected (see Correct), and terms starting with the corrected query follow.
-		fixed, ok, cerr := Correct(ctx, s.db, q)
-		if err = cerr; ok {
-			var more []Suggestion
-			more, err = s.prefixed(ctx, strings.ToLower(fixed), limit)
-			list = append(list, more...)
-		}
+	out := []Suggestion{}
+	for _, sg := range ix.Suggest(q, limit) {
+		out = append(out, Suggestion(sg))
 	}
+	b, err := json.Marshal(httpapi.Envelope[[]Suggestion]{Success: true, Data: out})
 	if err != nil {
 		return nil, httpapi.Fail(ctx, s.log, "suggest", err)
 	}
-	seen := map[string]bool{}
-	out := []Suggestion{}
-	for _, sg := range list {
-		k := sg.Kind + "\x00" + sg.Text
-		if !seen[k] && len(out) < limit {
-			seen[k] = true
-			out = append(out, sg)
-		}
-	}
-	b, _ = json.Marshal(httpapi.Envelope[[]Suggestion]{Success: true, Data: out})
-	s.store(ctx, entry, b)
-	return jsonBody("miss", b), nil
+	return jsonBody(b), nil
 }

@@ -13,10 +13,10 @@ import (
 	"testing"
 )
 
-// relevanceFloor is the mean NDCG@10 of relevanceCases on the day the suite was written,
-// rounded down. It is a ratchet: raise it as relevance improves, never lower it to make a
-// change pass.
-const relevanceFloor = 0.66
+// relevanceFloor is the mean NDCG@10 of relevanceCases, rounded down: 0.661 with search in
+// PostgreSQL when the suite was written, 0.947 with the in-memory index. It is a ratchet:
+// raise it as relevance improves, never lower it to make a change pass.
+const relevanceFloor = 0.94
 
 // A relevance fixture: events a person would find in Berlin, Potsdam, Paris and Lisbon,
 // with distractors that share a word only in their descriptions.
@@ -113,7 +113,7 @@ func relevanceFixture(t *testing.T) (*env, map[int64]string) {
 		}
 		hidden[id] = h.ev.title
 	}
-	if err := e.svc.RefreshTerms(context.Background()); err != nil {
+	if err := e.svc.Sync(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return e, hidden
@@ -330,19 +330,13 @@ func TestSearchFindsWhatPeopleMean(t *testing.T) {
 		expect  expectation
 		pending string // what search returns today, while it falls short
 	}{
-		{name: "tech finds technology events first", expect: firstAre("tech", 3, tech...),
-			pending: "2 results, the events with the word tech: Tech Founders Breakfast, then Startup Pitch Night (business, tech in its description); no other technology event"},
-		{name: "technology finds technology events", expect: firstAre("technology", len(tech), tech...),
-			pending: "3 results, the events with the word technology: Technology Trends Conference, Python for Beginners (education), Digital Art Night (arts); 10 of the 11 technology events are missing"},
-		{name: "tech meetup finds technology meetups", expect: firstAre("tech meetup", 3, techMeetups...),
-			pending: "0 results: no event has both words, and the category technology does not count for tech"},
+		{name: "tech finds technology events first", expect: firstAre("tech", 3, tech...)},
+		{name: "technology finds technology events", expect: firstAre("technology", len(tech), tech...)},
+		{name: "tech meetup finds technology meetups", expect: firstAre("tech meetup", 3, techMeetups...)},
 		{name: "jaz finds jazz", expect: firstAre("jaz", 3, append(jazz, "Jazz Guitar Workshop")...)},
-		{name: "berlin techno finds techno events in Berlin first", expect: firstAre("berlin techno", 2, "Berghain Techno Night", "Kreuzberg Techno Club"),
-			pending: "1 result, History of Berlin Lecture (education, both words in its description); no techno event, as the city is not searched"},
-		{name: "the category word music finds music events", expect: allAre("music", fixtureTitles(inCategory("music"))...),
-			pending: "0 results: no music event has the word music, and the category is not searched"},
-		{name: "the city word lisbon finds Lisbon events", expect: allAre("lisbon", fixtureTitles(inCity("Lisbon"))...),
-			pending: "3 results, those with Lisbon in the title: Frontend Meetup Lisbon, Lisbon Expat Meetup, Lisbon Techno Rave; 7 of the 10 Lisbon events are missing, as the city is not searched"},
+		{name: "berlin techno finds techno events in Berlin first", expect: firstAre("berlin techno", 2, "Berghain Techno Night", "Kreuzberg Techno Club")},
+		{name: "the category word music finds music events", expect: allAre("music", fixtureTitles(inCategory("music"))...)},
+		{name: "the city word lisbon finds Lisbon events", expect: allAre("lisbon", fixtureTitles(inCity("Lisbon"))...)},
 		{name: "the typo kubernets finds the Kubernetes meetup", expect: firstAre("kubernets", 1, "Kubernetes Meetup")},
 		{name: "every suggestion for te finds events", expect: everySuggestionFinds("te")},
 		{name: "every suggestion for ja finds events", expect: everySuggestionFinds("ja")},

@@ -8,7 +8,7 @@ import (
 // Result is one event found: the event as every service shows it, and how it matched.
 type Result struct {
 	eventview.Event
-	Score      float32    `json:"score" doc:"sort=relevance: 3 the title matches, 2 title and tags match, 1 only the description; other orders: ts_rank (0 without q)"`
+	Score      float32    `json:"score" doc:"sort=relevance: how well the words match, 12 best to 1: events of a category or city the words name first (12 to 7), then the others (6 to 1); within each, every word in the title as written, then with the last word as a prefix, the same within title, tags, category and city, then anywhere; other orders: 0"`
 	DistanceKm *float64   `json:"distance_km,omitempty"`
 	Highlights Highlights `json:"highlights"`
 }
@@ -36,13 +36,13 @@ type Facets struct {
 type Body struct {
 	Success bool     `json:"success"`
 	Data    []Result `json:"data"`
-	Match   string   `json:"match" enum:"fulltext,fuzzy,filters" doc:"fuzzy: no full-text match, so words no event uses were taken for typos and corrected"`
+	Match   string   `json:"match" enum:"fulltext,prefix,fuzzy,filters" doc:"prefix: the words matched only as the beginnings of longer words; fuzzy: nothing matched, so words no event uses were taken for typos and corrected"`
 	// Query is the corrected query when Match is fuzzy.
 	Query string `json:"query,omitempty" doc:"the query searched, when typos were corrected"`
-	Total *int   `json:"total,omitempty" doc:"first page only; exact up to 1,000"`
-	// TotalRelation is "eq" when total is exact and "gte" when there are FacetLimit
-	// matches or more: then total is FacetLimit and the facets count the first FacetLimit.
-	TotalRelation string       `json:"total_relation,omitempty" enum:"eq,gte"`
+	Total *int   `json:"total,omitempty" doc:"first page only; exact"`
+	// TotalRelation says how total counts: always "eq" (exact) since the index counts
+	// every match; kept for clients of the releases that counted up to 1,000.
+	TotalRelation string       `json:"total_relation,omitempty" enum:"eq"`
 	Facets        *Facets      `json:"facets,omitempty" doc:"first page only"`
 	Page          httpapi.Page `json:"page"`
 }

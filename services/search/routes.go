@@ -19,17 +19,14 @@ func (s *Service) routes() {
 		Responses: s.documented(httpapi.Envelope[[]Suggestion]{}, "SuggestBody")}, s.handleSuggest)
 }
 
-// jsonOutput is a response the handler already holds as JSON (cached or just encoded):
+// jsonOutput is a response the handler already holds as JSON:
 // huma writes a []byte body as it is, where it would re-encode a json.RawMessage.
 type jsonOutput struct {
 	ContentType string `header:"Content-Type"`
-	Cache       string `header:"X-Cache"`
 	Body        []byte
 }
 
-func jsonBody(cache string, b []byte) *jsonOutput {
-	return &jsonOutput{ContentType: "application/json", Cache: cache, Body: b}
-}
+func jsonBody(b []byte) *jsonOutput { return &jsonOutput{ContentType: "application/json", Body: b} }
 
 // documented describes the 200 response of a route answering with a jsonOutput as the
 // JSON of v's type.

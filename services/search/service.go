@@ -1,77 +1,76 @@
-// Package search is the search service: full-text search over published, upcoming events
-// (weighted tsvector with GIN, websearch_to_tsquery), typo tolerance with pg_trgm, geo
-// radius and distance order with earthdistance, facets, keyset pagination, highlighted
-// snippets, and autocomplete. Results are cached in Redis briefly; the cache is dropped
-// when the events service announces a change on NATS.
+// Package search is the search service: full-text search over published, public, upcoming
+// events with prefixes as people type, typo tolerance, category, city, date, price and
+// radius filters, relevance, date and distance order, exact facets, keyset pagination,
+// highlighted snippets, and autocomplete.
+//
+// Searches are answered from an in-memory index (package engine) that each replica builds
+// from the events table when it starts, and keeps up to date by reading the events changed
+// since it last looked (follow.go); PostgreSQL is read only for the rows of a page. A
+// replica reports ready once its index is built.
 //
 // The files follow the service template: service.go (Options, New, Run), routes.go (the
 // API surface), handle_search.go and handle_suggest.go (the handlers), inputs.go (query
-// parameter checks), response.go (what a search answers), cursor.go, query.go (the SQL of
-// a search) and store.go (running it), typos.go, cells.go (place cells), terms.go (the
-// autocomplete terms), cache.go (Redis) and consume.go (NATS).
+// parameter checks), response.go (what a search answers), cursor.go, store.go (the page's
+// rows) and follow.go (the index: built, followed, rebuilt).
 package search
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go/jetstream"
-	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/internal/httpapi"
 	"github.com/events-platform/events-platform/internal/httpserver"
+	"github.com/events-platform/events-platform/services/search/engine"
 )
 
 // Options are the search service's dependencies.
 type Options struct {
-	Log      *slog.Logger
+	Log *slog.Logger
+	// DB is read for the index and the pages' rows. Search only reads: it may be a
+	// read-only replica (DATABASE_READ_URL), whose lag then adds to how stale a search is.
 	DB       *pgxpool.Pool
-	Redis    *goredis.Client // nil: no cache
-	JS       jetstream.JetStream
 	Verifier *auth.Verifier
 	Version  string
-	// CacheTTL bounds how stale a cached page can be (default 30s; negative: no cache).
-	CacheTTL time.Duration
-	// KeyPrefix namespaces Redis keys and the consumer name (tests share servers).
-	KeyPrefix string
-	// RefreshEvery is the least time between refreshes of the autocomplete terms (default 30s).
-	RefreshEvery time.Duration
+	// FollowEvery is how often the index reads the events changed since (default 1s).
+	FollowEvery time.Duration
+	// RebuildEvery is how often the index is built afresh, dropping the events that ended
+	// and renumbering the changed ones in start order (default 24h; sooner when a quarter
+	// of it changed).
+	RebuildEvery time.Duration
 }
 
 // Service serves the search API.
 type Service struct {
 	log          *slog.Logger
 	db           *pgxpool.Pool
-	rdb          *goredis.Client
-	js           jetstream.JetStream
-	ttl          time.Duration
-	prefix       string
-	version      string // in cache keys: a release that changes the answers' shape never reads an older release's pages
-	refreshEvery time.Duration
-	termsDirty   atomic.Bool
+	followEvery  time.Duration
+	rebuildEvery time.Duration
+	index        atomic.Pointer[engine.Index]
+	syncMu       sync.Mutex
+	follow       *follower // Sync's alone
 	api          huma.API
 	handler      http.Handler
 }
 
-// New returns the search service with its routes.
+// New returns the search service with its routes. It answers 503 until its index is built
+// (Run, or Sync).
 func New(opts Options) *Service {
-	if opts.CacheTTL == 0 {
-		opts.CacheTTL = 30 * time.Second
+	if opts.FollowEvery <= 0 {
+		opts.FollowEvery = time.Second
 	}
-	if opts.RefreshEvery <= 0 {
-		opts.RefreshEvery = 30 * time.Second
+	if opts.RebuildEvery <= 0 {
+		opts.RebuildEvery = 24 * time.Hour
 	}
-	s := &Service{log: opts.Log, db: opts.DB, rdb: opts.Redis, js: opts.JS, ttl: opts.CacheTTL, prefix: opts.KeyPrefix,
-		version: opts.Version, refreshEvery: opts.RefreshEvery}
-	if s.ttl < 0 {
-		s.rdb = nil
-	}
+	s := &Service{log: opts.Log, db: opts.DB, followEvery: opts.FollowEvery, rebuildEvery: opts.RebuildEvery}
 	mux := http.NewServeMux()
 	s.api = httpapi.NewAPI(mux, "Events Platform: search", opts.Version)
 	s.routes()
@@ -85,33 +84,25 @@ func (s *Service) Handler() http.Handler { return s.handler }
 // OpenAPI returns the service's OpenAPI document.
 func (s *Service) OpenAPI(context.Context) ([]byte, error) { return s.api.OpenAPI().MarshalJSON() }
 
-// Run consumes the events service's domain events until ctx ends: each event change
-// invalidates the cache, and the autocomplete terms are refreshed at most every
-// RefreshEvery while changes keep coming. When NATS is unreachable it keeps trying; the
-// cache then expires by its TTL.
+// errLoading is what readiness says until the index is built.
+var errLoading = errors.New("the search index is being built")
+
+// Ready reports whether the index is built: until then the replica takes no traffic.
+func (s *Service) Ready(context.Context) error {
+	if s.index.Load() == nil {
+		return errLoading
+	}
+	return nil
+}
+
+// Run builds the index and keeps it up to date until ctx ends (see Sync). While PostgreSQL
+// is unreachable it keeps trying, and a built index goes on answering as it last was.
 func (s *Service) Run(ctx context.Context) error {
-	s.termsDirty.Store(true) // events may have changed while no search service ran
-	var consuming jetstream.ConsumeContext
-	defer func() {
-		if consuming != nil {
-			consuming.Stop()
-		}
-	}()
-	t := time.NewTicker(s.refreshEvery)
+	t := time.NewTicker(s.followEvery)
 	defer t.Stop()
 	for {
-		if s.js != nil && consuming == nil {
-			cc, err := s.consume(ctx)
-			if err != nil && ctx.Err() == nil {
-				s.log.Warn("search cache consumer", "err", err)
-			}
-			consuming = cc
-		}
-		if s.termsDirty.Swap(false) {
-			if err := s.RefreshTerms(ctx); err != nil && ctx.Err() == nil {
-				s.termsDirty.Store(true)
-				s.log.Warn("refresh search terms", "err", err)
-			}
+		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("search index", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -46,9 +46,10 @@ func TestSearch(t *testing.T) {
 		match string
 	}{
 		{Query{Q: "meetup"}, []int64{5, 1}, "fulltext"}, // stems: meetups; past events never
-		// Title prefixes (techno, technology), then the category as a prefix, then the
-		// description: exactly ("tech-free"), then as a prefix ("technical").
-		{Query{Q: "tech"}, []int64{3, 2, 5, 1, 4, 6}, "fulltext"},
+		// The category it begins first (technology): in the title, then the category; then
+		// title prefixes (techno), then the description: exactly ("tech-free"), then as a
+		// prefix ("technical").
+		{Query{Q: "tech"}, []int64{2, 5, 1, 3, 4, 6}, "fulltext"},
 		{Query{Q: "technology"}, []int64{2, 5, 1}, "fulltext"},    // the category is a word; title outranks it
 		{Query{Q: "berlin techno"}, []int64{3, 1, 2}, "fulltext"}, // city as a word; techno before technology
 		{Query{Q: "technolo"}, []int64{2, 5, 1}, "prefix"},

@@ -37,9 +37,10 @@ type Cursor struct {
 // Hit is one event found.
 type Hit struct {
 	ID int64
-	// Tier orders relevance: 0 every word in the title exactly, 1 in the title with the
-	// last as a prefix, 2 and 3 the same within title, tags, category and city, 4 and 5
-	// anywhere, 6 with typos corrected. Within a tier the sooner event comes first.
+	// Tier orders relevance, best first: the events of a category or city the words name
+	// (0 to 5), then the others (6 to 11); within each, every word in the title as
+	// written, then with the last as a prefix, the same within title, tags, category and
+	// city, then anywhere. Within a tier the sooner event comes first.
 	Tier       int
 	Starts     int64
 	DistanceKm *float64
@@ -85,7 +86,8 @@ func (ix *Index) Search(q Query, now time.Time) Result {
 	if len(pq.alts) == 0 {
 		tiers = []*roaring.Bitmap{ix.without(filter, pq.excluded)}
 	} else {
-		tiers, res.Match, res.Corrected, res.Marks = ix.matchWords(pq, ix.without(filter, pq.excluded))
+		tiers, res.Match, res.Corrected, res.Marks = ix.matchWords(q.Q, pq, ix.without(filter, pq.excluded))
+		tiers = ix.boost(tiers, pq)
 	}
 	if exact != nil {
 		for i, t := range tiers {
@@ -340,7 +342,7 @@ type wordMatch struct {
 // finds nothing, every word) as a prefix, then, when neither finds anything, words no event
 // uses corrected to the nearest ones that some do. With them come how the words matched
 // and the words to highlight.
-func (ix *Index) matchWords(p parsed, filter *roaring.Bitmap) (tiers []*roaring.Bitmap, match, corrected string, marks Marks) {
+func (ix *Index) matchWords(q string, p parsed, filter *roaring.Bitmap) (tiers []*roaring.Bitmap, match, corrected string, marks Marks) {
 	last := len(p.alts) - 1
 	typed := func(a, i int) bool { return p.typing && a == last && i == len(p.alts[a])-1 }
 	marks = marksOf(p.alts, nil)
@@ -358,26 +360,83 @@ func (ix *Index) matchWords(p parsed, filter *roaring.Bitmap) (tiers []*roaring.
 		return tiers, "prefix", "", marksOf(p.alts, slices.Concat(p.alts...))
 	}
 	fixed := make([][]string, len(p.alts))
-	changed := false
+	fixes := map[string]string{}
 	for a, alt := range p.alts {
 		fixed[a] = slices.Clone(alt)
 		for i, w := range alt {
-			if !ix.hasWord(w) && len(ix.withPrefix(w, 1)) == 0 {
-				if c := ix.nearestWord(w); c != "" {
-					fixed[a][i], changed = c, true
+			if ix.hasWord(w) || len(ix.withPrefix(w, 1)) > 0 {
+				continue
+			}
+			c := ix.nearestWord(w)
+			if c == "" && typed(a, i) {
+				c = ix.nearestPrefix(w) // a typo in a word not yet finished
+			}
+			if c != "" {
+				fixed[a][i], fixes[w] = c, c
+			}
+		}
+	}
+	if len(fixes) == 0 {
+		return nil, "fulltext", "", marks
+	}
+	tiers = ix.altTiers(fixed, typed, filter)
+	marks = marksOf(fixed, nil)
+	if p.typing {
+		marks.prefixes = fixed[last][len(fixed[last])-1:]
+	}
+	return tiers, "fuzzy", rewrite(q, fixes), marks
+}
+
+// rewrite returns q with the words fixes names replaced, the rest as written.
+func rewrite(q string, fixes map[string]string) string {
+	var b strings.Builder
+	at := 0
+	for _, sp := range spans(q) {
+		if fix, ok := fixes[sp.word]; ok {
+			b.WriteString(q[at:sp.start])
+			b.WriteString(fix)
+			at = sp.end
+		}
+	}
+	b.WriteString(q[at:])
+	return b.String()
+}
+
+// Tiers: a query's matches come in nTiers tiers; each of the six tiers of matchWords is
+// split in two, the events of a category or city the words name first.
+const nTiers = 12
+
+// boost puts first the events of a category or city that a word of the query names: as
+// written, or, for the word being typed, as at most the first half of the name. "berlin
+// techno" finds techno events in Berlin before techno events elsewhere that mention
+// Berlin, and "tech" finds technology events before techno ones, where "techno" (more than
+// half of "technology") finds techno events first.
+func (ix *Index) boost(tiers []*roaring.Bitmap, p parsed) []*roaring.Bitmap {
+	if tiers == nil {
+		return nil
+	}
+	var named []*roaring.Bitmap
+	for a, alt := range p.alts {
+		for i, w := range alt {
+			typed := p.typing && a == len(p.alts)-1 && i == len(alt)-1
+			for _, m := range []map[string]*roaring.Bitmap{ix.cats, ix.cities} {
+				for name, b := range m {
+					if name == w || typed && len(w) >= 3 && 2*len(w) <= len(name) && strings.HasPrefix(name, w) {
+						named = append(named, b)
+					}
 				}
 			}
 		}
 	}
-	if !changed {
-		return nil, "fulltext", "", marks
+	out := make([]*roaring.Bitmap, 0, nTiers)
+	in := roaring.FastOr(named...)
+	for _, t := range tiers {
+		out = append(out, roaring.And(t, in))
 	}
-	var text []string
-	for _, alt := range fixed {
-		text = append(text, strings.Join(alt, " "))
+	for _, t := range tiers {
+		out = append(out, roaring.AndNot(t, in))
 	}
-	tiers = ix.altTiers(fixed, func(int, int) bool { return false }, filter)
-	return tiers, "fuzzy", strings.Join(text, " or "), marksOf(fixed, nil)
+	return out
 }
 
 // altTiers returns the tiers of the alternatives, tier by tier united: a document is in the
@@ -484,6 +543,31 @@ func (ix *Index) nearestWord(w string) string {
 		if editDistance(w, s.word, maxEdits) <= maxEdits {
 			if n := ix.docCount(s.term); n > bestN {
 				best, bestN = s.word, n
+			}
+		}
+	}
+	return best
+}
+
+// nearestPrefix returns the beginning of a word, within one edit of w, that the most
+// documents' words start with, or "": a typo in a word being typed ("confr" for "confe",
+// the start of "conference").
+func (ix *Index) nearestPrefix(w string) string {
+	if len(w) < 4 {
+		return ""
+	}
+	best, bestN := "", uint64(0)
+	for _, s := range ix.surface {
+		for _, n := range []int{len(w) - 1, len(w), len(w) + 1} {
+			if n > len(s.word) {
+				continue
+			}
+			p := s.word[:n]
+			if editDistance(w, p, 1) <= 1 {
+				if c := ix.docCount(s.term); c > bestN || c == bestN && p < best {
+					best, bestN = p, c
+				}
+				break
 			}
 		}
 	}

@@ -156,7 +156,11 @@ func (ix *Index) Suggest(q string, limit int) []Suggestion {
 		if ix.hasWord(w) || last && len(ix.withPrefix(w, 1)) > 0 {
 			continue
 		}
-		if c := ix.nearestWord(w); c != "" {
+		c := ix.nearestWord(w)
+		if c == "" && last {
+			c = ix.nearestPrefix(w)
+		}
+		if c != "" {
 			ws[i], changed = c, true
 		}
 	}
