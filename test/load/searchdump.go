@@ -26,7 +26,7 @@ func runSearchDump(ctx context.Context, o searchOptions, n int, stdout io.Writer
 	}
 	defer cleanup()
 	addr := freeAddr()
-	svc, err := start(o.platform, append(env, "DATABASE_URL="+dbURL), addr, "search", "")
+	svc, err := start(o.platform, append(env, "DATABASE_URL="+dbURL, "DATABASE_READ_URL="), addr, "search", "")
 	if err != nil {
 		return err
 	}

@@ -154,15 +154,17 @@ func readBody(from io.Reader, head []byte, at int) ([]byte, error) {
 	return msg, err
 }
 
-// searchStatements keeps the statements of a search, not the service's background work
-// (the refresh of the autocomplete terms, or of an index in memory: statements that change
-// nothing a search reads are told apart by their text).
+// searchStatements keeps the statements of a search, not the service's background work,
+// told apart by their text: the refresh of the autocomplete terms (the service that kept
+// its index in PostgreSQL), or the index in memory following the events changed since it
+// last looked (by updated_at).
 func searchStatements(all []statement) []statement {
 	var out []statement
 	for _, s := range all {
-		sql := strings.ToUpper(strings.TrimSpace(s.sql))
+		sql := strings.ToUpper(strings.Join(strings.Fields(s.sql), " "))
 		if strings.HasPrefix(sql, "REFRESH") || strings.HasPrefix(sql, "LISTEN") || strings.HasPrefix(sql, "SET") ||
-			strings.HasPrefix(sql, "BEGIN") || strings.HasPrefix(sql, "COMMIT") || strings.HasPrefix(sql, "ROLLBACK") {
+			strings.HasPrefix(sql, "BEGIN") || strings.HasPrefix(sql, "COMMIT") || strings.HasPrefix(sql, "ROLLBACK") ||
+			sql == "SELECT NOW()" || strings.Contains(sql, "WHERE UPDATED_AT >") {
 			continue
 		}
 		out = append(out, s)
