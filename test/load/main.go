@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -311,7 +312,8 @@ func startTimed(bin string, env []string, addr, target, debugAddr string) (*exec
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(env, "HTTP_ADDR="+addr)
-	cmd.Stderr = os.Stderr
+	// The search service answers 503 to /readyz while it loads, and logs each: not news.
+	cmd.Stderr = &dropLines{w: os.Stderr, drop: []string{"path=/readyz", "status=503"}}
 	began := time.Now()
 	if err := cmd.Start(); err != nil {
 		return nil, 0, fmt.Errorf("start %s: %w", bin, err)
@@ -336,6 +338,37 @@ func startTimed(bin string, env []string, addr, target, debugAddr string) (*exec
 	}
 	stop(cmd)
 	return nil, 0, fmt.Errorf("%s --target=%s not ready after %s", bin, target, wait)
+}
+
+// dropLines writes to w the lines written to it, but those containing every one of drop.
+type dropLines struct {
+	w    io.Writer
+	drop []string
+	mu   sync.Mutex
+	buf  []byte
+}
+
+func (d *dropLines) Write(p []byte) (int, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.buf = append(d.buf, p...)
+	for {
+		i := bytes.IndexByte(d.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := d.buf[:i+1]
+		keep := false
+		for _, s := range d.drop {
+			keep = keep || !bytes.Contains(line, []byte(s))
+		}
+		if keep {
+			if _, err := d.w.Write(line); err != nil {
+				return len(p), err
+			}
+		}
+		d.buf = d.buf[i+1:]
+	}
 }
 
 // exits holds, for each process started, a channel closed once it has exited.

@@ -23,7 +23,8 @@ import (
 // search without HTTP, JSON or the cache, and without the load tool having to know how
 // the service builds its SQL.
 
-// statement is one extended-protocol statement as a client sent it (Parse, then Bind).
+// statement is one extended-protocol statement as a client sent it: its Parse (then, or
+// earlier on the connection when prepared), and its Bind.
 type statement struct {
 	sql           string
 	paramOIDs     []uint32
@@ -109,7 +110,9 @@ func (r *sqlRecorder) forward(from *bufio.Reader, to io.Writer) error {
 			break
 		}
 	}
-	var pending *statement
+	// The statements parsed on this connection, by name ("" the unnamed one): a client
+	// that prepares a statement once binds it by name afterwards, without a Parse.
+	parsed := map[string]statement{}
 	for {
 		head := make([]byte, 5)
 		if _, err := io.ReadFull(from, head); err != nil {
@@ -123,17 +126,23 @@ func (r *sqlRecorder) forward(from *bufio.Reader, to io.Writer) error {
 		case 'P':
 			var p pgproto3.Parse
 			if p.Decode(body) == nil {
-				pending = &statement{sql: p.Query, paramOIDs: p.ParameterOIDs}
+				parsed[p.Name] = statement{sql: p.Query, paramOIDs: p.ParameterOIDs}
 			}
 		case 'B':
 			var b pgproto3.Bind
-			if pending != nil && b.Decode(body) == nil {
-				pending.paramFormats, pending.params, pending.resultFormats = b.ParameterFormatCodes, b.Parameters, b.ResultFormatCodes
-				r.mu.Lock()
-				r.seen = append(r.seen, *pending)
-				r.mu.Unlock()
+			if b.Decode(body) == nil {
+				if st, ok := parsed[b.PreparedStatement]; ok {
+					st.paramFormats, st.params, st.resultFormats = b.ParameterFormatCodes, b.Parameters, b.ResultFormatCodes
+					r.mu.Lock()
+					r.seen = append(r.seen, st)
+					r.mu.Unlock()
+				}
 			}
-			pending = nil
+		case 'C':
+			var c pgproto3.Close
+			if c.Decode(body) == nil && c.ObjectType == 'S' {
+				delete(parsed, c.Name)
+			}
 		}
 		if _, err := to.Write(msg); err != nil {
 			return err
