@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"fmt"
+	"time"
 	_ "time/tzdata" // event time zones must resolve on minimal images too
 
 	"github.com/jackc/pgx/v5"
@@ -37,7 +38,8 @@ func (s *Service) events(ctx context.Context, ids []int64) (map[int64]eventview.
 	return out, nil
 }
 
-// warmConns is how many of the pool's connections warm opens.
+// warmConns is how many of the pool's connections warm opens, at most half of them: the
+// pool is shared with the process's other modules, which may hold some for long.
 const warmConns = 8
 
 // warm opens connections and reads a page on each before the replica reports ready: a new
@@ -62,7 +64,9 @@ func (s *Service) warm(ctx context.Context) error {
 			c.Release()
 		}
 	}()
-	for range min(warmConns, int(s.db.Config().MaxConns)) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for range max(1, min(warmConns, int(s.db.Config().MaxConns)/2)) {
 		conn, err := s.db.Acquire(ctx)
 		if err != nil {
 			return fmt.Errorf("warm the pool: %w", err)
