@@ -61,8 +61,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.DurationVar(&so.shapeDuration, "shape-duration", 8*time.Second, "search: closed loop of each shape, against the endpoint and again against the obvious SQL")
 	fs.IntVar(&so.rate, "rate", 100, "search: searches a second of the open loop (which lasts -duration)")
 	fs.StringVar(&so.shapes, "shapes", "", "search: shapes to measure, comma-separated (default all)")
-	fs.DurationVar(&so.mixDuration, "mix-duration", 10*time.Second, "search: endpoint vs its own SQL replayed, the shapes in turn (0 skips it)")
-	fs.DurationVar(&so.suggestDuration, "suggest-duration", 10*time.Second, "search: autocomplete from one client")
+	fs.DurationVar(&so.mixDuration, "mix-duration", 6*time.Second, "search: endpoint vs its own SQL replayed, the shapes in turn (0 skips it)")
+	fs.DurationVar(&so.suggestDuration, "suggest-duration", 5*time.Second, "search: autocomplete from one client")
 	dumpN := fs.Int("n", 600, "search-dump: searches to answer (each with its second page)")
 	var ro registrationOptions
 	fs.IntVar(&ro.clients, "reg-clients", 2000, "registrations: concurrent clients")

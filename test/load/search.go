@@ -271,7 +271,7 @@ func runSearch(ctx context.Context, o searchOptions, stdout io.Writer) error {
 }
 
 // ownSQLSearches is how many searches of the mix are captured for "endpoint vs its own SQL".
-const ownSQLSearches = 300
+const ownSQLSearches = 200
 
 // shapeRow is what one shape measured.
 type shapeRow struct {
