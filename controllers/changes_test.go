@@ -218,16 +218,18 @@ var _ = Describe("An EventsPlatform with external dependencies", func() {
 	It("reports a missing Secret clearly and proceeds once it exists", func() {
 		ns := newNamespace()
 		p := newPlatform(ns, "ext", "1.0.0")
-		p.Spec.Postgres = platformv1alpha1.PostgresSpec{External: &platformv1alpha1.ExternalDependency{
-			SecretRef: platformv1alpha1.SecretKeyReference{Name: "pg", Key: "uri"},
-		}}
+		p.Spec.Postgres = platformv1alpha1.PostgresSpec{
+			External:    &platformv1alpha1.ExternalDependency{SecretRef: platformv1alpha1.SecretKeyReference{Name: "pg", Key: "uri"}},
+			ReadReplica: &platformv1alpha1.ExternalDependency{SecretRef: platformv1alpha1.SecretKeyReference{Name: "pg-ro"}},
+		}
 		Expect(k8sClient.Create(ctx, p)).To(Succeed())
 
 		Eventually(phaseOf(p), eventually, poll).Should(Equal(platformv1alpha1.PhaseFailed))
 		c := conditionOf(p, platformv1alpha1.ConditionDependenciesReady)()
 		Expect(c.Status).To(Equal(metav1.ConditionFalse))
 		Expect(c.Reason).To(Equal(platformv1alpha1.ReasonSecretNotFound))
-		Expect(c.Message).To(Equal(`postgres.external.secretRef: Secret "pg" not found in namespace "` + ns + `"`))
+		Expect(c.Message).To(Equal(`postgres.external.secretRef: Secret "pg" not found in namespace "` + ns + `"; ` +
+			`postgres.readReplica.secretRef: Secret "pg-ro" not found in namespace "` + ns + `"`))
 		Expect(k8sClient.Get(ctx, key(p, "ext-postgres"), &appsv1.StatefulSet{})).To(Satisfy(apierrors.IsNotFound))
 		Expect(k8sClient.Get(ctx, key(p, "ext-postgres-credentials"), &corev1.Secret{})).To(Satisfy(apierrors.IsNotFound))
 
@@ -238,6 +240,11 @@ var _ = Describe("An EventsPlatform with external dependencies", func() {
 
 		secret.Data = map[string][]byte{"uri": []byte("postgres://app:pw@db.example.com:5432/events")}
 		Expect(k8sClient.Update(ctx, secret)).To(Succeed())
+		Eventually(conditionOf(p, platformv1alpha1.ConditionDependenciesReady), eventually, poll).
+			Should(HaveField("Message", `postgres.readReplica.secretRef: Secret "pg-ro" not found in namespace "`+ns+`"`))
+		replica := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "pg-ro", Namespace: ns},
+			Data: map[string][]byte{"url": []byte("postgres://app:pw@db-ro.example.com:5432/events")}}
+		Expect(k8sClient.Create(ctx, replica)).To(Succeed())
 		markStatefulSetsReady(p, platformv1alpha1.ComponentRedis, platformv1alpha1.ComponentNATS)
 		Eventually(phaseOf(p), eventually, poll).Should(Equal(platformv1alpha1.PhaseMigrating))
 		job := &batchv1.Job{}

@@ -293,13 +293,12 @@ func (r *EventsPlatformReconciler) reconcileDependencies(ctx context.Context, s 
 			if err := r.removeManagedDependency(ctx, p, dep.component); err != nil {
 				return nil, err
 			}
-			problem, why, err := r.checkExternal(ctx, s, dep)
+			problem, why, err := r.checkExternal(ctx, s, dep.component, dep.component+".external", dep.external)
 			if err != nil {
 				return nil, err
 			}
 			if problem != "" {
-				problems = append(problems, problem)
-				reason = why
+				problems, reason = append(problems, problem), firstReason(problems, reason, why)
 			}
 			continue
 		}
@@ -315,6 +314,15 @@ func (r *EventsPlatformReconciler) reconcileDependencies(ctx context.Context, s 
 		}
 		if ready, have, want := statefulSetReady(sts); !ready {
 			waiting = append(waiting, fmt.Sprintf("%s (%d/%d ready)", dep.component, have, want))
+		}
+	}
+	if ro := p.Spec.Postgres.ReadReplica; ro != nil {
+		problem, why, err := r.checkExternal(ctx, s, "postgres-read", "postgres.readReplica", ro)
+		if err != nil {
+			return nil, err
+		}
+		if problem != "" {
+			problems, reason = append(problems, problem), firstReason(problems, reason, why)
 		}
 	}
 	// A platform that never ran waits here; one that runs keeps its services reconciled at the
@@ -348,25 +356,34 @@ func (r *EventsPlatformReconciler) reconcileDependencies(ctx context.Context, s 
 	return nil, nil
 }
 
-// checkExternal checks an external dependency's Secret and records its URL's digest for the
-// config hash. It returns a problem for the status when the Secret or its key is missing.
-func (r *EventsPlatformReconciler) checkExternal(ctx context.Context, s *scope, dep dependency) (string, string, error) {
-	ref := dep.external.SecretRef
+// firstReason is the status reason for problems: the first problem's.
+func firstReason(before []string, reason, why string) string {
+	if len(before) == 0 {
+		return why
+	}
+	return reason
+}
+
+// checkExternal checks the Secret an external dependency (or PostgreSQL's read replica) is
+// reached through, spec field path, and records its URL's digest under name for the config
+// hash. It returns a problem for the status when the Secret or its key is missing.
+func (r *EventsPlatformReconciler) checkExternal(ctx context.Context, s *scope, name, path string, ext *platformv1alpha1.ExternalDependency) (string, string, error) {
+	ref := ext.SecretRef
 	key := secretKey(ref)
 	secret := &corev1.Secret{}
 	err := r.Client.Get(ctx, client.ObjectKey{Namespace: s.platform.Namespace, Name: ref.Name}, secret)
 	if apierrors.IsNotFound(err) {
-		return fmt.Sprintf("%s.external.secretRef: Secret %q not found in namespace %q", dep.component, ref.Name, s.platform.Namespace),
+		return fmt.Sprintf("%s.secretRef: Secret %q not found in namespace %q", path, ref.Name, s.platform.Namespace),
 			platformv1alpha1.ReasonSecretNotFound, nil
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("get secret %s: %w", ref.Name, err)
 	}
 	if len(secret.Data[key]) == 0 {
-		return fmt.Sprintf("%s.external.secretRef: Secret %q has no key %q holding the URL", dep.component, ref.Name, key),
+		return fmt.Sprintf("%s.secretRef: Secret %q has no key %q holding the URL", path, ref.Name, key),
 			platformv1alpha1.ReasonSecretKeyMissing, nil
 	}
-	s.secretData[dep.component] = secretDigest(secret, key)
+	s.secretData[name] = secretDigest(secret, key)
 	return "", "", nil
 }
 

@@ -142,12 +142,16 @@ func secretEnv(name, secret, key string) corev1.EnvVar {
 	}}}
 }
 
-// connectionEnv gives the URLs of PostgreSQL, Redis and NATS: from the generated or the
-// referenced Secret, or, for managed Redis and NATS which have no credentials, as values.
+// connectionEnv gives the URLs of PostgreSQL (and of its read replica, when an external
+// one has one), Redis and NATS: from the generated or the referenced Secret, or, for
+// managed Redis and NATS which have no credentials, as values.
 func connectionEnv(p *platformv1alpha1.EventsPlatform) []corev1.EnvVar {
 	env := make([]corev1.EnvVar, 0, 3)
 	if ext := p.Spec.Postgres.External; ext != nil {
 		env = append(env, secretEnv("DATABASE_URL", ext.SecretRef.Name, secretKey(ext.SecretRef)))
+		if ro := p.Spec.Postgres.ReadReplica; ro != nil {
+			env = append(env, secretEnv("DATABASE_READ_URL", ro.SecretRef.Name, secretKey(ro.SecretRef)))
+		}
 	} else {
 		env = append(env, secretEnv("DATABASE_URL", postgresSecretName(p), "url"))
 	}

@@ -72,7 +72,7 @@ func indexSecretRefs(obj client.Object) []string {
 		return nil
 	}
 	var names []string
-	for _, ext := range []*platformv1alpha1.ExternalDependency{p.Spec.Postgres.External, p.Spec.Redis.External, p.Spec.NATS.External} {
+	for _, ext := range []*platformv1alpha1.ExternalDependency{p.Spec.Postgres.External, p.Spec.Postgres.ReadReplica, p.Spec.Redis.External, p.Spec.NATS.External} {
 		if ext != nil {
 			names = append(names, ext.SecretRef.Name)
 		}

@@ -17,6 +17,7 @@ limitations under the License.
 package controllers
 
 import (
+	"slices"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -95,6 +96,18 @@ func TestDesiredDeploymentExternalDatabase(t *testing.T) {
 	ref := env["DATABASE_URL"].ValueFrom.SecretKeyRef
 	if ref.Name != "db" || ref.Key != "dsn" {
 		t.Errorf("DATABASE_URL from %s/%s, want db/dsn", ref.Name, ref.Key)
+	}
+	if _, ok := env["DATABASE_READ_URL"]; ok {
+		t.Errorf("DATABASE_READ_URL without a read replica")
+	}
+	// A read replica: search reads there.
+	p.Spec.Postgres.ReadReplica = &platformv1alpha1.ExternalDependency{SecretRef: platformv1alpha1.SecretKeyReference{Name: "db-ro"}}
+	env = envOf(desiredDeployment(p, "search", "1.0.0", "h").Spec.Template.Spec.Containers[0])
+	if ref := env["DATABASE_READ_URL"].ValueFrom; ref == nil || ref.SecretKeyRef.Name != "db-ro" || ref.SecretKeyRef.Key != "url" {
+		t.Errorf("DATABASE_READ_URL from %+v, want db-ro/url", ref)
+	}
+	if got := indexSecretRefs(p); !slices.Contains(got, "db-ro") {
+		t.Errorf("the replica's Secret is not watched: %v", got)
 	}
 }
 

@@ -295,6 +295,7 @@ type ServiceSpec struct {
 
 // PostgresSpec chooses between a managed and an external PostgreSQL.
 // +kubebuilder:validation:XValidation:rule="has(self.managed) != has(self.external)",message="postgres: set exactly one of managed or external"
+// +kubebuilder:validation:XValidation:rule="!has(self.readReplica) || has(self.external)",message="postgres: readReplica goes with external"
 type PostgresSpec struct {
 	// Managed runs PostgreSQL as a StatefulSet owned by this platform.
 	// +optional
@@ -303,6 +304,11 @@ type PostgresSpec struct {
 	// (postgres://user:password@host:5432/db?sslmode=require).
 	// +optional
 	External *ExternalDependency `json:"external,omitempty"`
+	// ReadReplica, with external, is a read-only replica of it (CloudNativePG's
+	// <cluster>-ro service, say); the referenced Secret key holds its URL. The search
+	// service reads there (DATABASE_READ_URL), which takes its reads off the primary.
+	// +optional
+	ReadReplica *ExternalDependency `json:"readReplica,omitempty"`
 }
 
 // RedisSpec chooses between a managed and an external Redis.
