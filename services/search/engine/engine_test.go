@@ -231,27 +231,143 @@ func TestNearestByRingsIsTheNearest(t *testing.T) {
 	all := ix.live.Clone()
 	for _, p := range [][2]float64{{52.52, 13.405}, {0, 179.9}, {-10, -179.95}, {84, 10}, {-84.9, 0}, {35, 139}} {
 		rings := ids(ix.nearest(all, p[0], p[1], 20, nil))
-		top := &nearTop{limit: 20}
-		ix.measure(all, p[0], p[1], top)
+		top := newNearTop(20, nil)
+		ix.measure(all, pointOf(p[0], p[1]), top)
 		if want := ids(top.hits(ix)); !slices.Equal(rings, want) {
 			t.Errorf("near %v: rings %v, want %v", p, rings, want)
 		}
 	}
 }
 
-// TestWithinAgreesWithTheSphere: the flat-earth shortcut never changes an answer.
+// TestWithinAgreesWithTheSphere: the chord never changes an answer of the great-circle
+// distance (haversine, computed from the degrees), nor of the distance shown.
 func TestWithinAgreesWithTheSphere(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for range 200_000 {
+	ix := New()
+	for i := range 200_000 {
 		lat, lng := rng.Float64()*160-80, rng.Float64()*360-180
-		km := []float64{1, 5, 25, 100, 300, 499, 800, 3000}[rng.IntN(8)]
-		d := doc{geo: true, lat: lat + rng.NormFloat64()*km/80, lng: lng + rng.NormFloat64()*km/50}
-		if d.lat > 90 || d.lat < -90 {
+		km := []float64{0.1, 1, 5, 25, 100, 300, 499, 800, 3000, 15000, 21000}[rng.IntN(11)]
+		dlat, dlng := lat+rng.NormFloat64()*km/80, lng+rng.NormFloat64()*km/50
+		if dlat > 90 || dlat < -90 {
 			continue
 		}
-		d.lng = math.Mod(d.lng+540, 360) - 180
-		if got, want := within(lat, lng, km)(d), distanceKm(lat, lng, d.lat, d.lng) <= km; got != want {
-			t.Fatalf("(%f, %f) to (%f, %f) within %v km: %v, the sphere says %v", lat, lng, d.lat, d.lng, km, got, want)
+		dlng = math.Mod(dlng+540, 360) - 180
+		ix.Put(Doc{ID: int64(i + 1), Lat: &dlat, Lng: &dlng})
+		n := ix.byID[int64(i+1)]
+		sphere := haversineKm(lat, lng, dlat, dlng)
+		got := ix.within(pointOf(lat, lng), km)(n)
+		if shown := kmOfChord2(pointOf(lat, lng).chord2(ix.places[n])); got != (shown <= km) || math.Abs(shown-sphere) > 1e-6 {
+			t.Fatalf("(%f, %f) to (%f, %f) within %v km: %v; shown %v km, the sphere says %v km", lat, lng, dlat, dlng, km, got, shown, sphere)
+		}
+	}
+}
+
+// haversineKm is the great-circle distance on a sphere of the Earth's mean radius.
+func haversineKm(lat1, lng1, lat2, lng2 float64) float64 {
+	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
+	dp, dl := p2-p1, (lng2-lng1)*math.Pi/180
+	h := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
+	return 2 * earthKm * math.Asin(math.Min(1, math.Sqrt(h)))
+}
+
+// TestFiltersAndFacetsAgreeWithAScan: over random events, some changed or removed after the
+// build, every combination of filters finds what testing each event finds, with the same
+// total, facets and first page.
+func TestFiltersAndFacetsAgreeWithAScan(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	cats := []string{"music", "technology", "food", "arts"}
+	random := func(id int64) Doc {
+		d := Doc{ID: id, Title: "Event", Category: cats[rng.IntN(len(cats))],
+			StartsAt: now.Add(time.Duration(rng.IntN(200*24)) * time.Hour), Price: []float64{0, 5, 12.5, 20, 35, 99.99}[rng.IntN(6)]}
+		if rng.IntN(5) != 0 {
+			d.Lat, d.Lng = ptr(berlin[0]+rng.NormFloat64()*0.2), ptr(berlin[1]+rng.NormFloat64()*0.3)
+		}
+		return d
+	}
+	docs := map[int64]Doc{}
+	var built []Doc
+	for id := range int64(5000) {
+		docs[id] = random(id)
+		built = append(built, docs[id])
+	}
+	ix := Build(built)
+	for range 800 { // changed, new and removed after the build
+		id := rng.Int64N(6000)
+		if rng.IntN(4) == 0 {
+			ix.Remove(id)
+			delete(docs, id)
+			continue
+		}
+		docs[id] = random(id)
+		ix.Put(docs[id])
+	}
+	for i := range 300 {
+		q := Query{Limit: 7}
+		if rng.IntN(2) == 0 {
+			q.Category = cats[rng.IntN(len(cats))]
+		}
+		switch rng.IntN(3) {
+		case 0:
+			q.PriceMax = ptr([]float64{0, 5, 10, 12.5, 20, 30}[rng.IntN(6)])
+		case 1:
+			q.Free = true
+		}
+		if rng.IntN(2) == 0 {
+			q.Lat, q.Lng, q.RadiusKm = ptr(berlin[0]), ptr(berlin[1]), []float64{0, 3, 10, 40}[rng.IntN(4)]
+		}
+		if rng.IntN(2) == 0 {
+			q.From = now.Add(time.Duration(rng.IntN(60*24)) * time.Hour)
+			q.To = q.From.Add(time.Duration(1+rng.IntN(90*24)) * time.Hour)
+		}
+		from := now
+		if q.From.After(from) {
+			from = q.From
+		}
+		var want []Doc
+		catCount, dateCount := map[string]int{}, map[string]int{}
+		for _, d := range docs {
+			switch {
+			case d.StartsAt.Before(from), !q.To.IsZero() && !d.StartsAt.Before(q.To),
+				q.Category != "" && d.Category != q.Category,
+				q.Free && d.Price != 0, q.PriceMax != nil && d.Price > *q.PriceMax,
+				q.Lat != nil && d.Lat == nil,
+				q.RadiusKm > 0 && haversineKm(*q.Lat, *q.Lng, *d.Lat, *d.Lng) > q.RadiusKm:
+				continue
+			}
+			want = append(want, d)
+			catCount[d.Category]++
+			switch in := d.StartsAt.Sub(now); {
+			case in < 7*24*time.Hour:
+				dateCount["next_7_days"]++
+			case in < 30*24*time.Hour:
+				dateCount["next_30_days"]++
+			case in < 90*24*time.Hour:
+				dateCount["next_90_days"]++
+			default:
+				dateCount["later"]++
+			}
+		}
+		slices.SortFunc(want, func(a, b Doc) int {
+			if c := a.StartsAt.Compare(b.StartsAt); c != 0 {
+				return c
+			}
+			return cmpInt(a.ID, b.ID)
+		})
+		r := ix.Search(q, now)
+		var wantIDs []int64
+		for _, d := range want[:min(7, len(want))] {
+			wantIDs = append(wantIDs, d.ID)
+		}
+		gotCats, gotDates := map[string]int{}, map[string]int{}
+		for _, f := range r.Category {
+			gotCats[f.Value] = f.Count
+		}
+		for _, f := range r.Dates {
+			gotDates[f.Value] = f.Count
+		}
+		if r.Total != len(want) || !slices.Equal(ids(r.Hits), wantIDs) || fmt.Sprint(gotCats) != fmt.Sprint(catCount) || fmt.Sprint(gotDates) != fmt.Sprint(dateCount) {
+			t.Fatalf("query %d %+v: total %d hits %v cats %v dates %v; want %d %v %v %v", i, q, r.Total, ids(r.Hits), gotCats, gotDates,
+				len(want), wantIDs, catCount, dateCount)
 		}
 	}
 }

@@ -44,15 +44,13 @@ const (
 	nFields
 )
 
-// doc is a document's filterable values, by document number.
+// doc is what a document's number stands for; its price and place are kept apart
+// (Index.prices and Index.places), so that a filter testing every match reads only those.
 type doc struct {
-	id       int64
-	starts   int64 // Unix seconds
-	price    float64
-	lat, lng float64
-	geo      bool
-	hash     uint64    // of everything the index holds of it: a Put that changes nothing is skipped
-	phrases  [3]uint32 // its title, category and city among the suggestions (noPhrase: none)
+	id      int64
+	starts  int64     // Unix seconds
+	hash    uint64    // of everything the index holds of it: a Put that changes nothing is skipped
+	phrases [3]uint32 // its title, category and city among the suggestions (noPhrase: none)
 }
 
 // Index is safe for concurrent use: searches share a read lock, changes take the write lock.
@@ -70,11 +68,19 @@ type Index struct {
 	// typos are looked up here.
 	surface []surfaceWord
 	cats    map[string]*roaring.Bitmap // by category, lower case
-	cities  map[string]*roaring.Bitmap // by city, lower case
-	suggest suggestions
-	free    *roaring.Bitmap
-	prices  [len(priceBands)]*roaring.Bitmap // prices[i]: price in (priceBands[i-1], priceBands[i]]
-	cells   map[int64]*roaring.Bitmap        // by cell of cellDegrees
+	// catOf is each document's category as a number in catNames (0: none), to count
+	// the categories of few matches one by one.
+	catOf    []uint16
+	catNames []string
+	catNums  map[string]uint16
+	cities   map[string]*roaring.Bitmap // by city, lower case
+	suggest  suggestions
+	free     *roaring.Bitmap
+	prices   []float64                        // by document number
+	bands    [len(priceBands)]*roaring.Bitmap // bands[i]: price in (priceBands[i-1], priceBands[i]]
+	places   []point                          // by document number (the zero point: none)
+	placed   *roaring.Bitmap                  // the documents with a place
+	cells    map[int64]*roaring.Bitmap        // by cell of cellDegrees
 }
 
 // priceBands are the upper bounds of the price bands: a price_max filter takes the bands
@@ -95,10 +101,11 @@ type surfaceWord struct {
 // New returns an empty index.
 func New() *Index {
 	ix := &Index{live: roaring.New(), byID: map[int64]uint32{}, terms: map[string]uint32{}, known: map[string]uint32{},
-		cats: map[string]*roaring.Bitmap{}, cities: map[string]*roaring.Bitmap{}, free: roaring.New(), cells: map[int64]*roaring.Bitmap{},
-		suggest: newSuggestions()}
-	for i := range ix.prices {
-		ix.prices[i] = roaring.New()
+		cats: map[string]*roaring.Bitmap{}, cities: map[string]*roaring.Bitmap{}, free: roaring.New(), placed: roaring.New(),
+		catNames: []string{""}, catNums: map[string]uint16{"": 0},
+		cells: map[int64]*roaring.Bitmap{}, suggest: newSuggestions()}
+	for i := range ix.bands {
+		ix.bands[i] = roaring.New()
 	}
 	return ix
 }
@@ -199,27 +206,38 @@ func (ix *Index) Len() int {
 
 func (ix *Index) add(d Doc) {
 	n := uint32(len(ix.docs))
-	x := doc{id: d.ID, starts: d.StartsAt.Unix(), price: d.Price, hash: d.hash(), phrases: ix.suggest.add(d)}
+	ix.docs = append(ix.docs, doc{id: d.ID, starts: d.StartsAt.Unix(), hash: d.hash(), phrases: ix.suggest.add(d)})
+	ix.prices = append(ix.prices, d.Price)
+	var at point
 	if d.Lat != nil && d.Lng != nil {
-		x.lat, x.lng, x.geo = *d.Lat, *d.Lng, true
-		cellBitmap(ix.cells, cellOf(x.lat, x.lng)).Add(n)
+		at = pointOf(*d.Lat, *d.Lng)
+		ix.placed.Add(n)
+		cellBitmap(ix.cells, cellOf(*d.Lat, *d.Lng)).Add(n)
 	}
-	ix.docs = append(ix.docs, x)
+	ix.places = append(ix.places, at)
 	ix.live.Add(n)
 	ix.byID[d.ID] = n
 	ix.index(fieldTitle, n, d.Title)
 	ix.index(fieldHead, n, strings.Join(d.Tags, " ")+" "+d.Category+" "+d.City)
 	ix.index(fieldBody, n, d.Description)
-	if d.Category != "" {
-		cellBitmap(ix.cats, strings.ToLower(d.Category)).Add(n)
+	cat := strings.ToLower(d.Category)
+	if cat != "" {
+		cellBitmap(ix.cats, cat).Add(n)
 	}
+	c, ok := ix.catNums[cat]
+	if !ok && len(ix.catNames) <= math.MaxUint16 {
+		c = uint16(len(ix.catNames))
+		ix.catNums[cat] = c
+		ix.catNames = append(ix.catNames, cat)
+	}
+	ix.catOf = append(ix.catOf, c)
 	if d.City != "" {
 		cellBitmap(ix.cities, strings.ToLower(d.City)).Add(n)
 	}
 	if d.Price == 0 {
 		ix.free.Add(n)
 	}
-	ix.prices[band(d.Price)].Add(n)
+	ix.bands[band(d.Price)].Add(n)
 }
 
 func cellBitmap[K comparable](m map[K]*roaring.Bitmap, k K) *roaring.Bitmap {
@@ -287,18 +305,11 @@ func (ix *Index) docCount(t uint32) uint64 {
 	return n
 }
 
-// Places: a grid of cellDegrees; a radius search reads the cells its circle touches.
-const cellDegrees = 0.5
-
-func cellOf(lat, lng float64) int64 {
-	return int64(math.Floor((lat+90)/cellDegrees))<<16 | int64(math.Floor((lng+180)/cellDegrees))
-}
-
 // MemoryBytes estimates the index's size: bitmaps, documents and words.
 func (ix *Index) MemoryBytes() uint64 {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	n := uint64(len(ix.docs))*uint64(48) + uint64(len(ix.byID))*24 + ix.live.GetSizeInBytes() + ix.free.GetSizeInBytes()
+	n := uint64(len(ix.docs))*(40+8+24+2) + uint64(len(ix.byID))*24 + ix.live.GetSizeInBytes() + ix.free.GetSizeInBytes() + ix.placed.GetSizeInBytes()
 	for f := range ix.postings {
 		for _, b := range ix.postings[f] {
 			n += b.GetSizeInBytes() + 8

@@ -106,12 +106,12 @@ func (ix *Index) Search(q Query, now time.Time) Result {
 		res.Hits = ix.soonest(tiers, q.After, q.Limit)
 	}
 	if q.Lat != nil {
+		p := pointOf(*q.Lat, *q.Lng)
 		for i := range res.Hits {
 			if res.Hits[i].DistanceKm != nil {
 				continue // measured already
 			}
-			d := ix.docs[ix.byID[res.Hits[i].ID]]
-			km := distanceKm(*q.Lat, *q.Lng, d.lat, d.lng)
+			km := kmOfChord2(p.chord2(ix.places[ix.byID[res.Hits[i].ID]]))
 			res.Hits[i].DistanceKm = &km
 		}
 	}
@@ -199,7 +199,7 @@ func (ix *Index) without(b *roaring.Bitmap, excluded []string) *roaring.Bitmap {
 // narrow them; exact, when not nil, is the test each document of the result must pass too
 // (the distance within the cells a circle touches), left to the caller so that it is made
 // only on the documents the words match.
-func (ix *Index) filter(q Query, from time.Time) (f *roaring.Bitmap, exact func(doc) bool) {
+func (ix *Index) filter(q Query, from time.Time) (f *roaring.Bitmap, exact func(n uint32) bool) {
 	f = ix.startsBetween(from.Unix(), q.To)
 	f.And(ix.live)
 	for _, by := range []struct {
@@ -220,18 +220,26 @@ func (ix *Index) filter(q Query, from time.Time) (f *roaring.Bitmap, exact func(
 	} else if q.PriceMax != nil {
 		max := *q.PriceMax
 		b := band(max)
-		within := roaring.FastOr(ix.prices[:b]...)
-		within.Or(ix.keep(roaring.And(f, ix.prices[b]), func(d doc) bool { return d.price <= max }))
-		f.And(within)
-	}
-	if q.Lat != nil && q.RadiusKm > 0 {
-		lat, lng, r := *q.Lat, *q.Lng, q.RadiusKm
-		if cells := ix.cover(lat, lng, r); cells != nil {
-			f.And(cells)
+		cheaper := roaring.FastOr(ix.bands[:b]...)
+		if max >= priceBands[b] {
+			cheaper.Or(ix.bands[b]) // the band's every price
+		} else {
+			cheaper.Or(ix.keep(roaring.And(f, ix.bands[b]), func(n uint32) bool { return ix.prices[n] <= max }))
 		}
-		exact = within(lat, lng, r)
-	} else if q.Lat != nil {
-		exact = func(d doc) bool { return d.geo }
+		f.And(cheaper)
+	}
+	if q.Lat != nil {
+		// Distances need a place: only placed events, and within a radius, those in the
+		// cells its circle touches, each then tested.
+		lat, lng, r := *q.Lat, *q.Lng, q.RadiusKm
+		cells := ix.placed
+		if r > 0 {
+			if c := ix.cover(lat, lng, r); c != nil {
+				cells = c
+			}
+			exact = ix.within(pointOf(lat, lng), r)
+		}
+		f.And(cells)
 	}
 	return f, exact
 }
@@ -258,13 +266,13 @@ func (ix *Index) startsBetween(from int64, to time.Time) *roaring.Bitmap {
 }
 
 // keep returns the documents of b that pass ok.
-func (ix *Index) keep(b *roaring.Bitmap, ok func(doc) bool) *roaring.Bitmap {
+func (ix *Index) keep(b *roaring.Bitmap, ok func(n uint32) bool) *roaring.Bitmap {
 	var kept []uint32
 	it := b.ManyIterator()
 	buf := make([]uint32, 256)
 	for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
 		for _, m := range buf[:n] {
-			if ok(ix.docs[m]) {
+			if ok(m) {
 				kept = append(kept, m)
 			}
 		}
@@ -274,65 +282,8 @@ func (ix *Index) keep(b *roaring.Bitmap, ok func(doc) bool) *roaring.Bitmap {
 	return out
 }
 
-// within returns a test of whether a point is within km of (lat, lng): a flat-earth
-// estimate decides all but the points near the circle, which are measured on the sphere.
-func within(lat, lng, km float64) func(doc) bool {
-	return func(d doc) bool {
-		if !d.geo {
-			return false
-		}
-		dy := (d.lat - lat) * 111.195
-		if dy > km || -dy > km {
-			return false
-		}
-		dl := d.lng - lng
-		if dl > 180 {
-			dl -= 360
-		} else if dl < -180 {
-			dl += 360
-		}
-		dx := dl * 111.195 * math.Cos((lat+d.lat)/2*math.Pi/180)
-		flat := math.Sqrt(dx*dx + dy*dy)
-		switch {
-		case flat < km*0.98 && km < 500:
-			return true
-		case flat > km*1.02 && km < 500:
-			return false
-		}
-		return distanceKm(lat, lng, d.lat, d.lng) <= km
-	}
-}
-
-// cover returns the documents in the cells a circle touches, or nil when the circle is
-// too large for cells to narrow anything (then every document is tested).
-func (ix *Index) cover(lat, lng, km float64) *roaring.Bitmap {
-	dlat := km / 111.2
-	cos := math.Cos(lat * math.Pi / 180)
-	if cos < 0.05 || lat-dlat < -90 || lat+dlat > 90 {
-		return nil
-	}
-	dlng := dlat / cos
-	if dlng >= 180 {
-		return nil
-	}
-	r0, r1 := math.Floor((lat-dlat+90)/cellDegrees), math.Floor((lat+dlat+90)/cellDegrees)
-	c0, c1 := math.Floor((lng-dlng+180)/cellDegrees), math.Floor((lng+dlng+180)/cellDegrees)
-	if (r1-r0+1)*(c1-c0+1) > 400 {
-		return nil
-	}
-	var cells []*roaring.Bitmap
-	cols := int64(math.Floor(360 / cellDegrees))
-	for r := int64(r0); r <= int64(r1); r++ {
-		for c := int64(c0); c <= int64(c1); c++ {
-			if b, ok := ix.cells[r<<16|((c%cols+cols)%cols)]; ok {
-				cells = append(cells, b)
-			}
-		}
-	}
-	return roaring.FastOr(cells...)
-}
-
-// wordMatch is one query word's documents, by field, exactly and as a prefix (or typo).
+// wordMatch is one query word's documents in the fields up to each field, exactly and as
+// a prefix (or typo) too.
 type wordMatch struct {
 	exact, loose [nFields]*roaring.Bitmap
 }
@@ -486,37 +437,54 @@ func (ix *Index) tiers(qw []string, prefixed func(int) bool, filter *roaring.Bit
 		}
 		exact, ok := ix.terms[stem(w)]
 		for f := range nFields {
-			ms[i].exact[f] = roaring.New()
+			e := roaring.New()
 			if ok {
-				ms[i].exact[f] = ix.postings[f][exact]
+				e = ix.postings[f][exact]
 			}
-			bs := []*roaring.Bitmap{ms[i].exact[f]}
-			for _, t := range loose {
-				bs = append(bs, ix.postings[f][t])
+			l := e
+			if len(loose) > 0 {
+				bs := []*roaring.Bitmap{e}
+				for _, t := range loose {
+					bs = append(bs, ix.postings[f][t])
+				}
+				l = roaring.FastOr(bs...)
 			}
-			ms[i].loose[f] = roaring.FastOr(bs...)
+			if f > 0 {
+				e, l = roaring.Or(ms[i].exact[f-1], e), roaring.Or(ms[i].loose[f-1], l)
+			}
+			ms[i].exact[f], ms[i].loose[f] = e, l
 		}
 	}
-	// allWithin(f, loose): the documents where every word is in a field up to f.
-	allWithin := func(f int, loose bool) *roaring.Bitmap {
-		acc := filter.Clone()
-		for _, m := range ms {
-			src := m.exact
+	// allWithin(of, f, loose): the documents of of where every word is in a field up to
+	// f, the rarest word first.
+	allWithin := func(of *roaring.Bitmap, f int, loose bool) *roaring.Bitmap {
+		bs := make([]*roaring.Bitmap, len(ms))
+		for i, m := range ms {
+			bs[i] = m.exact[f]
 			if loose {
-				src = m.loose
+				bs[i] = m.loose[f]
 			}
-			acc.And(roaring.FastOr(src[:f+1]...))
+		}
+		slices.SortFunc(bs, func(a, b *roaring.Bitmap) int { return cmpInt(int64(a.GetCardinality()), int64(b.GetCardinality())) })
+		acc := roaring.And(bs[0], of)
+		for _, b := range bs[1:] {
 			if acc.IsEmpty() {
 				break
 			}
+			acc.And(b)
 		}
 		return acc
 	}
+	// Every tier is within the last, the widest: the others narrow it, not the filter.
+	widest := allWithin(filter, nFields-1, true)
 	var out []*roaring.Bitmap
 	seen := roaring.New()
 	for f := range nFields {
 		for _, loose := range []bool{false, true} {
-			t := allWithin(f, loose)
+			t := widest
+			if f < nFields-1 || !loose {
+				t = allWithin(widest, f, loose)
+			}
 			t.AndNot(seen)
 			seen.Or(t)
 			out = append(out, t)
@@ -672,110 +640,29 @@ func (ix *Index) order(a, b doc) int {
 	return cmpInt(a.id, b.id)
 }
 
-// nearest returns the limit documents of b nearest (lat, lng), nearest first. Many
-// matches are read ring by ring of cells around the point, until no farther ring can hold
-// a nearer one; few are all measured.
-func (ix *Index) nearest(b *roaring.Bitmap, lat, lng float64, limit int, after *Cursor) []Hit {
-	top := &nearTop{limit: limit, after: after}
-	if b.GetCardinality() <= 20_000 {
-		ix.measure(b, lat, lng, top)
-		return top.hits(ix)
-	}
-	r0, c0 := int64(math.Floor((lat+90)/cellDegrees)), int64(math.Floor((lng+180)/cellDegrees))
-	cols := int64(math.Floor(360 / cellDegrees))
-	const maxRings = 60
-	for k := int64(0); k <= maxRings; k++ {
-		// Every point of ring k is at least k-1 cells away in latitude or longitude.
-		if top.full() && k > 1 {
-			far := math.Min(90, math.Abs(lat)+float64(k+1)*cellDegrees)
-			if bound := float64(k-1) * cellDegrees * 111.2 * math.Cos(far*math.Pi/180); bound > top.worst() {
-				return top.hits(ix)
-			}
-		}
-		for r := r0 - k; r <= r0+k; r++ {
-			for c := c0 - k; c <= c0+k; c++ {
-				if max(abs(r-r0), abs(c-c0)) != k {
-					continue
-				}
-				if cell, ok := ix.cells[r<<16|((c%cols+cols)%cols)]; ok {
-					ix.measure(roaring.And(cell, b), lat, lng, top)
-				}
-			}
-		}
-	}
-	// The rings reached no bound (near a pole, or matches far away): measure them all.
-	top = &nearTop{limit: limit, after: after}
-	ix.measure(b, lat, lng, top)
-	return top.hits(ix)
-}
-
-func abs(x int64) int64 {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
-// nearTop keeps the limit nearest documents seen after the cursor, nearest first (by
-// distance, then id).
-type nearTop struct {
-	limit int
-	after *Cursor
-	top   []near
-}
-
-type near struct {
-	n  uint32
-	id int64
-	km float64
-}
-
-func (a near) before(b near) bool { return a.km < b.km || a.km == b.km && a.id < b.id }
-
-func (t *nearTop) full() bool     { return len(t.top) == t.limit }
-func (t *nearTop) worst() float64 { return t.top[len(t.top)-1].km }
-
-func (t *nearTop) add(x near) {
-	if t.after != nil && !(near{km: t.after.Km, id: t.after.ID}).before(x) || t.full() && !x.before(t.top[len(t.top)-1]) {
-		return
-	}
-	i, _ := slices.BinarySearchFunc(t.top, x, func(e, x near) int {
-		if e.before(x) {
-			return -1
-		}
-		return 1
-	})
-	t.top = slices.Insert(t.top, i, x)
-	if len(t.top) > t.limit {
-		t.top = t.top[:t.limit]
-	}
-}
-
-func (t *nearTop) hits(ix *Index) []Hit {
-	hits := make([]Hit, len(t.top))
-	for i, x := range t.top {
-		d := ix.docs[x.n]
-		hits[i] = Hit{ID: d.id, Starts: d.starts, DistanceKm: &x.km}
-	}
-	return hits
-}
-
-// measure offers every document of b with a place to top.
-func (ix *Index) measure(b *roaring.Bitmap, lat, lng float64, top *nearTop) {
-	it := b.Iterator()
-	for it.HasNext() {
-		m := it.Next()
-		if d := ix.docs[m]; d.geo {
-			top.add(near{m, d.id, distanceKm(lat, lng, d.lat, d.lng)})
-		}
-	}
-}
-
 // facets counts every match by category and by when it starts.
 func (ix *Index) facets(all *roaring.Bitmap, now time.Time) (cats, dates []Facet) {
-	for name, b := range ix.cats {
-		if n := int(all.AndCardinality(b)); n > 0 {
-			cats = append(cats, Facet{name, n})
+	total := all.GetCardinality()
+	if total*16 < uint64(len(ix.docs)) {
+		// Few matches: one by one.
+		counts := make([]int, len(ix.catNames))
+		it := all.ManyIterator()
+		buf := make([]uint32, 256)
+		for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
+			for _, m := range buf[:n] {
+				counts[ix.catOf[m]]++
+			}
+		}
+		for c, n := range counts[1:] {
+			if n > 0 {
+				cats = append(cats, Facet{ix.catNames[c+1], n})
+			}
+		}
+	} else {
+		for name, b := range ix.cats {
+			if n := int(all.AndCardinality(b)); n > 0 {
+				cats = append(cats, Facet{name, n})
+			}
 		}
 	}
 	slices.SortFunc(cats, func(a, b Facet) int {
@@ -785,11 +672,9 @@ func (ix *Index) facets(all *roaring.Bitmap, now time.Time) (cats, dates []Facet
 		return strings.Compare(a.Value, b.Value)
 	})
 	day := 24 * time.Hour
-	week := int(all.AndCardinality(ix.startsBetween(math.MinInt64, now.Add(7*day))))
-	month := int(all.AndCardinality(ix.startsBetween(now.Add(7*day).Unix(), now.Add(30*day))))
-	quarter := int(all.AndCardinality(ix.startsBetween(now.Add(30*day).Unix(), now.Add(90*day))))
-	later := int(all.GetCardinality()) - week - month - quarter
-	for _, f := range []Facet{{"next_7_days", week}, {"next_30_days", month}, {"next_90_days", quarter}, {"later", later}} {
+	n := ix.countBefore(all, now.Add(7*day).Unix(), now.Add(30*day).Unix(), now.Add(90*day).Unix())
+	week, month, quarter := n[0], n[1]-n[0], n[2]-n[1]
+	for _, f := range []Facet{{"next_7_days", week}, {"next_30_days", month}, {"next_90_days", quarter}, {"later", int(total) - n[2]}} {
 		if f.Count > 0 {
 			dates = append(dates, f)
 		}
@@ -797,11 +682,26 @@ func (ix *Index) facets(all *roaring.Bitmap, now time.Time) (cats, dates []Facet
 	return cats, dates
 }
 
-// distanceKm is the great-circle distance on a sphere of the Earth's mean radius.
-func distanceKm(lat1, lng1, lat2, lng2 float64) float64 {
-	const r = 6371.0088
-	p1, p2 := lat1*math.Pi/180, lat2*math.Pi/180
-	dp, dl := p2-p1, (lng2-lng1)*math.Pi/180
-	h := math.Sin(dp/2)*math.Sin(dp/2) + math.Cos(p1)*math.Cos(p2)*math.Sin(dl/2)*math.Sin(dl/2)
-	return 2 * r * math.Asin(math.Min(1, math.Sqrt(h)))
+// countBefore counts the documents of b that start before each of the times, in order: by
+// rank over the numbered base, which is in start order, and one by one after it.
+func (ix *Index) countBefore(b *roaring.Bitmap, times ...int64) []int {
+	n := make([]int, len(times))
+	for i, t := range times {
+		if at := sort.Search(int(ix.base), func(j int) bool { return ix.docs[j].starts >= t }); at > 0 {
+			n[i] = int(b.Rank(uint32(at - 1)))
+		}
+	}
+	if !b.IsEmpty() && b.Maximum() >= ix.base {
+		it := b.Iterator()
+		it.AdvanceIfNeeded(ix.base)
+		for it.HasNext() {
+			s := ix.docs[it.Next()].starts
+			for i, t := range times {
+				if s < t {
+					n[i]++
+				}
+			}
+		}
+	}
+	return n
 }
