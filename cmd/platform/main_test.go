@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	gocent "github.com/centrifugal/centrifuge-go"
 	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -183,6 +184,7 @@ func TestServeAllRegisterLoginMeThroughTheGateway(t *testing.T) {
 	if r := call(t, "GET", base+"/api/v1/users/me", sess.Token+"x", nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("tampered token: got %d", r.Status)
 	}
+	checkRealtime(t, base, sess.Token, regData.User.ID)
 	// The demo accounts of the seed log in with the seed design's password.
 	if r := call(t, "POST", base+"/api/v1/auth/login", "", map[string]string{"email": "alice@example.com", "password": "password123"}); r.Status != http.StatusOK {
 		t.Fatalf("demo login: got %d %+v", r.Status, r.Error)
@@ -225,6 +227,9 @@ func TestServeAllRegisterLoginMeThroughTheGateway(t *testing.T) {
 	res.Body.Close()
 	if !strings.Contains(string(metrics), `route="POST /api/v1/auth/login"`) {
 		t.Errorf("metrics lack the login route label:\n%.2000s", metrics)
+	}
+	if !strings.Contains(string(metrics), "centrifuge_client_connections_accepted") {
+		t.Errorf("metrics lack the realtime service's connections and subscriptions")
 	}
 
 	// The registration's domain event reached JetStream through the outbox relay.
@@ -394,5 +399,64 @@ func TestSeveralServicesWithoutTheGateway(t *testing.T) {
 	}
 	if r := call(t, "GET", base+"/api/v1/search/events?q=x", "", nil); r.Status != http.StatusNotFound {
 		t.Fatalf("a service this process does not run: got %d, want 404", r.Status)
+	}
+}
+
+// checkRealtime: a websocket through the gateway, authenticated by the header, joins the
+// user's own channel (not another's), and a registration made through the API reaches it.
+func checkRealtime(t *testing.T, base, token string, user int64) {
+	t.Helper()
+	c := gocent.NewJsonClient("ws"+strings.TrimPrefix(base, "http")+"/ws",
+		gocent.Config{Header: http.Header{"Authorization": {"Bearer " + token}}})
+	defer c.Close()
+	got := make(chan string, 10)
+	joined := func(ch string, onPub func([]byte)) error {
+		sub, err := c.NewSubscription(ch)
+		if err != nil {
+			return err
+		}
+		res := make(chan error, 2)
+		sub.OnSubscribed(func(gocent.SubscribedEvent) { res <- nil })
+		sub.OnError(func(e gocent.SubscriptionErrorEvent) { res <- e.Error })
+		if onPub != nil {
+			sub.OnPublication(func(e gocent.PublicationEvent) { onPub(e.Data) })
+		}
+		if err := sub.Subscribe(); err != nil {
+			return err
+		}
+		select {
+		case err := <-res:
+			return err
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("subscribe %s: no answer", ch)
+		}
+	}
+	if err := c.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	if err := joined(fmt.Sprintf("user:%d", user), func(b []byte) { got <- string(b) }); err != nil {
+		t.Fatalf("websocket, own channel: %v", err)
+	}
+	if err := joined(fmt.Sprintf("user:%d", user+1000), nil); err == nil {
+		t.Fatalf("websocket: joined another user's channel")
+	}
+	list := call(t, "GET", base+"/api/v1/events?limit=1&sort=date", "", nil)
+	var evs []struct {
+		ID int64 `json:"id"`
+	}
+	_ = json.Unmarshal(list.Data, &evs)
+	if len(evs) == 0 {
+		t.Fatalf("no published event to register for: %d %s", list.Status, list.Data)
+	}
+	if r := call(t, "POST", fmt.Sprintf("%s/api/v1/events/%d/registrations", base, evs[0].ID), token, nil); r.Status/100 != 2 {
+		t.Fatalf("register for event %d: %d %s", evs[0].ID, r.Status, r.Data)
+	}
+	select {
+	case p := <-got:
+		if !strings.Contains(p, `"type":"registration.`) {
+			t.Errorf("websocket publication: %s", p)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the registration did not reach the user's channel")
 	}
 }

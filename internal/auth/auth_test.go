@@ -128,7 +128,7 @@ func TestVerifiedTokensAreRememberedOnlyUntilTheyExpire(t *testing.T) {
 	if _, err := v.Verify(tok); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := v.cache.get(tok, time.Now()); !ok {
+	if _, exp, ok := v.cache.get(tok, time.Now()); !ok || exp.Before(time.Now()) {
 		t.Fatalf("a verified token should be remembered")
 	}
 	v.now = func() time.Time { return time.Now().Add(2 * time.Minute) }

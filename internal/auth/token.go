@@ -105,14 +105,14 @@ type verifiedToken struct {
 	exp time.Time
 }
 
-func (c *verified) get(token string, now time.Time) (Identity, bool) {
+func (c *verified) get(token string, now time.Time) (Identity, time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.m[token]
 	if !ok || !now.Before(v.exp) {
-		return Identity{}, false
+		return Identity{}, time.Time{}, false
 	}
-	return v.id, true
+	return v.id, v.exp, true
 }
 
 func (c *verified) put(token string, id Identity, exp time.Time) {
@@ -142,8 +142,15 @@ func NewVerifier(issuer string, keys ...ed25519.PublicKey) *Verifier {
 
 // Verify returns the identity in a valid token.
 func (v *Verifier) Verify(token string) (Identity, error) {
-	if id, ok := v.cache.get(token, v.now()); ok {
-		return id, nil
+	id, _, err := v.VerifyExpiry(token)
+	return id, err
+}
+
+// VerifyExpiry returns the identity in a valid token and when the token expires: a
+// connection that outlives its token (a websocket) asks for a fresh one by then.
+func (v *Verifier) VerifyExpiry(token string) (Identity, time.Time, error) {
+	if id, exp, ok := v.cache.get(token, v.now()); ok {
+		return id, exp, nil
 	}
 	var c claims
 	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
@@ -155,22 +162,22 @@ func (v *Verifier) Verify(token string) (Identity, error) {
 		return key, nil
 	})
 	if err != nil {
-		return Identity{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return Identity{}, time.Time{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	id, err := strconv.ParseInt(c.Subject, 10, 64)
 	if err != nil || id <= 0 {
-		return Identity{}, fmt.Errorf("%w: subject %q", ErrInvalidToken, c.Subject)
+		return Identity{}, time.Time{}, fmt.Errorf("%w: subject %q", ErrInvalidToken, c.Subject)
 	}
 	switch c.Role {
 	case RoleAttendee, RoleOrganizer, RoleAdmin:
 	default:
-		return Identity{}, fmt.Errorf("%w: role %q", ErrInvalidToken, c.Role)
+		return Identity{}, time.Time{}, fmt.Errorf("%w: role %q", ErrInvalidToken, c.Role)
 	}
 	ident := Identity{UserID: id, Role: c.Role}
 	if len(token) <= 2048 {
 		v.cache.put(token, ident, c.ExpiresAt.Time)
 	}
-	return ident, nil
+	return ident, c.ExpiresAt.Time, nil
 }
 
 // JWKS is the JSON Web Key Set document of the verifier's keys.

@@ -67,9 +67,10 @@ var services = []Service{
 		Provided: true,
 	},
 	{
-		Name:    "realtime",
-		Routes:  []string{"/api/v1/realtime/", "/ws"},
-		Modules: []string{"redis", "nats", "keys"},
+		Name:     "realtime",
+		Routes:   []string{"/api/v1/realtime/", "/ws"},
+		Modules:  []string{"postgres", "redis", "nats", "keys"},
+		Provided: true,
 	},
 	{
 		Name:    "curation",

@@ -19,6 +19,7 @@ import (
 	"github.com/events-platform/events-platform/migrations"
 	"github.com/events-platform/events-platform/services/events"
 	"github.com/events-platform/events-platform/services/gateway"
+	"github.com/events-platform/events-platform/services/realtime"
 	"github.com/events-platform/events-platform/services/search"
 	"github.com/events-platform/events-platform/services/users"
 )
@@ -50,9 +51,10 @@ func (p *process) registry() *modules.Registry {
 		Keys:     p.initKeys,
 		Gateway:  p.initGateway,
 
-		"users":  p.initUsers,
-		"events": p.initEvents,
-		"search": p.initSearch,
+		"users":    p.initUsers,
+		"events":   p.initEvents,
+		"search":   p.initSearch,
+		"realtime": p.initRealtime,
 	}
 	deps := map[string][]string{
 		Postgres: nil,
@@ -234,6 +236,16 @@ func (p *process) initSearch(ctx context.Context) (func(context.Context) error, 
 	p.checks = append(p.checks, httpserver.Check{Name: "search-index", Check: svc.Ready})
 	run := modules.Background(ctx, p.log, "search", svc)
 	return func(ctx context.Context) error { return errors.Join(run(ctx), stop(ctx)) }, nil
+}
+
+func (p *process) initRealtime(ctx context.Context) (func(context.Context) error, error) {
+	svc, err := realtime.New(realtime.Options{Log: p.log.With("service", "realtime"), DB: p.db, Bus: p.bus,
+		RedisURL: p.cfg.RedisURL, Verifier: p.verifier, Version: p.version, Registry: p.reg})
+	if err != nil {
+		return nil, err
+	}
+	p.services["realtime"] = gateway.Upstream{Name: "realtime", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
+	return modules.Background(ctx, p.log, "realtime", svc), nil
 }
 
 // initGateway routes every catalog service: in-process when it runs here, else at its

@@ -25,7 +25,8 @@ func TestResolve(t *testing.T) {
 		{[]string{"events"}, []string{"postgres", "nats", "outbox", "keys", "events"}},
 		{[]string{"gateway"}, []string{"redis", "keys", "gateway"}},
 		{[]string{"users", "gateway"}, []string{"postgres", "redis", "nats", "outbox", "keys", "users", "gateway"}},
-		{[]string{"all"}, []string{"postgres", "redis", "nats", "outbox", "keys", "users", "events", "search", "gateway"}},
+		{[]string{"all"}, []string{"postgres", "redis", "nats", "outbox", "keys", "users", "events", "search", "realtime", "gateway"}},
+		{[]string{"realtime"}, []string{"postgres", "redis", "nats", "keys", "realtime"}},
 	}
 	for _, tt := range tests {
 		p := &process{opts: Options{Targets: tt.targets}}

@@ -17,6 +17,7 @@ func printWelcome(w io.Writer, addr string) {
 Events Platform is running (Ctrl-C stops it).
 
   API       %[1]s/api/v1
+  Websocket ws://%[2]s/ws (centrifuge protocol: channels event:{id}, user:{id}, feed, feed:{city})
   Docs      %[1]s/docs
   OpenAPI   %[1]s/api/v1/openapi.json
   Health    %[1]s/health   Ready %[1]s/readyz   Metrics %[1]s/metrics
@@ -32,8 +33,9 @@ Try:
   curl -s '%[1]s/api/v1/events?limit=5&sort=popularity'
   curl -s '%[1]s/api/v1/search/events?q=jazz&limit=5'
   curl -s -X POST %[1]s/api/v1/events/1/registrations -H "Authorization: Bearer $TOKEN"
+  curl -s %[1]s/api/v1/realtime/events/1/presence
   curl -s -X POST %[1]s/api/v1/auth/register -H 'Content-Type: application/json' \
     -d '{"email":"you@example.com","password":"password123","name":"You"}'
 
-`, base)
+`, base, host)
 }

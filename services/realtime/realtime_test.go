@@ -1,0 +1,439 @@
+package realtime
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gocent "github.com/centrifugal/centrifuge-go"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/internal/natsbus"
+	"github.com/events-platform/events-platform/services/events"
+	"github.com/events-platform/events-platform/test/integration"
+)
+
+// env is one or more realtime replicas sharing a Redis prefix and a JetStream, the events
+// service that publishes the domain events, and a signer for tokens.
+type env struct {
+	t      *testing.T
+	db     *pgxpool.Pool
+	bus    *natsbus.Bus
+	signer *auth.Signer
+	key    ed25519.PrivateKey
+	redis  string
+	prefix string
+	events *httptest.Server
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	db, _ := integration.Pool(t)
+	out := integration.StartOutbox(t, db)
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	e := &env{t: t, db: db, bus: out.Bus, signer: auth.NewSigner(key, "events-platform", 15*time.Minute), key: key,
+		redis: integration.RedisURL(t), prefix: strings.TrimSuffix(integration.KeyPrefix(t), ":")}
+	evs := events.New(events.Options{Log: quiet(), DB: db, Verifier: e.verifier(), Version: "test"})
+	e.events = httptest.NewServer(evs.Handler())
+	t.Cleanup(e.events.Close)
+	return e
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func (e *env) verifier() *auth.Verifier {
+	return auth.NewVerifier("events-platform", e.signer.PublicKey())
+}
+
+// replica starts a realtime replica and returns its base URL.
+func (e *env) replica() (*Service, string) {
+	e.t.Helper()
+	svc, err := New(Options{Log: quiet(), DB: e.db, Bus: e.bus, RedisURL: e.redis, RedisPrefix: e.prefix,
+		Verifier: e.verifier(), Version: "test", Consumer: strings.NewReplacer(":", "-", ".", "-").Replace(e.prefix)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { _ = svc.Run(ctx); close(done) }()
+	srv := httptest.NewServer(svc.Handler())
+	e.t.Cleanup(func() { srv.Close(); cancel(); <-done })
+	return svc, srv.URL
+}
+
+func (e *env) user(role string) (int64, string) {
+	e.t.Helper()
+	var id int64
+	n := fmt.Sprint(time.Now().UnixNano())
+	if err := e.db.QueryRow(context.Background(), `INSERT INTO users (email, password_hash, name, role) VALUES ($1, 'x', $2, $3) RETURNING id`,
+		role+n+"@example.com", "User "+n, role).Scan(&id); err != nil {
+		e.t.Fatal(err)
+	}
+	return id, e.token(id, role, 15*time.Minute)
+}
+
+// token signs a token for the user that expires after ttl (a negative ttl: expired).
+func (e *env) token(id int64, role string, ttl time.Duration) string {
+	e.t.Helper()
+	tok, err := auth.NewSigner(e.key, "events-platform", ttl).Sign(auth.Identity{UserID: id, Role: role})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// client is a centrifuge-go connection to a replica that records what it receives.
+type client struct {
+	t   *testing.T
+	c   *gocent.Client
+	mu  sync.Mutex
+	got map[string][]Publication
+	err []error
+}
+
+func connect(t *testing.T, base, token string) *client {
+	t.Helper()
+	ws := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+	cl := &client{t: t, got: map[string][]Publication{}}
+	cl.c = gocent.NewJsonClient(ws, gocent.Config{Token: token, MinReconnectDelay: 50 * time.Millisecond, MaxReconnectDelay: 200 * time.Millisecond})
+	cl.c.OnError(func(e gocent.ErrorEvent) { cl.mu.Lock(); cl.err = append(cl.err, e.Error); cl.mu.Unlock() })
+	t.Cleanup(cl.c.Close)
+	if err := cl.c.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+// subscribe joins ch and returns nil, or the error the server answered.
+func (cl *client) subscribe(ch string) error {
+	cl.t.Helper()
+	sub, err := cl.c.NewSubscription(ch, gocent.SubscriptionConfig{Recoverable: true, Positioned: true})
+	if err != nil {
+		return err
+	}
+	result := make(chan error, 1)
+	sub.OnSubscribed(func(gocent.SubscribedEvent) {
+		select {
+		case result <- nil:
+		default:
+		}
+	})
+	sub.OnError(func(e gocent.SubscriptionErrorEvent) {
+		select {
+		case result <- e.Error:
+		default:
+		}
+	})
+	sub.OnPublication(func(e gocent.PublicationEvent) {
+		var p Publication
+		if err := json.Unmarshal(e.Data, &p); err != nil {
+			cl.t.Errorf("%s: publication %s: %v", ch, e.Data, err)
+		}
+		cl.mu.Lock()
+		cl.got[ch] = append(cl.got[ch], p)
+		cl.mu.Unlock()
+	})
+	if err := sub.Subscribe(); err != nil {
+		return err
+	}
+	select {
+	case err := <-result:
+		return err
+	case <-time.After(10 * time.Second):
+		cl.t.Fatalf("subscribe %s: no answer", ch)
+		return nil
+	}
+}
+
+// wait returns ch's publications once there are n, failing after a while.
+func (cl *client) wait(ch string, n int) []Publication {
+	cl.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		cl.mu.Lock()
+		got := append([]Publication(nil), cl.got[ch]...)
+		cl.mu.Unlock()
+		if len(got) >= n {
+			return got
+		}
+		if time.Now().After(deadline) {
+			cl.t.Fatalf("%s: %d publications, want %d: %+v", ch, len(got), n, got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func codeOf(err error) uint32 {
+	var e *gocent.Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return 0
+}
+
+func TestConnectAndJoin(t *testing.T) {
+	e := newEnv(t)
+	_, base := e.replica()
+	me, token := e.user("attendee")
+	other, _ := e.user("attendee")
+
+	cl := connect(t, base, token)
+	if err := cl.subscribe(userChannel(me)); err != nil {
+		t.Errorf("my own channel: %v", err)
+	}
+	if err := cl.subscribe(userChannel(other)); codeOf(err) != 103 {
+		t.Errorf("another user's channel: %v, want permission denied (103)", err)
+	}
+	for _, ch := range []string{"event:0", "nope", "user:x", "feed:Berlin"} {
+		if err := cl.subscribe(ch); codeOf(err) != 102 {
+			t.Errorf("%s: %v, want unknown channel (102)", ch, err)
+		}
+	}
+	if err := cl.subscribe("feed:berlin"); err != nil {
+		t.Errorf("feed:berlin: %v", err)
+	}
+	if st := cl.c.State(); st != gocent.StateConnected {
+		t.Errorf("after refused joins the connection is %s, want connected", st)
+	}
+
+	anon := connect(t, base, "")
+	if err := anon.subscribe("event:1"); err != nil {
+		t.Errorf("anonymous, public channel: %v", err)
+	}
+	if err := anon.subscribe(userChannel(me)); codeOf(err) != 103 {
+		t.Errorf("anonymous, user channel: %v, want permission denied", err)
+	}
+
+	// A header token: the service checks it before the upgrade.
+	req, _ := http.NewRequest("GET", base+"/ws", nil)
+	req.Header.Set("Authorization", "Bearer forged")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("forged header token: %d, want 401", res.StatusCode)
+	}
+}
+
+func TestBadTokensAreRefused(t *testing.T) {
+	e := newEnv(t)
+	_, base := e.replica()
+	id, _ := e.user("attendee")
+	_, otherKey, _ := ed25519.GenerateKey(rand.Reader)
+	forged, _ := auth.NewSigner(otherKey, "events-platform", time.Minute).Sign(auth.Identity{UserID: id, Role: "attendee"})
+	for name, tc := range map[string]struct {
+		token string
+		code  uint32
+	}{
+		"forged":  {forged, 101},
+		"garbage": {"x.y.z", 101},
+		"expired": {e.token(id, "attendee", -time.Minute), 109},
+	} {
+		t.Run(name, func(t *testing.T) {
+			errs := make(chan error, 10)
+			ws := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+			c := gocent.NewJsonClient(ws, gocent.Config{Token: tc.token, MinReconnectDelay: time.Second})
+			defer c.Close()
+			c.OnError(func(ev gocent.ErrorEvent) { errs <- ev.Error })
+			c.OnDisconnected(func(ev gocent.DisconnectedEvent) { errs <- fmt.Errorf("disconnected %d %s", ev.Code, ev.Reason) })
+			_ = c.Connect()
+			select {
+			case err := <-errs:
+				t.Logf("%s: %v", name, err)
+				if !strings.Contains(err.Error(), fmt.Sprint(tc.code)) && codeOf(err) != tc.code {
+					t.Errorf("got %v, want code %d", err, tc.code)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no error; state %s", c.State())
+			}
+		})
+	}
+}
+
+// call sends a request to the events service as a user.
+func (e *env) call(method, path, token string, body any) integration.Response {
+	e.t.Helper()
+	return integration.NewClient(e.events.URL).Do(e.t, method, path, token, body)
+}
+
+func TestDomainEventsReachTheirChannels(t *testing.T) {
+	e := newEnv(t)
+	_, base := e.replica()
+	_, orgToken := e.user("organizer")
+	me, myToken := e.user("attendee")
+
+	feed := connect(t, base, "")
+	for _, ch := range []string{"feed", "feed:berlin"} {
+		if err := feed.subscribe(ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := e.call("POST", "/api/v1/events", orgToken, map[string]any{
+		"title": "Go Meetup", "description": "Talks about Go", "category": "technology",
+		"date": time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339), "timezone": "Europe/Berlin",
+		"location": map[string]any{"name": "Hall", "address": "1 Main St", "city": "Berlin", "country": "DE", "lat": 52.52, "lng": 13.405},
+		"capacity": 2, "price": 0, "currency": "EUR",
+	})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Raw)
+	}
+	ev := integration.Data[struct {
+		ID int64 `json:"id"`
+	}](t, r)
+	viewer := connect(t, base, myToken)
+	for _, ch := range []string{eventChannel(ev.ID), userChannel(me)} {
+		if err := viewer.subscribe(ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := e.call("POST", fmt.Sprintf("/api/v1/events/%d/publish", ev.ID), orgToken, nil); r.Status != http.StatusOK {
+		t.Fatalf("publish: %d %s", r.Status, r.Raw)
+	}
+	for _, ch := range []string{"feed", "feed:berlin"} {
+		if p := feed.wait(ch, 1); p[0].Type != "event.published" {
+			t.Errorf("%s: %+v", ch, p)
+		}
+	}
+
+	// Two registrations fill the event; a third waits; the first cancels and the third is
+	// promoted: the seat counter follows, and each user's channel tells them.
+	if r := e.call("POST", fmt.Sprintf("/api/v1/events/%d/registrations", ev.ID), myToken, nil); r.Status/100 != 2 {
+		t.Fatalf("register: %d %s", r.Status, r.Raw)
+	}
+	seats := func(n int) Seats {
+		t.Helper()
+		var pubs []Publication
+		for _, p := range viewer.wait(eventChannel(ev.ID), n) {
+			if p.Type == "event.seats" {
+				pubs = append(pubs, p)
+			}
+		}
+		var s Seats
+		if err := json.Unmarshal(pubs[len(pubs)-1].Data, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := seats(2); s.Registered != 1 || s.SeatsLeft == nil || *s.SeatsLeft != 1 {
+		t.Errorf("after one registration: %+v", s)
+	}
+	if p := viewer.wait(userChannel(me), 1); p[0].Type != "registration.confirmed" {
+		t.Errorf("my channel: %+v", p)
+	}
+	second, secondToken := e.user("attendee")
+	third, thirdToken := e.user("attendee")
+	_ = second
+	waiting := connect(t, base, thirdToken)
+	if err := waiting.subscribe(userChannel(third)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{secondToken, thirdToken} {
+		if r := e.call("POST", fmt.Sprintf("/api/v1/events/%d/registrations", ev.ID), tok, nil); r.Status/100 != 2 {
+			t.Fatalf("register: %d %s", r.Status, r.Raw)
+		}
+	}
+	if p := waiting.wait(userChannel(third), 1); p[0].Type != "registration.waitlisted" {
+		t.Errorf("third user's channel: %+v", p)
+	}
+	if r := e.call("DELETE", fmt.Sprintf("/api/v1/events/%d/registrations/me", ev.ID), myToken, nil); r.Status/100 != 2 {
+		t.Fatalf("cancel: %d %s", r.Status, r.Raw)
+	}
+	if p := waiting.wait(userChannel(third), 2); p[1].Type != "registration.promoted" {
+		t.Errorf("third user's channel after the cancellation: %+v", p)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s := seats(1)
+		if s.Registered == 2 && s.Waitlisted == 0 && *s.SeatsLeft == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("seats after the promotion: %+v", s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestTwoReplicasShareFanOutAndPresence(t *testing.T) {
+	e := newEnv(t)
+	one, base1 := e.replica()
+	_, base2 := e.replica()
+	_, tok1 := e.user("attendee")
+	_, tok2 := e.user("attendee")
+	a, b := connect(t, base1, tok1), connect(t, base2, tok2)
+	anon := connect(t, base2, "")
+	for _, c := range []*client{a, b, anon} {
+		if err := c.subscribe("event:42"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := one.publish("event:42", []byte(`{"type":"test","data":{}}`), "k1"); err != nil {
+		t.Fatal(err)
+	}
+	a.wait("event:42", 1)
+	b.wait("event:42", 1)
+	// The same key again (a redelivery): dropped.
+	if err := one.publish("event:42", []byte(`{"type":"test","data":{}}`), "k1"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := len(b.wait("event:42", 1)); n != 1 {
+		t.Errorf("a publication with a repeated key was delivered again: %d", n)
+	}
+	r := integration.Do(t, "GET", base2+"/api/v1/realtime/events/42/presence", "", nil)
+	p := integration.Data[Presence](t, r)
+	if r.Status != http.StatusOK || p.Connections != 3 || p.Users != 2 {
+		t.Errorf("presence: %d %+v, want 3 connections of 2 users", r.Status, p)
+	}
+	if r := integration.Do(t, "GET", base2+"/api/v1/realtime/events/x/presence", "", nil); r.Status != http.StatusUnprocessableEntity && r.Status != http.StatusBadRequest {
+		t.Errorf("presence of a bad id: %d", r.Status)
+	}
+}
+
+func TestRecoveryAfterAReconnect(t *testing.T) {
+	e := newEnv(t)
+	svc, base := e.replica()
+	cl := connect(t, base, "")
+	if err := cl.subscribe("event:7"); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.publish("event:7", []byte(`{"type":"n","data":0}`), "a0"); err != nil {
+		t.Fatal(err)
+	}
+	cl.wait("event:7", 1)
+	if err := cl.c.Disconnect(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 3; i++ {
+		if err := svc.publish("event:7", []byte(fmt.Sprintf(`{"type":"n","data":%d}`, i)), fmt.Sprint("a", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := cl.c.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	got := cl.wait("event:7", 4)
+	time.Sleep(200 * time.Millisecond)
+	got = cl.wait("event:7", 4)
+	var seq []string
+	for _, p := range got {
+		seq = append(seq, string(p.Data))
+	}
+	if strings.Join(seq, ",") != "0,1,2,3" {
+		t.Errorf("after reconnecting: %v, want 0,1,2,3", seq)
+	}
+}
