@@ -17,6 +17,7 @@ import (
 	"time"
 
 	gocent "github.com/centrifugal/centrifuge-go"
+	"github.com/coder/websocket"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/events-platform/events-platform/internal/auth"
@@ -57,11 +58,15 @@ func (e *env) verifier() *auth.Verifier {
 	return auth.NewVerifier("events-platform", e.signer.PublicKey())
 }
 
-// replica starts a realtime replica and returns its base URL.
-func (e *env) replica() (*Service, string) {
+// replica starts a realtime replica and returns its base URL; change adjusts its options.
+func (e *env) replica(change ...func(*Options)) (*Service, string) {
 	e.t.Helper()
-	svc, err := New(Options{Log: quiet(), DB: e.db, Bus: e.bus, RedisURL: e.redis, RedisPrefix: e.prefix,
-		Verifier: e.verifier(), Version: "test", Consumer: strings.NewReplacer(":", "-", ".", "-").Replace(e.prefix)})
+	opts := Options{Log: quiet(), DB: e.db, Bus: e.bus, RedisURL: e.redis, RedisPrefix: e.prefix,
+		Verifier: e.verifier(), Version: "test", Consumer: strings.NewReplacer(":", "-", ".", "-").Replace(e.prefix)}
+	for _, c := range change {
+		c(&opts)
+	}
+	svc, err := New(opts)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -169,7 +174,7 @@ func (cl *client) wait(ch string, n int) []Publication {
 			return got
 		}
 		if time.Now().After(deadline) {
-			cl.t.Fatalf("%s: %d publications, want %d: %+v", ch, len(got), n, got)
+			cl.t.Fatalf("%s: %d publications, want %d", ch, len(got), n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -435,5 +440,153 @@ func TestRecoveryAfterAReconnect(t *testing.T) {
 	}
 	if strings.Join(seq, ",") != "0,1,2,3" {
 		t.Errorf("after reconnecting: %v, want 0,1,2,3", seq)
+	}
+}
+
+func TestAnExpiringTokenIsRefreshedOrTheConnectionCloses(t *testing.T) {
+	e := newEnv(t)
+	_, base := e.replica(func(o *Options) { o.RefreshGrace = time.Second })
+	id, _ := e.user("attendee")
+	ws := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+
+	// A client that never sends a fresh token is closed as expired.
+	stale := dialRaw(t, base)
+	stale.send(`{"id":1,"connect":{"token":"` + e.token(id, "attendee", 2*time.Second) + `"}}`)
+	if reply := stale.read(); !strings.Contains(reply, `"expires":true`) {
+		t.Fatalf("connect reply %s: the connection should expire", reply)
+	}
+	if code, reason := stale.closed(10 * time.Second); code != 3005 {
+		t.Errorf("closed with %d %q, want 3005 (expired)", code, reason)
+	}
+
+	// One that does stays.
+	fresh := gocent.NewJsonClient(ws, gocent.Config{Token: e.token(id, "attendee", 2*time.Second),
+		GetToken: func(gocent.ConnectionTokenEvent) (string, error) { return e.token(id, "attendee", 15*time.Minute), nil }})
+	defer fresh.Close()
+	if err := fresh.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(4 * time.Second)
+	if st := fresh.State(); st != gocent.StateConnected {
+		t.Errorf("the connection that sent a fresh token is %s, want connected", st)
+	}
+}
+
+// raw is a websocket speaking the JSON protocol by hand: to send what a library client
+// would not.
+type raw struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+func dialRaw(t *testing.T, base string) *raw {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadLimit(64 << 20)
+	t.Cleanup(func() { _ = conn.CloseNow() })
+	return &raw{t: t, conn: conn}
+}
+
+func (r *raw) send(msg string) {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.conn.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func (r *raw) read() string {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, b, err := r.conn.Read(ctx)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return string(b)
+}
+
+// closed reads until the server closes the connection and returns its close code and
+// reason, or fails after within.
+func (r *raw) closed(within time.Duration) (int, string) {
+	r.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	for {
+		if _, _, err := r.conn.Read(ctx); err != nil {
+			var ce websocket.CloseError
+			if errors.As(err, &ce) {
+				return int(ce.Code), ce.Reason
+			}
+			r.t.Fatalf("not closed by the server: %v", err)
+		}
+	}
+}
+
+func TestASlowClientIsDroppedWithoutDelayingOthers(t *testing.T) {
+	e := newEnv(t)
+	svc, base := e.replica(func(o *Options) { o.ClientQueueMaxSize = 256 << 10 })
+	slow := dialRaw(t, base)
+	slow.send(`{"id":1,"connect":{}}`)
+	slow.read()
+	slow.send(`{"id":2,"subscribe":{"channel":"event:9"}}`)
+	slow.read()
+	fast := connect(t, base, "")
+	if err := fast.subscribe("event:9"); err != nil {
+		t.Fatal(err)
+	}
+	// The slow client reads nothing from here on.
+	big := `{"type":"pad","data":"` + strings.Repeat("x", 16<<10) + `"}`
+	const n = 400
+	start := time.Now()
+	for i := range n { // 16 MB/s: a client that reads keeps up
+		if err := svc.publish("event:9", []byte(big), fmt.Sprint("p", i)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fast.wait("event:9", n)
+	t.Logf("%d publications of 16 KiB reached the reading client in %s", n, time.Since(start).Round(time.Millisecond))
+	if code, reason := slow.closed(10 * time.Second); code != 3008 {
+		t.Errorf("the slow client was closed with %d %q, want 3008 (slow)", code, reason)
+	}
+}
+
+func TestBadFramesAreProtocolErrors(t *testing.T) {
+	e := newEnv(t)
+	_, base := e.replica()
+	for name, frame := range map[string]string{
+		"not json":               "not json",
+		"unknown command":        `{"id":1,"launch":{"missiles":true}}`,
+		"command before connect": `{"id":1,"subscribe":{"channel":"feed"}}`,
+		"wrong types":            `{"id":"x","connect":{"token":7}}`,
+		"oversized":              `{"id":1,"connect":{"token":"` + strings.Repeat("a", maxMessageBytes) + `"}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := dialRaw(t, base)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := c.conn.Write(ctx, websocket.MessageText, []byte(frame)); err != nil {
+				if name != "oversized" {
+					t.Fatal(err)
+				}
+				return // the server closed the connection while the frame was still coming
+			}
+			code, reason := c.closed(20 * time.Second)
+			if code < 1000 || code == 1011 || code == 3000 {
+				t.Errorf("closed with %d %q, want a protocol error", code, reason)
+			}
+			t.Logf("%s: %d %s", name, code, reason)
+		})
+	}
+	// The replica still serves.
+	if err := connect(t, base, "").subscribe("feed"); err != nil {
+		t.Errorf("after bad frames: %v", err)
 	}
 }

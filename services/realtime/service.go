@@ -56,6 +56,9 @@ type Options struct {
 	// ClientQueueMaxSize is how many bytes may wait for a slow client before it is
 	// disconnected (default 1 MiB).
 	ClientQueueMaxSize int
+	// RefreshGrace is how long past its token's expiry a connection may stay while it
+	// sends a fresh one (default 25s).
+	RefreshGrace time.Duration
 	// Registry takes the connection, subscription and message metrics (centrifuge_*);
 	// nil: Prometheus' default registry.
 	Registry *prometheus.Registry
@@ -99,6 +102,7 @@ func New(opts Options) (*Service, error) {
 		Version: opts.Version, Name: "realtime",
 		LogLevel: centrifuge.LogLevelInfo, LogHandler: s.logEntry,
 		ClientQueueMaxSize: opts.ClientQueueMaxSize, ClientChannelLimit: 128, ChannelMaxLength: 255,
+		ClientExpiredCloseDelay: opts.RefreshGrace,
 		// History outlives its messages' TTL by this much: long enough that a client
 		// reconnecting after a while is told it missed too much, not given an empty gap.
 		HistoryMetaTTL: 24 * time.Hour,
