@@ -228,8 +228,8 @@ func TestServeAllRegisterLoginMeThroughTheGateway(t *testing.T) {
 	if !strings.Contains(string(metrics), `route="POST /api/v1/auth/login"`) {
 		t.Errorf("metrics lack the login route label:\n%.2000s", metrics)
 	}
-	if !strings.Contains(string(metrics), "centrifuge_client_connections_accepted") {
-		t.Errorf("metrics lack the realtime service's connections and subscriptions")
+	if !strings.Contains(string(metrics), "centrifuge_client_connections_accepted") || !strings.Contains(string(metrics), "realtime_consumer_pending") {
+		t.Errorf("metrics lack the realtime service's connections or its consumer's lag")
 	}
 
 	// The registration's domain event reached JetStream through the outbox relay.

@@ -58,6 +58,7 @@ func (s *Service) consume(ctx context.Context) (jetstream.ConsumeContext, error)
 	if err != nil {
 		return nil, fmt.Errorf("create consumer %s: %w", s.consumer, err)
 	}
+	s.cons.Store(&cons)
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		if err := s.handle(ctx, msg); err != nil {
 			s.log.Warn("realtime: domain event not published yet", "subject", msg.Subject(), "err", err)
