@@ -4,6 +4,7 @@
 //	go run ./test/load gateway        # login and GET /users/me, through the gateway and direct
 //	go run ./test/load search         # 25 query shapes over 1M seeded events, endpoint vs the obvious SQL; open loop; autocomplete
 //	go run ./test/load registrations  # one hot event, 2,000 concurrent clients registering
+//	go run ./test/load realtime       # 5k/10k/20k websockets, publications fanned out, vs a stock centrifuge node
 //
 // It needs the local dependencies (hack/deps.sh up) and builds nothing: pass -platform
 // (default bin/platform, from `make build`).
@@ -25,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,6 +66,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.DurationVar(&so.mixDuration, "mix-duration", 6*time.Second, "search: endpoint vs its own SQL replayed, the shapes in turn (0 skips it)")
 	fs.DurationVar(&so.suggestDuration, "suggest-duration", 5*time.Second, "search: autocomplete from one client")
 	dumpN := fs.Int("n", 600, "search-dump: searches to answer (each with its second page)")
+	var rto realtimeOptions
+	conns := fs.String("conns", "5000,10000,20000", "realtime: connection counts to measure, in turn")
+	fs.IntVar(&rto.channels, "channels", 100, "realtime: event channels the connections are spread over")
+	fs.IntVar(&rto.rate, "pub-rate", 500, "realtime: publications a second")
 	var ro registrationOptions
 	fs.IntVar(&ro.clients, "reg-clients", 2000, "registrations: concurrent clients")
 	fs.IntVar(&ro.attendees, "attendees", 150000, "registrations: accounts that each register once")
@@ -88,8 +94,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	case "registrations":
 		ro.platform, ro.duration = *platform, *duration
 		return runRegistrations(ctx, ro, stdout)
+	case "realtime":
+		rto.platform, rto.duration = *platform, *duration
+		for _, c := range strings.Split(*conns, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(c))
+			if err != nil || n < rto.channels {
+				return fmt.Errorf("-conns: %q is not a count of at least -channels", c)
+			}
+			rto.conns = append(rto.conns, n)
+		}
+		if rto.channels < 1 || rto.rate < 1 {
+			return errors.New("-channels and -pub-rate must be positive")
+		}
+		return runRealtime(ctx, rto, stdout)
 	default:
-		return errors.New("usage: load [flags] gateway|search|search-dump|registrations")
+		return errors.New("usage: load [flags] gateway|search|search-dump|registrations|realtime")
 	}
 	env, cleanup, err := setup(ctx)
 	if err != nil {
