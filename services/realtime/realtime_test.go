@@ -399,6 +399,20 @@ func TestTwoReplicasShareFanOutAndPresence(t *testing.T) {
 	if n := len(b.wait("event:42", 1)); n != 1 {
 		t.Errorf("a publication with a repeated key was delivered again: %d", n)
 	}
+	// A domain event goes through the one consumer the replicas share: each client gets it
+	// once, whichever replica it is on.
+	if _, err := e.bus.JS.Publish(context.Background(), "platform.event.published",
+		[]byte(`{"version":1,"event_id":42,"visibility":"public","title":"Shared"}`)); err != nil {
+		t.Fatal(err)
+	}
+	a.wait("event:42", 2)
+	b.wait("event:42", 2)
+	time.Sleep(300 * time.Millisecond)
+	for name, c := range map[string]*client{"first replica's": a, "second replica's": b} {
+		if got := c.wait("event:42", 2); len(got) != 2 || got[1].Type != "event.published" {
+			t.Errorf("%s client: %d publications (%+v), want the domain event once", name, len(got), got[len(got)-1].Type)
+		}
+	}
 	r := integration.Do(t, "GET", base2+"/api/v1/realtime/events/42/presence", "", nil)
 	p := integration.Data[Presence](t, r)
 	if r.Status != http.StatusOK || p.Connections != 3 || p.Users != 2 {
@@ -588,5 +602,29 @@ func TestBadFramesAreProtocolErrors(t *testing.T) {
 	// The replica still serves.
 	if err := connect(t, base, "").subscribe("feed"); err != nil {
 		t.Errorf("after bad frames: %v", err)
+	}
+}
+
+func TestShutdownTellsClientsToReconnect(t *testing.T) {
+	e := newEnv(t)
+	svc, err := New(Options{Log: quiet(), DB: e.db, Bus: e.bus, RedisURL: e.redis, RedisPrefix: e.prefix, Verifier: e.verifier(),
+		Consumer: strings.NewReplacer(":", "-", ".", "-").Replace(e.prefix)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	srv := httptest.NewServer(svc.Handler())
+	defer srv.Close()
+	c := dialRaw(t, srv.URL)
+	c.send(`{"id":1,"connect":{}}`)
+	c.read()
+	cancel()
+	if code, reason := c.closed(10 * time.Second); code != 3001 {
+		t.Errorf("closed with %d %q, want 3001 (shutdown: reconnect elsewhere)", code, reason)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
 	}
 }
