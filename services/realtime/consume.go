@@ -59,14 +59,34 @@ func (s *Service) consume(ctx context.Context) (jetstream.ConsumeContext, error)
 		return nil, fmt.Errorf("create consumer %s: %w", s.consumer, err)
 	}
 	s.cons.Store(&cons)
+	// Messages are handled in lanes by event, each in order: an event's publications keep
+	// their order while other events' go on meanwhile (a publication is a Redis round trip
+	// or two, which one lane alone would make the ceiling).
+	lanes := make([]chan jetstream.Msg, consumeLanes)
+	for i := range lanes {
+		lanes[i] = make(chan jetstream.Msg, 64)
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return // what was not acked is delivered again
+				case msg := <-lanes[i]:
+					if err := s.handle(ctx, msg); err != nil {
+						s.log.Warn("realtime: domain event not published yet", "subject", msg.Subject(), "err", err)
+						_ = msg.NakWithDelay(time.Second)
+						continue
+					}
+					_ = msg.Ack()
+				}
+			}
+		}()
+	}
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
-		if err := s.handle(ctx, msg); err != nil {
-			s.log.Warn("realtime: domain event not published yet", "subject", msg.Subject(), "err", err)
-			_ = msg.NakWithDelay(time.Second)
-			return
+		select {
+		case lanes[laneOf(msg.Data())] <- msg:
+		case <-ctx.Done():
 		}
-		_ = msg.Ack()
-	})
+	}, jetstream.PullMaxMessages(4*consumeLanes*64))
 	if err != nil {
 		return nil, fmt.Errorf("consume %s: %w", s.consumer, err)
 	}
@@ -111,6 +131,19 @@ func routeOf(subject string, data []byte) route {
 		return route{}
 	}
 	return r
+}
+
+// consumeLanes is how many domain events are handled at once.
+const consumeLanes = 16
+
+// laneOf is the lane of a domain event: by its event, so that one event's changes stay in
+// order.
+func laneOf(data []byte) int {
+	var e struct {
+		EventID int64 `json:"event_id"`
+	}
+	_ = json.Unmarshal(data, &e)
+	return int(uint64(e.EventID) % consumeLanes)
 }
 
 // handle publishes one domain event to its channels, keyed by its stream sequence.

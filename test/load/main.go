@@ -4,7 +4,7 @@
 //	go run ./test/load gateway        # login and GET /users/me, through the gateway and direct
 //	go run ./test/load search         # 25 query shapes over 1M seeded events, endpoint vs the obvious SQL; open loop; autocomplete
 //	go run ./test/load registrations  # one hot event, 2,000 concurrent clients registering
-//	go run ./test/load realtime       # 5k/10k/20k websockets, publications fanned out, vs a stock centrifuge node
+//	go run ./test/load realtime       # 5k/10k/19.5k websockets, publications fanned out, vs a stock centrifuge node
 //
 // It needs the local dependencies (hack/deps.sh up) and builds nothing: pass -platform
 // (default bin/platform, from `make build`).
@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.DurationVar(&so.suggestDuration, "suggest-duration", 5*time.Second, "search: autocomplete from one client")
 	dumpN := fs.Int("n", 600, "search-dump: searches to answer (each with its second page)")
 	var rto realtimeOptions
-	conns := fs.String("conns", "5000,10000,20000", "realtime: connection counts to measure, in turn")
+	conns := fs.String("conns", "5000,10000,19500", "realtime: connection counts to measure, in turn (each process may open 20,000 files here)")
 	fs.IntVar(&rto.channels, "channels", 100, "realtime: event channels the connections are spread over")
 	fs.IntVar(&rto.rate, "pub-rate", 500, "realtime: publications a second")
 	var ro registrationOptions

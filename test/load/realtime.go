@@ -43,6 +43,7 @@ type rtResult struct {
 	connectTook    time.Duration
 	rssPerConnKB   float64
 	published      int
+	publishedPerS  float64
 	expected       int
 	delivered      int64
 	deliveredPerS  float64
@@ -73,7 +74,7 @@ func runRealtime(ctx context.Context, o realtimeOptions, stdout io.Writer) error
 	}
 	fmt.Fprintf(stdout, "realtime: %d channels, %d publications/s for %s (fan-out: connections / channels per publication)\n\n",
 		o.channels, o.rate, o.duration)
-	fmt.Fprintf(stdout, "%-9s %6s %10s %9s %12s %10s %9s %9s %12s\n", "server", "conns", "connect", "KB/conn", "delivered/s", "of wanted", "p50", "p99", "CPU/1k msgs")
+	fmt.Fprintf(stdout, "%-9s %6s %10s %9s %7s %12s %10s %9s %9s %12s\n", "server", "conns", "connect", "KB/conn", "pubs/s", "delivered/s", "of wanted", "p50", "p99", "CPU/1k msgs")
 	var results [][2]rtResult
 	for _, n := range o.conns {
 		var pair [2]rtResult
@@ -111,8 +112,8 @@ func runRealtime(ctx context.Context, o realtimeOptions, stdout io.Writer) error
 				return fmt.Errorf("%s, %d connections: %w", server, n, err)
 			}
 			pair[i] = r
-			fmt.Fprintf(stdout, "%-9s %6d %10s %9.1f %12.0f %9.1f%% %9s %9s %12s  %s\n", server, n, round(r.connectTook), r.rssPerConnKB,
-				r.deliveredPerS, 100*float64(r.delivered)/float64(max(1, r.expected)), round(r.p50), round(r.p99), round(r.cpuPer1k), disconnects(r.disconnectedBy))
+			fmt.Fprintf(stdout, "%-9s %6d %10s %9.1f %7.0f %12.0f %9.1f%% %9s %9s %12s  %s\n", server, n, round(r.connectTook), r.rssPerConnKB,
+				r.publishedPerS, r.deliveredPerS, 100*float64(r.delivered)/float64(max(1, r.expected)), round(r.p50), round(r.p99), round(r.cpuPer1k), disconnects(r.disconnectedBy))
 		}
 		results = append(results, pair)
 	}
@@ -145,57 +146,84 @@ func realtimeRun(ctx context.Context, o realtimeOptions, pid int, addr string, n
 	r := rtResult{conns: n, disconnectedBy: map[int]int{}}
 	rssBefore, _ := rssKB(pid)
 	var (
-		delivered atomic.Int64
-		mu        sync.Mutex
-		lat       []time.Duration
-		wg        sync.WaitGroup
+		delivered    atomic.Int64
+		lastDelivery atomic.Int64
+		mu           sync.Mutex
+		lat          []time.Duration
+		wg           sync.WaitGroup
 	)
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	conns := make([]*websocket.Conn, 0, n)
+	// Each connection reads from the moment it joins: it answers the server's pings (an
+	// empty message, answered with one), and counts publications.
+	read := func(c *websocket.Conn) {
+		defer wg.Done()
+		var mine []time.Duration
+		defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
+		for {
+			_, b, err := c.Read(runCtx)
+			if err != nil {
+				var ce websocket.CloseError
+				if asCloseError(err, &ce) {
+					mu.Lock()
+					r.disconnectedBy[int(ce.Code)]++
+					mu.Unlock()
+				}
+				return
+			}
+			now := time.Now()
+			for _, line := range bytes.Split(b, []byte("\n")) {
+				if string(line) == "{}" {
+					_ = c.Write(runCtx, websocket.MessageText, []byte("{}"))
+				} else if at, ok := sentAt(line); ok {
+					delivered.Add(1)
+					lastDelivery.Store(now.UnixNano())
+					mine = append(mine, now.Sub(at))
+				}
+			}
+		}
+	}
+	conns := make([]*websocket.Conn, n)
 	began := time.Now()
-	for i := range n {
-		c, err := rtConnect(runCtx, addr, i%o.channels)
-		if err != nil {
-			for _, c := range conns {
+	var next atomic.Int64
+	var dialErr atomic.Value
+	var dialers sync.WaitGroup
+	for range 32 {
+		dialers.Add(1)
+		go func() {
+			defer dialers.Done()
+			for i := int(next.Add(1) - 1); i < n && dialErr.Load() == nil; i = int(next.Add(1) - 1) {
+				c, err := rtConnect(runCtx, addr, i%o.channels)
+				if err != nil {
+					dialErr.Store(fmt.Errorf("connection %d: %w", i, err))
+					return
+				}
+				conns[i] = c
+				wg.Add(1)
+				go read(c)
+			}
+		}()
+	}
+	dialers.Wait()
+	if err, _ := dialErr.Load().(error); err != nil {
+		cancel()
+		for _, c := range conns {
+			if c != nil {
 				_ = c.CloseNow()
 			}
-			return r, fmt.Errorf("connection %d: %w", i, err)
 		}
-		conns = append(conns, c)
+		wg.Wait()
+		return r, err
 	}
 	r.connectTook = time.Since(began)
 	time.Sleep(2 * time.Second) // let the server settle before reading its memory
 	rssAfter, _ := rssKB(pid)
 	r.rssPerConnKB = float64(rssAfter-rssBefore) / float64(n)
-	for _, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
-			for {
-				_, b, err := c.Read(runCtx)
-				if err != nil {
-					var ce websocket.CloseError
-					if asCloseError(err, &ce) {
-						mu.Lock()
-						r.disconnectedBy[int(ce.Code)]++
-						mu.Unlock()
-					}
-					return
-				}
-				now := time.Now()
-				for _, line := range bytes.Split(b, []byte("\n")) {
-					if at, ok := sentAt(line); ok {
-						delivered.Add(1)
-						mine = append(mine, now.Sub(at))
-					}
-				}
-			}
-		}()
-	}
 	cpuBefore, _ := cpuTime(pid)
+	publishing := time.Now()
+	inflight := make(chan struct{}, 64)
+	var pubs sync.WaitGroup
+	var pubErr atomic.Value
 	tick := time.NewTicker(time.Second / time.Duration(o.rate))
 	end := time.Now().Add(o.duration)
 	for i := 0; time.Now().Before(end); i++ {
@@ -203,13 +231,23 @@ func realtimeRun(ctx context.Context, o realtimeOptions, pid int, addr string, n
 		ch := i % o.channels
 		body := fmt.Sprintf(`{"version":1,"event_id":%d,"title":"Bench","visibility":"public","status":"published","occurred_at":%q}`,
 			ch+1, time.Now().UTC().Format(time.RFC3339Nano))
-		if err := publish(runCtx, ch+1, []byte(body)); err != nil {
+		// Published concurrently, so that the rate holds whatever one publication takes.
+		if failed, _ := pubErr.Load().(error); failed != nil {
 			tick.Stop()
-			return r, err
+			return r, failed
 		}
+		inflight <- struct{}{}
+		pubs.Add(1)
+		go func() {
+			defer func() { <-inflight; pubs.Done() }()
+			if err := publish(runCtx, ch+1, []byte(body)); err != nil {
+				pubErr.Store(err)
+			}
+		}()
 		r.published++
 	}
 	tick.Stop()
+	pubs.Wait()
 	r.expected = r.published * (n / o.channels)
 	for deadline := time.Now().Add(10 * time.Second); delivered.Load() < int64(r.expected) && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
@@ -221,7 +259,12 @@ func realtimeRun(ctx context.Context, o realtimeOptions, pid int, addr string, n
 	}
 	wg.Wait()
 	r.delivered = delivered.Load()
-	r.deliveredPerS = float64(r.delivered) / o.duration.Seconds()
+	// Over the time from the first publication to the last delivery: a server that falls
+	// behind delivers over longer than it was published to.
+	r.publishedPerS = float64(r.published) / o.duration.Seconds()
+	if took := time.Duration(lastDelivery.Load() - publishing.UnixNano()); r.delivered > 0 && took > 0 {
+		r.deliveredPerS = float64(r.delivered) / took.Seconds()
+	}
 	if r.delivered > 0 {
 		r.cpuPer1k = time.Duration(float64(cpuAfter-cpuBefore) / float64(r.delivered) * 1000)
 	}
