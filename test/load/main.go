@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	workers := fs.Uint64("workers", 32, "concurrent clients for GET /users/me")
 	loginWorkers := fs.Uint64("login-workers", 8, "concurrent clients for login (bcrypt bound)")
 	users := fs.Int("users", 50, "gateway: accounts to log in as")
-	cpuProfile := fs.String("cpuprofile", "", "gateway and search: write a CPU profile of the serving process during the (first) attack to this file")
+	cpuProfile := fs.String("cpuprofile", "", "gateway, search and realtime: write a CPU profile of the serving process during the (first) attack to this file")
 	var so searchOptions
 	fs.IntVar(&so.events, "events", 1_000_000, "search: events in the benchmark database (seeded once, then reused)")
 	fs.StringVar(&so.database, "db", "bench_search", "search: name of the benchmark database")
@@ -95,7 +95,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		ro.platform, ro.duration = *platform, *duration
 		return runRegistrations(ctx, ro, stdout)
 	case "realtime":
-		rto.platform, rto.duration = *platform, *duration
+		rto.platform, rto.duration, rto.cpuProfile = *platform, *duration, *cpuProfile
 		for _, c := range strings.Split(*conns, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(c))
 			if err != nil || n < rto.channels {

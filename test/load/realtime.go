@@ -35,6 +35,9 @@ type realtimeOptions struct {
 	channels int
 	rate     int
 	duration time.Duration
+	// cpuProfile: where to write a CPU profile of the realtime service during each run's
+	// publications (suffixed with the connection count).
+	cpuProfile string
 }
 
 // rtResult is one run's figures.
@@ -82,8 +85,12 @@ func runRealtime(ctx context.Context, o realtimeOptions, stdout io.Writer) error
 			addr := freeAddr()
 			var cmd *exec.Cmd
 			var publish func(ctx context.Context, ch int, body []byte) error
+			debugAddr, profile := "", ""
 			if server == "realtime" {
-				cmd, err = start(o.platform, env, addr, "realtime", "")
+				if o.cpuProfile != "" {
+					debugAddr, profile = freeAddr(), fmt.Sprintf("%s-%d", o.cpuProfile, n)
+				}
+				cmd, err = start(o.platform, env, addr, "realtime", debugAddr)
 				publish = func(ctx context.Context, ch int, body []byte) error {
 					_, err := js.Publish(ctx, "platform.event.published", body)
 					return err
@@ -106,7 +113,7 @@ func runRealtime(ctx context.Context, o realtimeOptions, stdout io.Writer) error
 			if err != nil {
 				return err
 			}
-			r, err := realtimeRun(ctx, o, cmd.Process.Pid, addr, n, publish)
+			r, err := realtimeRun(ctx, o, cmd.Process.Pid, addr, n, publish, debugAddr, profile)
 			stop(cmd)
 			if err != nil {
 				return fmt.Errorf("%s, %d connections: %w", server, n, err)
@@ -142,7 +149,8 @@ func disconnects(m map[int]int) string {
 
 // realtimeRun connects n clients to the server at addr (process pid), publishes at the
 // scenario's rate and measures.
-func realtimeRun(ctx context.Context, o realtimeOptions, pid int, addr string, n int, publish func(context.Context, int, []byte) error) (rtResult, error) {
+func realtimeRun(ctx context.Context, o realtimeOptions, pid int, addr string, n int, publish func(context.Context, int, []byte) error,
+	debugAddr, profile string) (rtResult, error) {
 	r := rtResult{conns: n, disconnectedBy: map[int]int{}}
 	rssBefore, _ := rssKB(pid)
 	var (
@@ -220,6 +228,12 @@ func realtimeRun(ctx context.Context, o realtimeOptions, pid int, addr string, n
 	rssAfter, _ := rssKB(pid)
 	r.rssPerConnKB = float64(rssAfter-rssBefore) / float64(n)
 	cpuBefore, _ := cpuTime(pid)
+	profiledDone := make(chan struct{})
+	go func() {
+		defer close(profiledDone)
+		profiled(debugAddr, profile, o.duration, func() struct{} { return struct{}{} })
+	}()
+	defer func() { <-profiledDone }()
 	publishing := time.Now()
 	inflight := make(chan struct{}, 64)
 	var pubs sync.WaitGroup
