@@ -628,3 +628,47 @@ func TestShutdownTellsClientsToReconnect(t *testing.T) {
 		t.Errorf("run: %v", err)
 	}
 }
+
+func TestAGapTooOldToRecoverIsSaid(t *testing.T) {
+	e := newEnv(t)
+	svc, base := e.replica(func(o *Options) { o.HistorySize = 3 })
+	ws := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+	c := gocent.NewJsonClient(ws, gocent.Config{MinReconnectDelay: 50 * time.Millisecond, MaxReconnectDelay: 200 * time.Millisecond})
+	defer c.Close()
+	sub, err := c.NewSubscription("event:8", gocent.SubscriptionConfig{Recoverable: true, Positioned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subscribed := make(chan gocent.SubscribedEvent, 4)
+	sub.OnSubscribed(func(ev gocent.SubscribedEvent) { subscribed <- ev })
+	if err := c.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Subscribe(); err != nil {
+		t.Fatal(err)
+	}
+	<-subscribed
+	if err := svc.publish("event:8", []byte(`{"type":"n","data":0}`), "g0"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := c.Disconnect(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 5; i++ { // more than the history keeps
+		if err := svc.publish("event:8", []byte(fmt.Sprintf(`{"type":"n","data":%d}`, i)), fmt.Sprint("g", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Connect(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-subscribed:
+		if !ev.WasRecovering || ev.Recovered {
+			t.Errorf("resubscribed: was recovering %v, recovered %v; want told the gap cannot be recovered", ev.WasRecovering, ev.Recovered)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("not subscribed again")
+	}
+}

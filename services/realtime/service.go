@@ -7,6 +7,9 @@
 // speak (centrifuge-js, centrifuge-go); no other package imports it. Several replicas share
 // publications and presence through Redis.
 //
+// The protocol as clients see it (channels, publications, closing codes, a web page's
+// example) is docs/realtime.md.
+//
 // The files follow the service template: service.go (Options, New, Run), channels.go (the
 // channels and who may join them: the one place), connect.go (tokens on connect and
 // refresh), routes.go (the REST surface and /ws), consume.go (domain events in,
