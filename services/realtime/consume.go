@@ -62,16 +62,17 @@ func (s *Service) consume(ctx context.Context) (jetstream.ConsumeContext, error)
 	// Messages are handled in lanes by event, each in order: an event's publications keep
 	// their order while other events' go on meanwhile (a publication is a Redis round trip
 	// or two, which one lane alone would make the ceiling).
-	lanes := make([]chan jetstream.Msg, consumeLanes)
+	lanes := make([]chan routed, consumeLanes)
 	for i := range lanes {
-		lanes[i] = make(chan jetstream.Msg, 64)
+		lanes[i] = make(chan routed, 64)
 		go func() {
 			for {
 				select {
 				case <-ctx.Done():
 					return // what was not acked is delivered again
-				case msg := <-lanes[i]:
-					if err := s.handle(ctx, msg); err != nil {
+				case m := <-lanes[i]:
+					msg := m.msg
+					if err := s.handle(ctx, msg, m.route); err != nil {
 						s.log.Warn("realtime: domain event not published yet", "subject", msg.Subject(), "err", err)
 						_ = msg.NakWithDelay(time.Second)
 						continue
@@ -82,8 +83,13 @@ func (s *Service) consume(ctx context.Context) (jetstream.ConsumeContext, error)
 		}()
 	}
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
+		r := routeOf(msg.Subject(), msg.Data())
+		if len(r.channels) == 0 {
+			_ = msg.Ack() // not for any channel
+			return
+		}
 		select {
-		case lanes[laneOf(msg.Data())] <- msg:
+		case lanes[uint64(r.eventID)%consumeLanes] <- routed{msg, r}:
 		case <-ctx.Done():
 		}
 	}, jetstream.PullMaxMessages(4*consumeLanes*64))
@@ -133,25 +139,19 @@ func routeOf(subject string, data []byte) route {
 	return r
 }
 
-// consumeLanes is how many domain events are handled at once.
+// consumeLanes is how many domain events are handled at once; an event's lane is its
+// event id modulo consumeLanes, so that one event's changes stay in order.
 const consumeLanes = 16
 
-// laneOf is the lane of a domain event: by its event, so that one event's changes stay in
-// order.
-func laneOf(data []byte) int {
-	var e struct {
-		EventID int64 `json:"event_id"`
-	}
-	_ = json.Unmarshal(data, &e)
-	return int(uint64(e.EventID) % consumeLanes)
+// routed is a domain event with where it goes.
+type routed struct {
+	msg   jetstream.Msg
+	route route
 }
 
-// handle publishes one domain event to its channels, keyed by its stream sequence.
-func (s *Service) handle(ctx context.Context, msg jetstream.Msg) error {
-	r := routeOf(msg.Subject(), msg.Data())
-	if len(r.channels) == 0 {
-		return nil
-	}
+// handle publishes one domain event to its channels (r, as routeOf found them), keyed by
+// its stream sequence.
+func (s *Service) handle(ctx context.Context, msg jetstream.Msg, r route) error {
 	meta, err := msg.Metadata()
 	if err != nil {
 		return err

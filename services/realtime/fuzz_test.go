@@ -1,8 +1,15 @@
 package realtime
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/test/integration"
 )
 
 // FuzzChannels: any channel name a client sends is classified without a panic; a name
@@ -39,5 +46,32 @@ func FuzzRoutes(f *testing.F) {
 				t.Fatalf("%s %q routed to %q, which no client can join", subject, data, ch)
 			}
 		}
+	})
+}
+
+// FuzzPresence: whatever path a client asks presence for, the answer is the envelope and
+// never a server error.
+func FuzzPresence(f *testing.F) {
+	_, key, _ := ed25519.GenerateKey(rand.Reader)
+	svc, err := New(Options{Log: quiet(), Verifier: auth.NewVerifier("events-platform", key.Public().(ed25519.PublicKey)), Version: "test"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = svc.shutdown() })
+	for _, s := range []string{"1", "0", "-1", "x", "99999999999999999999", "1.5", "%00", "1/extra"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		if strings.ContainsAny(id, "/?#") || id == "." || id == ".." {
+			return // not one path segment: net/http's mux redirects such paths, for every service alike
+		}
+		path := "/api/v1/realtime/events/" + id + "/presence"
+		req, err := http.NewRequest(http.MethodGet, "http://realtime"+path, nil)
+		if err != nil {
+			return // not a URL a client could send
+		}
+		rec := httptest.NewRecorder()
+		svc.Handler().ServeHTTP(rec, req)
+		integration.CheckEnvelope(t, rec, path)
 	})
 }

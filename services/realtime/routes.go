@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/centrifugal/centrifuge"
@@ -42,18 +43,25 @@ type presenceInput struct {
 func (s *Service) handlePresence(ctx context.Context, in *presenceInput) (*httpapi.Output[Presence], error) {
 	st, err := s.node.PresenceStats(eventChannel(in.ID))
 	if err != nil {
-		return nil, httpapi.Fail(ctx, s.log, "presence", err)
+		return nil, presenceDown(ctx, s, err)
 	}
 	// Anonymous connections share the empty user id: count users without it.
 	users := st.NumUsers
 	if users > 0 {
 		p, err := s.node.Presence(eventChannel(in.ID))
 		if err != nil {
-			return nil, httpapi.Fail(ctx, s.log, "presence", err)
+			return nil, presenceDown(ctx, s, err)
 		}
 		users = distinctUsers(p.Presence)
 	}
 	return httpapi.OK(Presence{EventID: in.ID, Connections: st.NumClients, Users: users}), nil
+}
+
+// presenceDown answers a presence read that failed: presence lives in Redis (or in
+// memory, which does not fail), so it is Redis that is down: 503, whatever error its
+// client gave.
+func presenceDown(ctx context.Context, s *Service, err error) error {
+	return httpapi.Fail(ctx, s.log, "presence", fmt.Errorf("%w: %w", httpapi.DependencyDown("redis"), err))
 }
 
 func distinctUsers(p map[string]*centrifuge.ClientInfo) int {
