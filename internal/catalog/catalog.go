@@ -83,9 +83,10 @@ var services = []Service{
 		Modules: []string{"postgres", "redis", "nats", "keys"},
 	},
 	{
-		Name:    "analytics",
-		Routes:  []string{"/api/v1/analytics/"},
-		Modules: []string{"postgres", "nats", "keys"},
+		Name:     "analytics",
+		Routes:   []string{"/api/v1/analytics/"},
+		Modules:  []string{"postgres", "nats", "keys"},
+		Provided: true,
 	},
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/events-platform/events-platform/internal/postgres"
 	"github.com/events-platform/events-platform/internal/redis"
 	"github.com/events-platform/events-platform/migrations"
+	"github.com/events-platform/events-platform/services/analytics"
 	"github.com/events-platform/events-platform/services/events"
 	"github.com/events-platform/events-platform/services/gateway"
 	"github.com/events-platform/events-platform/services/realtime"
@@ -51,10 +52,11 @@ func (p *process) registry() *modules.Registry {
 		Keys:     p.initKeys,
 		Gateway:  p.initGateway,
 
-		"users":    p.initUsers,
-		"events":   p.initEvents,
-		"search":   p.initSearch,
-		"realtime": p.initRealtime,
+		"users":     p.initUsers,
+		"events":    p.initEvents,
+		"search":    p.initSearch,
+		"realtime":  p.initRealtime,
+		"analytics": p.initAnalytics,
 	}
 	deps := map[string][]string{
 		Postgres: nil,
@@ -246,6 +248,14 @@ func (p *process) initRealtime(ctx context.Context) (func(context.Context) error
 	}
 	p.services["realtime"] = gateway.Upstream{Name: "realtime", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
 	return modules.Background(ctx, p.log, "realtime", svc), nil
+}
+
+func (p *process) initAnalytics(ctx context.Context) (func(context.Context) error, error) {
+	svc := analytics.New(analytics.Options{Log: p.log.With("service", "analytics"), DB: p.db, Bus: p.bus,
+		Verifier: p.verifier, Version: p.version, Registry: p.reg})
+	p.services["analytics"] = gateway.Upstream{Name: "analytics", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
+	p.checks = append(p.checks, httpserver.Check{Name: "analytics-partitions", Check: svc.Ready})
+	return modules.Background(ctx, p.log, "analytics", svc), nil
 }
 
 // initGateway routes every catalog service: in-process when it runs here, else at its
