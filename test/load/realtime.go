@@ -97,8 +97,11 @@ func runRealtime(ctx context.Context, o realtimeOptions, stdout io.Writer) error
 				}
 			} else {
 				cmd, err = startStock(stock, addr, lookup(env, "REDIS_URL"))
+				// The channels the realtime service publishes an event.published to (its
+				// page and the feed): the ratio is the cost of the platform's path (JetStream,
+				// routing, idempotency keys), not of how many channels a new event reaches.
 				publish = func(ctx context.Context, ch int, body []byte) error {
-					res, err := http.Post(fmt.Sprintf("http://%s/publish?channel=event:%d", addr, ch), "application/json",
+					res, err := http.Post(fmt.Sprintf("http://%s/publish?channel=event:%d&channel=feed", addr, ch), "application/json",
 						bytes.NewReader([]byte(`{"type":"event.published","data":`+string(body)+`}`)))
 					if err != nil {
 						return err

@@ -1,7 +1,9 @@
 // Command stocknode is the realtime benchmark's baseline: a centrifuge node with nothing of
 // the platform (no tokens, no channel rules, no JetStream), on the same Redis broker and
 // presence manager as the realtime service, taking publications over HTTP
-// (POST /publish?channel=C, the body is the publication). `go run ./test/load realtime`
+// (POST /publish?channel=C&channel=D..., the body is the publication, published to each
+// channel in turn, as the realtime service publishes a new event to its page and the feed).
+// `go run ./test/load realtime`
 // builds and runs it; it is not part of the product.
 package main
 
@@ -63,9 +65,11 @@ func main() {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if _, err := node.Publish(r.URL.Query().Get("channel"), data, centrifuge.WithHistory(100, 10*time.Minute)); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
+		for _, ch := range r.URL.Query()["channel"] {
+			if _, err := node.Publish(ch, data, centrifuge.WithHistory(100, 10*time.Minute)); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
