@@ -83,6 +83,30 @@ var _ = Describe("Changing a running EventsPlatform", func() {
 			Should(Satisfy(apierrors.IsNotFound))
 	})
 
+	It("gives the realtime service, scaled out, what every service gets: a Service, probes, a budget and time to drain", func() {
+		updatePlatform(p, func(p *platformv1alpha1.EventsPlatform) { p.Spec.Services.Realtime.Replicas = ptr.To(int32(2)) })
+		Eventually(deployment("realtime"), eventually, poll).Should(HaveField("Spec.Replicas", HaveValue(BeEquivalentTo(2))))
+		pod := deployment("realtime")().Spec.Template.Spec
+		// 30 s in which a stopping replica tells its clients to reconnect (close code 3001)
+		// before the kubelet's SIGKILL.
+		Expect(pod.TerminationGracePeriodSeconds).To(HaveValue(BeEquivalentTo(30)))
+		Expect(pod.Containers[0].Args).To(Equal([]string{"serve", "--target=realtime"}))
+		Expect(pod.Containers[0].ReadinessProbe.HTTPGet.Path).To(Equal("/readyz"))
+		Expect(pod.Containers[0].LivenessProbe.HTTPGet.Path).To(Equal("/health"))
+		env := envMap(pod.Containers[0].Env)
+		Expect(env).To(HaveKey("REDIS_URL"))
+		Expect(env).To(HaveKey("NATS_URL"))
+		Expect(env).To(HaveKey("DATABASE_URL"))
+
+		svc := &corev1.Service{}
+		Expect(k8sClient.Get(ctx, key(p, "shop-realtime"), svc)).To(Succeed())
+		Expect(svc.Spec.Selector).To(Equal(selectorLabels(p, "realtime")))
+		pdb := &policyv1.PodDisruptionBudget{}
+		Eventually(func() error { return k8sClient.Get(ctx, key(p, "shop-realtime"), pdb) }, eventually, poll).Should(Succeed())
+		Expect(pdb.Spec.MaxUnavailable.IntValue()).To(Equal(1))
+		Expect(pdb.Spec.Selector.MatchLabels).To(Equal(selectorLabels(p, "realtime")))
+	})
+
 	It("hands the replicas of an autoscaled service to a HorizontalPodAutoscaler", func() {
 		updatePlatform(p, func(p *platformv1alpha1.EventsPlatform) {
 			p.Spec.Services.Events.Autoscaling = &platformv1alpha1.AutoscalingSpec{MinReplicas: ptr.To(int32(2)), MaxReplicas: 6}

@@ -42,7 +42,7 @@ type Funnel struct {
 }
 
 type funnelInput struct {
-	periodInput
+	PeriodParams
 	Steps   string `query:"steps" required:"true" doc:"2 to 5 distinct steps in order, comma separated, of view, click, share, favorite, register" example:"view,favorite,register"`
 	EventID int64  `query:"event_id" minimum:"0" doc:"Only this event (0 or absent: every event)"`
 }

@@ -66,7 +66,7 @@ type OrganizerOverview struct {
 }
 
 type organizerInput struct {
-	periodInput
+	PeriodParams
 	Limit int `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"How many events to list"`
 }
 
@@ -222,7 +222,7 @@ type Overview struct {
 }
 
 type overviewInput struct {
-	periodInput
+	PeriodParams
 	Top int `query:"top" minimum:"1" maximum:"100" default:"10" doc:"How many events, categories and cities to rank"`
 }
 

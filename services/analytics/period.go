@@ -7,8 +7,9 @@ import (
 	"github.com/events-platform/events-platform/internal/httpapi"
 )
 
-// periodInput is the from/to every read takes.
-type periodInput struct {
+// PeriodParams are the from and to every read takes (exported only so that Huma reads
+// the fields of the inputs that embed it).
+type PeriodParams struct {
 	From string `query:"from" doc:"Start, inclusive: an RFC 3339 time or a date (YYYY-MM-DD, the start of that day, UTC); default: 30 days before to"`
 	To   string `query:"to" doc:"End: an RFC 3339 time (exclusive) or a date (that whole day, UTC); default: now"`
 }
@@ -21,7 +22,7 @@ const defaultSpan = 30 * 24 * time.Hour
 
 // parse reads the period, refusing one that ends before it starts or is longer than
 // maxSpan.
-func (in periodInput) parse(now time.Time, maxSpan time.Duration, maxText string) (period, error) {
+func (in PeriodParams) parse(now time.Time, maxSpan time.Duration, maxText string) (period, error) {
 	from, err := parseBound("from", in.From, false)
 	if err != nil {
 		return period{}, err

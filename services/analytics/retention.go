@@ -38,7 +38,7 @@ type Retention struct {
 }
 
 type retentionInput struct {
-	periodInput
+	PeriodParams
 	Cohort string `query:"cohort" enum:"week,month" default:"week" doc:"Group users by the week (from Monday) or month they signed up"`
 }
 

@@ -60,7 +60,7 @@ type EventStats struct {
 
 type statsInput struct {
 	ID int64 `path:"id" minimum:"1" doc:"The event's id"`
-	periodInput
+	PeriodParams
 	Interval string `query:"interval" enum:"hour,day,week" default:"day" doc:"Time series step"`
 }
 
