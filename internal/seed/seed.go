@@ -1,10 +1,12 @@
 // Package seed fills a database with realistic demo data: users with consistent tastes,
-// events in real cities over a year with skewed category and tag popularity, and
-// registrations and favorites that follow those tastes, filling some events and leaving
-// waitlists (signal for the recommender). It only draws the data: the services that own
-// the tables write it, through their bulk-import APIs (users.Import, events.ImportEvents,
-// events.ImportRegistrations, events.ImportFavorites), which copy rows in with CopyFrom and
-// publish no domain events. It is idempotent: a second run adds nothing.
+// events in real cities over a year with skewed category and tag popularity, and the
+// last three months of interactions that follow those tastes: views, clicks and shares,
+// and the registrations and favorites some views lead to, filling some events and leaving
+// waitlists (signal for the recommender and history for analytics). It only draws the
+// data: the services that own the tables write it, through their bulk-import APIs
+// (users.Import, events.ImportEvents, events.ImportRegistrations, events.ImportFavorites,
+// analytics.Import), which copy rows in with CopyFrom and publish no domain events. It is
+// idempotent: a second run adds nothing.
 package seed
 
 import (
@@ -33,7 +35,10 @@ const DemoPassword = "password123"
 type Options struct {
 	Users        int // generated attendees besides the named demo accounts
 	Events       int
-	Interactions int    // registrations and favorites, following the users' tastes
+	// Interactions is how many analytics interactions to draw in all: views, clicks and
+	// shares following the users' tastes, and the registrations and favorites (about 7%)
+	// some views lead to.
+	Interactions int
 	Seed         uint64 // random seed, for repeatable data
 }
 
@@ -43,6 +48,9 @@ type Result struct {
 	Events        int
 	Registrations int
 	Favorites     int
+	// Interactions counts the analytics interactions, a register or favorite one for
+	// each registration and favorite among them.
+	Interactions int
 }
 
 type account struct {
@@ -107,7 +115,7 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer
 	}
 	res.Events = len(evs)
 	if opts.Interactions > 0 {
-		res.Registrations, res.Favorites, err = g.insertInteractions(ctx, db, opts.Interactions, accounts, ids, evs, bar)
+		res.Registrations, res.Favorites, res.Interactions, err = g.insertInteractions(ctx, db, opts.Interactions, accounts, ids, evs, bar)
 		if err != nil {
 			return res, err
 		}
@@ -388,135 +396,6 @@ func address(rng *rand.Rand, country, street string) string {
 		return fmt.Sprintf("%s %d", street, n)
 	default:
 		return fmt.Sprintf("%d %s", n, street)
-	}
-}
-
-// insertInteractions draws registrations and favorites: a user picks, most of the time,
-// an event of a category they like, often in their city, and popular events more often.
-// Seats are confirmed up to the capacity, then the waitlist grows.
-func (g *gen) insertInteractions(ctx context.Context, db *pgxpool.Pool, n int, accounts []account, ids []int64, evs []genEvent, bar *progress) (int, int, error) {
-	type key struct{ cat, city uint8 }
-	byCat := map[uint8][]int{}
-	byCatCity := map[key][]int{}
-	for i, e := range evs {
-		if e.status <= 1 {
-			byCat[e.cat] = append(byCat[e.cat], i)
-			byCatCity[key{e.cat, e.city}] = append(byCatCity[key{e.cat, e.city}], i)
-		}
-	}
-	pickers := map[any]*weighted{}
-	picker := func(k any, idx []int) *weighted {
-		if w, ok := pickers[k]; ok {
-			return w
-		}
-		ws := make([]float64, len(idx))
-		for j, i := range idx {
-			ws[j] = float64(evs[i].weight)
-		}
-		w := newWeighted(ws)
-		pickers[k] = w
-		return w
-	}
-	userPick := newWeighted(pareto(g.rng, len(accounts), 1.5)) // a few users are very active
-	type pair struct{ u, e int }
-	seen := map[pair]bool{}
-	confirmed := map[int]int32{}
-	var regs []events.ImportRegistration
-	var favs []events.ImportFavorite
-	for attempt := 0; len(regs)+len(favs) < n && attempt < 4*n; attempt++ {
-		u := userPick.pick(g.rng)
-		a := accounts[u]
-		cat := uint8(g.catPick.pick(g.rng))
-		if g.rng.Float64() < 0.8 {
-			cat = uint8(a.tastes[skewed(g.rng, len(a.tastes))])
-		}
-		var idx []int
-		var k any = cat
-		if g.rng.Float64() < 0.6 {
-			idx, k = byCatCity[key{cat, uint8(a.city)}], key{cat, uint8(a.city)}
-		}
-		if len(idx) == 0 {
-			idx, k = byCat[cat], cat
-		}
-		if len(idx) == 0 {
-			continue
-		}
-		ei := idx[picker(k, idx).pick(g.rng)]
-		isReg := g.rng.Float64() < 0.6
-		p := pair{u, ei}
-		if !isReg {
-			p.u = -u - 1 // favorites and registrations are separate sets
-		}
-		if seen[p] {
-			continue
-		}
-		seen[p] = true
-		e := evs[ei]
-		// Within the month before it starts, after it was published and before now: an
-		// hour or more before the start, when there is that much room.
-		last := e.start
-		if g.now.Before(last) {
-			last = g.now
-		}
-		room := min(last.Sub(e.published), 30*24*time.Hour)
-		at := last.Add(-room / 2)
-		if room > time.Hour {
-			at = last.Add(-time.Hour - time.Duration(g.rng.Int64N(int64(room-time.Hour))))
-		}
-		if !isReg {
-			favs = append(favs, events.ImportFavorite{UserID: ids[u], EventID: e.id, CreatedAt: at})
-		} else {
-			status := "confirmed"
-			if confirmed[ei] >= e.capacity {
-				if e.status == 1 {
-					continue // a past event's waitlist is gone
-				}
-				status = "waitlisted"
-			} else {
-				confirmed[ei]++
-			}
-			var checkedIn time.Time
-			if e.status == 1 && status == "confirmed" && g.rng.Float64() < 0.7 {
-				checkedIn = e.start.Add(-time.Duration(g.rng.IntN(30)) * time.Minute)
-			}
-			regs = append(regs, events.ImportRegistration{EventID: e.id, UserID: ids[u], Status: status, CreatedAt: at, CheckedInAt: checkedIn})
-		}
-		bar.Add(1)
-	}
-	// Registrations arrive in time order, so the identity orders each waitlist as the
-	// events service would have.
-	sort.SliceStable(regs, func(i, j int) bool { return regs[i].CreatedAt.Before(regs[j].CreatedAt) })
-	fixWaitlists(regs, evs)
-	nr, err := events.ImportRegistrations(ctx, db, regs)
-	if err != nil {
-		return 0, 0, err
-	}
-	nf, err := events.ImportFavorites(ctx, db, favs)
-	if err != nil {
-		return nr, 0, err
-	}
-	return nr, nf, nil
-}
-
-// fixWaitlists re-assigns statuses after sorting by time: per event, the first capacity
-// registrations are confirmed and the rest waitlisted.
-func fixWaitlists(regs []events.ImportRegistration, evs []genEvent) {
-	capOf := make(map[int64]int32, len(evs))
-	past := make(map[int64]bool)
-	for _, e := range evs {
-		capOf[e.id] = e.capacity
-		past[e.id] = e.status == 1
-	}
-	count := map[int64]int32{}
-	for i := range regs {
-		r := &regs[i]
-		if count[r.EventID] < capOf[r.EventID] || past[r.EventID] {
-			r.Status = "confirmed"
-			count[r.EventID]++
-		} else {
-			r.Status = "waitlisted"
-			r.CheckedInAt = time.Time{}
-		}
 	}
 }
 

@@ -349,7 +349,9 @@ func newFixture(e *env) fixture {
 	fx.e = e.event(fx.oTok, "Berlin", "music")
 	fx.f = e.event(fx.oTok, "Paris", "technology")
 	fx.g = e.event(fx.pTok, "Berlin", "music")
-	at := func(d time.Time, hh, mm int) time.Time { return d.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute) }
+	at := func(d time.Time, hh, mm int) time.Time {
+		return d.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
+	}
 	e.send(fx.aTok, item("view", fx.e, at(fx.d1, 10, 0)), item("view", fx.e, at(fx.d1, 10, 30)), item("click", fx.e, at(fx.d1, 10, 5)),
 		item("view", fx.e, at(fx.d2, 15, 0)), item("share", fx.e, at(fx.d2, 15, 20)), item("view", fx.g, at(fx.d2, 9, 0)))
 	e.send(bTok, item("view", fx.e, at(fx.d1, 11, 0)))
