@@ -5,8 +5,10 @@ package httpapi
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -221,5 +223,45 @@ func NewAPI(mux *http.ServeMux, title, version string) huma.API {
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"bearer": {Type: "http", Scheme: "bearer", BearerFormat: "JWT"},
 	}
-	return humago.New(mux, cfg)
+	api := humago.New(mux, cfg)
+	api.UseMiddleware(endBodyDeadline)
+	return api
+}
+
+// endBodyDeadline lifts the read deadline Huma sets for reading a request's body (5 s by
+// default) once Huma has read the body. Left in place, it can outlive the body: the
+// connection's background read (net/http's watch for a client going away) then times out
+// while the handler still runs, which cancels the context of that request and of every
+// later request on the connection, so a handler slower than 5 s (one waiting out a
+// database restart) answered 499, and so did the requests after it on that keep-alive
+// connection, at once. Seen in the analytics crash test.
+func endBodyDeadline(ctx huma.Context, next func(huma.Context)) {
+	next(&bodyDeadline{humaContext: ctx})
+}
+
+// humaContext names huma.Context for embedding (its Context method would clash with a
+// field named Context).
+type humaContext = huma.Context
+
+type bodyDeadline struct{ humaContext }
+
+func (c *bodyDeadline) BodyReader() io.Reader {
+	return &deadlineLifter{r: c.humaContext.BodyReader(), ctx: c.humaContext}
+}
+
+// deadlineLifter is a request body that lifts the connection's read deadline when Huma
+// closes it, which it does once it has read the body.
+type deadlineLifter struct {
+	r   io.Reader
+	ctx huma.Context
+}
+
+func (d *deadlineLifter) Read(p []byte) (int, error) { return d.r.Read(p) }
+
+func (d *deadlineLifter) Close() error {
+	_ = d.ctx.SetReadDeadline(time.Time{})
+	if c, ok := d.r.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
