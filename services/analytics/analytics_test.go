@@ -24,7 +24,7 @@ import (
 // env is an analytics service with its own database and JetStream, the events service
 // that publishes domain events into it, and a signer for tokens.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	db     *pgxpool.Pool
 	out    *integration.Outbox
 	key    ed25519.PrivateKey
@@ -33,7 +33,7 @@ type env struct {
 	events *integration.Client
 }
 
-func newEnv(t *testing.T, change ...func(*Options)) *env {
+func newEnv(t testing.TB, change ...func(*Options)) *env {
 	t.Helper()
 	db, _ := integration.Pool(t)
 	out := integration.StartOutbox(t, db)
@@ -66,7 +66,7 @@ func (e *env) start(bus *natsbus.Bus, verifier *auth.Verifier, change ...func(*O
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func waitFor(t *testing.T, what string, ok func() bool) {
+func waitFor(t testing.TB, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !ok() {
@@ -625,5 +625,66 @@ func TestRetentionMatchesTheHandCount(t *testing.T) {
 	}
 	if r := e.get("/api/v1/analytics/retention?cohort=day", admin); r.Status != http.StatusBadRequest {
 		t.Errorf("cohort=day: %d, want 400", r.Status)
+	}
+}
+
+func TestPartitionsAreMadeAheadAndDroppedAfterTheRetention(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, org := e.user("organizer", time.Time{})
+	ev := e.event(org, "Berlin", "music")
+	now := time.Now().UTC()
+	names := func() []string {
+		rows, err := e.db.Query(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+			WHERE i.inhparent = 'analytics_events'::regclass ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var n string
+			_ = rows.Scan(&n)
+			out = append(out, n)
+		}
+		return out
+	}
+	month := func(t time.Time) string { return partitionName(monthOf(t)) }
+	got := names()
+	// From the month 13 months back to two months ahead: 16.
+	if len(got) != 16 || got[0] != month(now.AddDate(0, -13, 0)) || got[15] != month(now.AddDate(0, 2, 0)) {
+		t.Fatalf("partitions at start: %v", got)
+	}
+
+	// Next month takes rows with no manual step; a month far ahead is refused clearly.
+	old := row{OccurredAt: now.AddDate(0, -12, 0), ID: itemID("t", "old"), Type: "view", EventID: ev, Visitor: 1, Source: sourceClient}
+	next := row{OccurredAt: monthOf(now).AddDate(0, 1, 3), ID: itemID("t", "next"), Type: "view", EventID: ev, Visitor: 1, Source: sourceClient}
+	if err := e.svc.writer.write(ctx, []row{old, next}); err != nil {
+		t.Fatalf("rows for last year and next month: %v", err)
+	}
+	far := row{OccurredAt: now.AddDate(5, 0, 0), ID: itemID("t", "far"), Type: "view", EventID: ev, Visitor: 1, Source: sourceClient}
+	err := e.svc.writer.write(ctx, []row{far})
+	if err == nil || !strings.Contains(err.Error(), "no partition of analytics_events holds a row's month") {
+		t.Fatalf("a row five years ahead: %v, want a clear error", err)
+	}
+	e.send(org, item("view", ev, now)) // and the service goes on
+
+	// Three months on: the three oldest months go (with their rows and rollups), three
+	// more are made ahead.
+	if err := e.svc.Maintain(ctx, now.AddDate(0, 3, 0)); err != nil {
+		t.Fatal(err)
+	}
+	got = names()
+	if len(got) != 16 || got[0] != month(now.AddDate(0, -10, 0)) || got[15] != month(now.AddDate(0, 5, 0)) {
+		t.Errorf("partitions three months on: %v", got)
+	}
+	if n := e.count(`SELECT count(*) FROM analytics_events`); n != 2 {
+		t.Errorf("rows after dropping last year's months: %d, want next month's and today's", n)
+	}
+	if n := e.count(`SELECT count(*) FROM analytics_event_hours WHERE hour < $1`, now.AddDate(0, -10, 0)); n != 0 {
+		t.Errorf("expired hourly rollups left: %d", n)
+	}
+	if n := e.count(`SELECT coalesce(sum(views), 0) FROM analytics_event_hours`); n != 2 {
+		t.Errorf("views kept in the rollup: %d, want 2", n)
 	}
 }

@@ -17,6 +17,10 @@ type PeriodParams struct {
 // period is [from, to), UTC.
 type period struct{ from, to time.Time }
 
+// maxYearsAway bounds how far from today a period may lie: analytics keeps months, and
+// a time series must stay within the years JSON can write.
+const maxYearsAway = 10
+
 // defaultSpan is a period's length when from is not given.
 const defaultSpan = 30 * 24 * time.Hour
 
@@ -38,6 +42,15 @@ func (in PeriodParams) parse(now time.Time, maxSpan time.Duration, maxText strin
 		from = to.Add(-defaultSpan)
 	}
 	p := period{from.UTC(), to.UTC()}
+	for _, b := range []struct {
+		field string
+		t     time.Time
+	}{{"from", p.from}, {"to", p.to}} {
+		if b.t.Before(now.AddDate(-maxYearsAway, 0, 0)) || b.t.After(now.AddDate(maxYearsAway, 0, 0)) {
+			msg := fmt.Sprintf("%s must be within %d years of today", b.field, maxYearsAway)
+			return period{}, httpapi.BadRequest(msg, httpapi.Detail{Field: b.field, Message: msg})
+		}
+	}
 	switch {
 	case !p.from.Before(p.to):
 		return period{}, httpapi.BadRequest("from must be before to",
