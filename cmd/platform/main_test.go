@@ -184,7 +184,8 @@ func TestServeAllRegisterLoginMeThroughTheGateway(t *testing.T) {
 	if r := call(t, "GET", base+"/api/v1/users/me", sess.Token+"x", nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("tampered token: got %d", r.Status)
 	}
-	checkRealtime(t, base, sess.Token, regData.User.ID)
+	eventID := checkRealtime(t, base, sess.Token, regData.User.ID)
+	checkAnalytics(t, base, sess.Token, eventID)
 	// The demo accounts of the seed log in with the seed design's password.
 	if r := call(t, "POST", base+"/api/v1/auth/login", "", map[string]string{"email": "alice@example.com", "password": "password123"}); r.Status != http.StatusOK {
 		t.Fatalf("demo login: got %d %+v", r.Status, r.Error)
@@ -230,6 +231,11 @@ func TestServeAllRegisterLoginMeThroughTheGateway(t *testing.T) {
 	}
 	if !strings.Contains(string(metrics), "centrifuge_client_connections_accepted") || !strings.Contains(string(metrics), "realtime_consumer_pending") {
 		t.Errorf("metrics lack the realtime service's connections or its consumer's lag")
+	}
+	for _, m := range []string{"analytics_interactions_accepted_total 1", "analytics_partitions 16", "analytics_consumer_pending", "analytics_flush_seconds_bucket"} {
+		if !strings.Contains(string(metrics), m) {
+			t.Errorf("metrics lack %q", m)
+		}
 	}
 
 	// The registration's domain event reached JetStream through the outbox relay.
@@ -404,7 +410,7 @@ func TestSeveralServicesWithoutTheGateway(t *testing.T) {
 
 // checkRealtime: a websocket through the gateway, authenticated by the header, joins the
 // user's own channel (not another's), and a registration made through the API reaches it.
-func checkRealtime(t *testing.T, base, token string, user int64) {
+func checkRealtime(t *testing.T, base, token string, user int64) (eventID int64) {
 	t.Helper()
 	c := gocent.NewJsonClient("ws"+strings.TrimPrefix(base, "http")+"/ws",
 		gocent.Config{Header: http.Header{"Authorization": {"Bearer " + token}}})
@@ -458,5 +464,45 @@ func checkRealtime(t *testing.T, base, token string, user int64) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatalf("the registration did not reach the user's channel")
+	}
+	return evs[0].ID
+}
+
+// checkAnalytics: a batch through the gateway is stored (202); the event's stats are its
+// organizer's or an admin's, and count the view and, from the domain event, the
+// registration checkRealtime made.
+func checkAnalytics(t *testing.T, base, token string, eventID int64) {
+	t.Helper()
+	batch := map[string]any{"interactions": []map[string]any{
+		{"id": "e2e-1", "type": "view", "event_id": eventID, "occurred_at": time.Now().UTC().Format(time.RFC3339)},
+	}}
+	if r := call(t, "POST", base+"/api/v1/analytics/interactions", token, batch); r.Status != http.StatusAccepted {
+		t.Fatalf("analytics batch: %d %s", r.Status, r.Raw)
+	}
+	stats := fmt.Sprintf("%s/api/v1/analytics/events/%d/stats", base, eventID)
+	if r := call(t, "GET", stats, token, nil); r.Status != http.StatusForbidden {
+		t.Fatalf("an attendee's stats of someone's event: %d, want 403", r.Status)
+	}
+	login := call(t, "POST", base+"/api/v1/auth/login", "", map[string]string{"email": "admin@example.com", "password": "password123"})
+	var admin struct {
+		Token string `json:"token"`
+	}
+	_ = json.Unmarshal(login.Data, &admin)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r := call(t, "GET", stats, admin.Token, nil)
+		var st struct {
+			Totals struct {
+				Views, Registrations int64
+			} `json:"totals"`
+		}
+		_ = json.Unmarshal(r.Data, &st)
+		if r.Status == http.StatusOK && st.Totals.Views >= 1 && st.Totals.Registrations >= 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("event %d's stats never showed the view and the registration: %d %s", eventID, r.Status, r.Raw)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
