@@ -37,6 +37,9 @@ type Config struct {
 	AccessTokenTTL    time.Duration `env:"ACCESS_TOKEN_TTL" envDefault:"15m"`
 	RefreshTokenTTL   time.Duration `env:"REFRESH_TOKEN_TTL" envDefault:"720h"`
 
+	// AnalyticsRetentionMonths is how long the analytics service keeps interactions.
+	AnalyticsRetentionMonths int `env:"ANALYTICS_RETENTION_MONTHS" envDefault:"13"`
+
 	Gateway Gateway
 }
 
@@ -155,6 +158,9 @@ func (c Config) validate() error {
 	}
 	if c.Gateway.MaxBodyBytes <= 0 {
 		errs = append(errs, errors.New("MAX_BODY_BYTES: must be positive"))
+	}
+	if c.AnalyticsRetentionMonths < 1 || c.AnalyticsRetentionMonths > 120 {
+		errs = append(errs, errors.New("ANALYTICS_RETENTION_MONTHS: want 1 to 120"))
 	}
 	return errors.Join(errs...)
 }

@@ -252,7 +252,7 @@ func (p *process) initRealtime(ctx context.Context) (func(context.Context) error
 
 func (p *process) initAnalytics(ctx context.Context) (func(context.Context) error, error) {
 	svc := analytics.New(analytics.Options{Log: p.log.With("service", "analytics"), DB: p.db, Bus: p.bus,
-		Verifier: p.verifier, Version: p.version, Registry: p.reg})
+		Verifier: p.verifier, Version: p.version, RetentionMonths: p.cfg.AnalyticsRetentionMonths, Registry: p.reg})
 	p.services["analytics"] = gateway.Upstream{Name: "analytics", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
 	p.checks = append(p.checks, httpserver.Check{Name: "analytics-partitions", Check: svc.Ready})
 	return modules.Background(ctx, p.log, "analytics", svc), nil
