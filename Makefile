@@ -184,6 +184,10 @@ bench-search: deps-up ## Load scenario: 1M seeded events (once); 25 query shapes
 bench-realtime: deps-up ## Load scenario: 5k, 10k and 19.5k websockets over 100 event channels, 500 publications/s for 10 s through JetStream, vs a stock centrifuge node; delivered/s, p50/p99, KB per connection, CPU per 1k messages.
 	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load -duration 10s realtime
 
+.PHONY: bench-analytics
+bench-analytics: deps-up ## Load scenario: 16 clients posting batches of 100 and 1,000 interactions for 10 s each vs raw COPY; event stats and overviews over 10M seeded interactions (seeded once and kept); interactions/s, p50/p99, goals PASS/FAIL (~6 min the first time, ~3 min after).
+	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load -duration 10s analytics
+
 .PHONY: bench-registrations
 bench-registrations: deps-up ## Load scenario: one hot event, 2,000 concurrent clients registering; registrations/s, p99, oversell.
 	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load -duration 60s registrations

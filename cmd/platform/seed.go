@@ -43,14 +43,15 @@ func seedCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.Co
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stdout, "seeded %d users and %d events, %d registrations and %d favorites (demo password %q) in %s\n",
-				res.Users, res.Events, res.Registrations, res.Favorites, seed.DemoPassword, time.Since(start).Round(time.Millisecond))
+			fmt.Fprintf(stdout, "seeded %d users and %d events, %d interactions with %d registrations and %d favorites among them (demo password %q) in %s\n",
+				res.Users, res.Events, res.Interactions, res.Registrations, res.Favorites, seed.DemoPassword, time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
 	cmd.Flags().IntVar(&opts.Users, "users", 50, "generated demo attendees besides the named accounts")
 	cmd.Flags().IntVar(&opts.Events, "events", 200, "demo events")
-	cmd.Flags().IntVar(&opts.Interactions, "interactions", 1000, "registrations and favorites following the users' tastes")
+	cmd.Flags().IntVar(&opts.Interactions, "interactions", 15000,
+		"analytics interactions over the last 90 days, following the users' tastes: views, clicks and shares, and the registrations and favorites (about 7%) some views lead to")
 	cmd.Flags().Uint64Var(&opts.Seed, "seed", 1, "random seed, for repeatable data")
 	return cmd
 }

@@ -57,7 +57,7 @@ var yearRE = regexp.MustCompile(`\b(19|20)\d\d\b`)
 func TestSeedLooksReal(t *testing.T) {
 	db, _ := integration.Pool(t)
 	ctx := context.Background()
-	if _, err := seed.Run(ctx, db, seed.Options{Users: 50, Events: 200, Interactions: 1000, Seed: 1}, nil); err != nil {
+	if _, err := seed.Run(ctx, db, seed.Options{Users: 50, Events: 200, Interactions: 15000, Seed: 1}, nil); err != nil {
 		t.Fatal(err)
 	}
 	var now time.Time

@@ -33,8 +33,8 @@ const DemoPassword = "password123"
 
 // Options size the demo data.
 type Options struct {
-	Users        int // generated attendees besides the named demo accounts
-	Events       int
+	Users  int // generated attendees besides the named demo accounts
+	Events int
 	// Interactions is how many analytics interactions to draw in all: views, clicks and
 	// shares following the users' tastes, and the registrations and favorites (about 7%)
 	// some views lead to.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/events-platform/events-platform/internal/seed"
 	"github.com/events-platform/events-platform/test/integration"
 )
@@ -11,12 +13,14 @@ import (
 func TestSeedIsRealisticConsistentAndIdempotent(t *testing.T) {
 	db, _ := integration.Pool(t)
 	ctx := context.Background()
-	opts := seed.Options{Users: 300, Events: 600, Interactions: 6000, Seed: 7}
+	// About 7% of the interactions are registrations and favorites: some 6,000.
+	opts := seed.Options{Users: 300, Events: 600, Interactions: 90_000, Seed: 7}
 	res, err := seed.Run(ctx, db, opts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Users != 304 || res.Events != 600 || res.Registrations+res.Favorites < 5000 || res.Registrations == 0 || res.Favorites == 0 {
+	if res.Users != 304 || res.Events != 600 || res.Registrations+res.Favorites < 5000 || res.Registrations == 0 || res.Favorites == 0 ||
+		res.Interactions != opts.Interactions {
 		t.Fatalf("first run: got %+v", res)
 	}
 	again, err := seed.Run(ctx, db, opts, nil)
@@ -73,4 +77,93 @@ func TestSeedIsRealisticConsistentAndIdempotent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSeedRecordsAnalyticsHistory seeds a small set and reads analytics' tables: every
+// interaction is there with its rollups, registrations and favorites are the events
+// service's own, and the history is one a visitor could have made.
+func TestSeedRecordsAnalyticsHistory(t *testing.T) {
+	db, _ := integration.Pool(t)
+	ctx := context.Background()
+	opts := seed.Options{Users: 100, Events: 150, Interactions: 20_000, Seed: 3}
+	res, err := seed.Run(ctx, db, opts, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Interactions != opts.Interactions || res.Registrations == 0 || res.Favorites == 0 {
+		t.Fatalf("got %+v, want %d interactions with registrations and favorites among them", res, opts.Interactions)
+	}
+
+	counts := []struct {
+		name string
+		sql  string
+		want int
+	}{
+		{"interactions", `SELECT count(*) FROM analytics_events`, res.Interactions},
+		{"register records", `SELECT count(*) FROM analytics_events WHERE type = 'register' AND source = 'domain'`, res.Registrations},
+		{"favorite records", `SELECT count(*) FROM analytics_events WHERE type = 'favorite' AND source = 'domain'`, res.Favorites},
+		{"registrations", `SELECT count(*) FROM event_registrations`, res.Registrations},
+		{"favorites", `SELECT count(*) FROM favorites`, res.Favorites},
+		{"register records without their registration (user, event, time)", `
+			SELECT count(*) FROM analytics_events a WHERE a.type = 'register' AND NOT EXISTS (
+				SELECT 1 FROM event_registrations r WHERE r.user_id = a.user_id AND r.event_id = a.event_id AND r.created_at = a.occurred_at)`, 0},
+		{"favorite records without their favorite", `
+			SELECT count(*) FROM analytics_events a WHERE a.type = 'favorite' AND NOT EXISTS (
+				SELECT 1 FROM favorites f WHERE f.user_id = a.user_id AND f.event_id = a.event_id AND f.created_at = a.occurred_at)`, 0},
+		{"registrations and favorites without a view before them by the same user", `
+			SELECT count(*) FROM analytics_events a WHERE a.type IN ('register', 'favorite') AND NOT EXISTS (
+				SELECT 1 FROM analytics_events v WHERE v.type = 'view' AND v.user_id = a.user_id AND v.event_id = a.event_id
+				AND v.occurred_at < a.occurred_at)`, 0},
+		{"hourly views", `SELECT sum(views) FROM analytics_event_hours`, count(t, db, `SELECT count(*) FROM analytics_events WHERE type = 'view'`)},
+		{"hourly clicks and shares", `SELECT sum(clicks + shares) FROM analytics_event_hours`,
+			count(t, db, `SELECT count(*) FROM analytics_events WHERE type IN ('click', 'share')`)},
+		{"hourly registrations and favorites", `SELECT sum(registrations) * 1000000 + sum(favorites) FROM analytics_event_hours`,
+			res.Registrations*1000000 + res.Favorites},
+		{"daily viewers", `SELECT count(*) FROM analytics_event_viewers`, count(t, db, `
+			SELECT count(*) FROM (SELECT DISTINCT event_id, (occurred_at AT TIME ZONE 'UTC')::date, visitor FROM analytics_events WHERE type = 'view') x`)},
+		{"daily active visitors", `SELECT count(*) FROM analytics_active_visitors`, count(t, db, `
+			SELECT count(*) FROM (SELECT DISTINCT (occurred_at AT TIME ZONE 'UTC')::date, visitor FROM analytics_events) x`)},
+		{"in the future or older than 90 days", `
+			SELECT count(*) FROM analytics_events WHERE occurred_at > now() OR occurred_at < now() - interval '91 days'`, 0},
+		{"before their event was published, after it started, or of a draft", `
+			SELECT count(*) FROM analytics_events a JOIN events e ON e.id = a.event_id
+			WHERE e.published_at IS NULL OR a.occurred_at < e.published_at OR a.occurred_at > e.starts_at`, 0},
+		{"signed-in visitors not their user", `SELECT count(*) FROM analytics_events WHERE user_id IS NOT NULL AND visitor <> user_id`, 0},
+		{"anonymous visitors not negative", `SELECT count(*) FROM analytics_events WHERE user_id IS NULL AND visitor >= 0`, 0},
+		{"anonymous registrations and favorites", `SELECT count(*) FROM analytics_events WHERE user_id IS NULL AND type IN ('register', 'favorite')`, 0},
+	}
+	for _, c := range counts {
+		t.Run(c.name, func(t *testing.T) {
+			if got := count(t, db, c.sql); got != c.want {
+				t.Errorf("got %d, want %d", got, c.want)
+			}
+		})
+	}
+
+	// The mix, as shares of all interactions.
+	shares := []struct {
+		typ      string
+		from, to float64
+	}{{"view", 0.80, 0.90}, {"click", 0.045, 0.075}, {"share", 0.01, 0.03}, {"register", 0.03, 0.05}, {"favorite", 0.02, 0.04}}
+	for _, s := range shares {
+		got := float64(count(t, db, `SELECT count(*) FROM analytics_events WHERE type = $1`, s.typ)) / float64(res.Interactions)
+		if got < s.from || got > s.to {
+			t.Errorf("%ss are %.1f%% of the interactions, want %.0f-%.0f%%", s.typ, 100*got, 100*s.from, 100*s.to)
+		}
+	}
+	anonymous := float64(count(t, db, `SELECT count(*) FROM analytics_events WHERE type = 'view' AND user_id IS NULL`)) /
+		float64(count(t, db, `SELECT count(*) FROM analytics_events WHERE type = 'view'`))
+	if anonymous < 0.1 || anonymous > 0.4 {
+		t.Errorf("anonymous visitors' views are %.0f%% of the views, want 10-40%%", 100*anonymous)
+	}
+}
+
+// count runs a query that returns one number.
+func count(t *testing.T, db *pgxpool.Pool, sql string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
 }

@@ -5,6 +5,7 @@
 //	go run ./test/load search         # 25 query shapes over 1M seeded events, endpoint vs the obvious SQL; open loop; autocomplete
 //	go run ./test/load registrations  # one hot event, 2,000 concurrent clients registering
 //	go run ./test/load realtime       # 5k/10k/19.5k websockets, publications fanned out, vs a stock centrifuge node
+//	go run ./test/load analytics      # batches of interactions in, vs raw COPY; event stats and overviews over 10M seeded interactions
 //
 // It needs the local dependencies (hack/deps.sh up) and builds nothing: pass -platform
 // (default bin/platform, from `make build`).
@@ -74,6 +75,11 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&ro.clients, "reg-clients", 2000, "registrations: concurrent clients")
 	fs.IntVar(&ro.attendees, "attendees", 150000, "registrations: accounts that each register once")
 	fs.IntVar(&ro.capacity, "capacity", 5000, "registrations: seats of the hot event")
+	var ao analyticsOptions
+	fs.IntVar(&ao.clients, "ingest-clients", 16, "analytics: concurrent clients posting batches (and connections COPYing)")
+	fs.IntVar(&ao.interactions, "interactions", 10_000_000, "analytics: interactions seeded for the reads (once per size, then reused)")
+	fs.IntVar(&ao.readClients, "read-clients", 8, "analytics: concurrent clients of each read's closed loop")
+	fs.DurationVar(&ao.readDuration, "read-duration", 5*time.Second, "analytics: each read's closed loop")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,8 +113,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return errors.New("-channels and -pub-rate must be positive")
 		}
 		return runRealtime(ctx, rto, stdout)
+	case "analytics":
+		ao.platform, ao.duration = *platform, *duration
+		if ao.clients < 1 || ao.interactions < 1000 || ao.readClients < 1 || ao.readDuration <= 0 || ao.readDuration > 2*time.Minute {
+			return errors.New("-ingest-clients and -read-clients must be positive, -interactions at least 1000, -read-duration at most 2m")
+		}
+		return runAnalytics(ctx, ao, stdout)
 	default:
-		return errors.New("usage: load [flags] gateway|search|search-dump|registrations|realtime")
+		return errors.New("usage: load [flags] gateway|search|search-dump|registrations|realtime|analytics")
 	}
 	env, cleanup, err := setup(ctx)
 	if err != nil {
