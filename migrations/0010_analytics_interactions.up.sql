@@ -45,7 +45,7 @@ CREATE TABLE analytics_event_hours (
 );
 CREATE INDEX analytics_event_hours_hour ON analytics_event_hours (hour);
 
--- Who viewed an event on a (UTC) day, once: unique viewers, exactly.
+-- Who viewed an event on a (UTC) day, once: unique viewers over any period, exactly.
 CREATE TABLE analytics_event_viewers (
     event_id bigint NOT NULL,
     day      date   NOT NULL,
@@ -53,11 +53,55 @@ CREATE TABLE analytics_event_viewers (
     PRIMARY KEY (event_id, day, visitor)
 );
 
--- Who did anything on a (UTC) day, once: daily and weekly active visitors, and retention.
+-- Per event and (UTC) day: the same counts as by the hour, and how many distinct
+-- visitors viewed it that day (the rows analytics_event_viewers gained), so that a day's
+-- unique viewers and the platform's rankings read one row per event and day.
+CREATE TABLE analytics_event_days (
+    event_id      bigint NOT NULL,
+    day           date   NOT NULL,
+    views         bigint NOT NULL DEFAULT 0,
+    clicks        bigint NOT NULL DEFAULT 0,
+    shares        bigint NOT NULL DEFAULT 0,
+    favorites     bigint NOT NULL DEFAULT 0,
+    unfavorites   bigint NOT NULL DEFAULT 0,
+    registrations bigint NOT NULL DEFAULT 0,
+    cancellations bigint NOT NULL DEFAULT 0,
+    viewers       bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (event_id, day)
+);
+CREATE INDEX analytics_event_days_day ON analytics_event_days (day);
+
+-- Who did anything on a (UTC) day, and in a week (from Monday), once: retention, and the
+-- active counts below.
 CREATE TABLE analytics_active_visitors (
     day     date   NOT NULL,
     visitor bigint NOT NULL,
     PRIMARY KEY (day, visitor)
+);
+CREATE TABLE analytics_active_weeks (
+    week    date   NOT NULL,
+    visitor bigint NOT NULL,
+    PRIMARY KEY (week, visitor)
+);
+
+-- The whole platform per day and per week: counts and active visitors (users: those
+-- signed in), kept with the rows above.
+CREATE TABLE analytics_days (
+    day             date   PRIMARY KEY,
+    views           bigint NOT NULL DEFAULT 0,
+    clicks          bigint NOT NULL DEFAULT 0,
+    shares          bigint NOT NULL DEFAULT 0,
+    favorites       bigint NOT NULL DEFAULT 0,
+    unfavorites     bigint NOT NULL DEFAULT 0,
+    registrations   bigint NOT NULL DEFAULT 0,
+    cancellations   bigint NOT NULL DEFAULT 0,
+    active_visitors bigint NOT NULL DEFAULT 0,
+    active_users    bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE analytics_weeks (
+    week            date   PRIMARY KEY,
+    active_visitors bigint NOT NULL DEFAULT 0,
+    active_users    bigint NOT NULL DEFAULT 0
 );
 
 -- The day's salt for anonymous visitors' hashes, shared by every replica; a salt older

@@ -207,12 +207,14 @@ type Ranked struct {
 	Registrations int64  `json:"registrations"`
 }
 
-// Overview is the platform over a period.
+// Overview is the platform over a period, by whole UTC days. Its totals have no unique
+// viewers (nor conversion): distinct visitors over a period are the active counts, by day
+// and by week.
 type Overview struct {
 	From          time.Time  `json:"from"`
 	To            time.Time  `json:"to"`
 	DailyActive   []Active   `json:"daily_active"`
-	WeeklyActive  []Active   `json:"weekly_active" doc:"Weeks start on Monday; the first and last may be partial"`
+	WeeklyActive  []Active   `json:"weekly_active" doc:"Every week (from Monday) the period touches, whole"`
 	NewUsers      []DayCount `json:"new_users"`
 	Registrations []DayCount `json:"registrations"`
 	Totals        Counts     `json:"totals"`
@@ -249,22 +251,26 @@ func (s *Service) overview(ctx context.Context, in *overviewInput) (Overview, er
 		return o, err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // read-only
-	active := func(bucket string) ([]Active, error) {
-		rows, err := tx.Query(ctx, `
-			SELECT to_char(date_trunc('`+bucket+`', day::timestamp), 'YYYY-MM-DD'), count(DISTINCT visitor), count(DISTINCT visitor) FILTER (WHERE visitor > 0)
-			FROM analytics_active_visitors WHERE day BETWEEN $1::date AND $2::date GROUP BY 1 ORDER BY 1`, first, last)
-		if err != nil {
-			return nil, err
-		}
-		return pgx.CollectRows(rows, pgx.RowToStructByPos[Active])
-	}
-	if o.DailyActive, err = active("day"); err != nil {
+	rows, err := tx.Query(ctx, `
+		SELECT to_char(day, 'YYYY-MM-DD'), active_visitors, active_users FROM analytics_days
+		WHERE day BETWEEN $1::date AND $2::date AND active_visitors > 0 ORDER BY day`, first, last)
+	if err != nil {
 		return o, fmt.Errorf("daily active: %w", err)
 	}
-	if o.WeeklyActive, err = active("week"); err != nil {
+	if o.DailyActive, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Active]); err != nil {
+		return o, fmt.Errorf("daily active: %w", err)
+	}
+	rows, err = tx.Query(ctx, `
+		SELECT to_char(week, 'YYYY-MM-DD'), active_visitors, active_users FROM analytics_weeks
+		WHERE week BETWEEN $1::date AND $2::date ORDER BY week`,
+		weekOf(p.from.Truncate(24*time.Hour)).Format(time.DateOnly), last)
+	if err != nil {
 		return o, fmt.Errorf("weekly active: %w", err)
 	}
-	rows, err := tx.Query(ctx, `
+	if o.WeeklyActive, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Active]); err != nil {
+		return o, fmt.Errorf("weekly active: %w", err)
+	}
+	rows, err = tx.Query(ctx, `
 		SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), count(*) FROM users
 		WHERE created_at >= $1 AND created_at < $2 GROUP BY 1 ORDER BY 1`, p.from, p.to)
 	if err != nil {
@@ -274,19 +280,25 @@ func (s *Service) overview(ctx context.Context, in *overviewInput) (Overview, er
 		return o, fmt.Errorf("new users: %w", err)
 	}
 	rows, err = tx.Query(ctx, `
-		SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD'), sum(registrations)::bigint FROM analytics_event_hours
-		WHERE hour >= $1 AND hour < $2 GROUP BY 1 HAVING sum(registrations) > 0 ORDER BY 1`, p.from, p.to)
+		SELECT to_char(day, 'YYYY-MM-DD'), registrations FROM analytics_days
+		WHERE day BETWEEN $1::date AND $2::date AND registrations > 0 ORDER BY day`, first, last)
 	if err != nil {
 		return o, fmt.Errorf("registrations: %w", err)
 	}
 	if o.Registrations, err = pgx.CollectRows(rows, pgx.RowToStructByPos[DayCount]); err != nil {
 		return o, fmt.Errorf("registrations: %w", err)
 	}
-	// Every event's counts in the period, once; the totals and rankings are of those.
+	if err := tx.QueryRow(ctx, `SELECT `+sums+` FROM analytics_days WHERE day BETWEEN $1::date AND $2::date`, first, last).
+		Scan(&o.Totals.Views, &o.Totals.Clicks, &o.Totals.Shares, &o.Totals.Favorites, &o.Totals.Unfavorites,
+			&o.Totals.Registrations, &o.Totals.Cancellations); err != nil {
+		return o, fmt.Errorf("totals: %w", err)
+	}
+	// Every event's counts in the period, once; the rankings are of those.
 	rows, err = tx.Query(ctx, `
-		SELECT h.event_id, e.title, e.category, e.city, sum(h.views)::bigint, sum(h.registrations)::bigint
-		FROM analytics_event_hours h JOIN events e ON e.id = h.event_id
-		WHERE h.hour >= $1 AND h.hour < $2 GROUP BY h.event_id, e.title, e.category, e.city`, p.from, p.to)
+		SELECT d.event_id, e.title, e.category, e.city, d.views, d.registrations
+		FROM (SELECT event_id, sum(views)::bigint AS views, sum(registrations)::bigint AS registrations
+			FROM analytics_event_days WHERE day BETWEEN $1::date AND $2::date GROUP BY event_id) d
+		JOIN events e ON e.id = d.event_id`, first, last)
 	if err != nil {
 		return o, fmt.Errorf("period's events: %w", err)
 	}
@@ -317,18 +329,6 @@ func (s *Service) overview(ctx context.Context, in *overviewInput) (Overview, er
 	if err != nil {
 		return o, fmt.Errorf("period's events: %w", err)
 	}
-	if err := tx.QueryRow(ctx, `SELECT `+sums+` FROM analytics_event_hours WHERE hour >= $1 AND hour < $2`, p.from, p.to).
-		Scan(&o.Totals.Views, &o.Totals.Clicks, &o.Totals.Shares, &o.Totals.Favorites, &o.Totals.Unfavorites,
-			&o.Totals.Registrations, &o.Totals.Cancellations); err != nil {
-		return o, fmt.Errorf("totals: %w", err)
-	}
-	var viewers int64
-	if err := tx.QueryRow(ctx, `SELECT count(DISTINCT visitor) FROM analytics_event_viewers WHERE day BETWEEN $1::date AND $2::date`,
-		first, last).Scan(&viewers); err != nil {
-		return o, fmt.Errorf("viewers: %w", err)
-	}
-	o.Totals.UniqueViewers = &viewers
-	o.Totals.convert()
 	o.TopEvents = top(events, in.Top)
 	o.TopCategories = top(values(byCategory), in.Top)
 	o.TopCities = top(values(byCity), in.Top)

@@ -88,6 +88,11 @@ func (p *partitions) dropExpired(ctx context.Context, now time.Time) ([]string, 
 			`DELETE FROM analytics_event_hours WHERE hour < $1`,
 			`DELETE FROM analytics_event_viewers WHERE day < ($1 AT TIME ZONE 'UTC')::date`,
 			`DELETE FROM analytics_active_visitors WHERE day < ($1 AT TIME ZONE 'UTC')::date`,
+			`DELETE FROM analytics_event_days WHERE day < ($1 AT TIME ZONE 'UTC')::date`,
+			`DELETE FROM analytics_days WHERE day < ($1 AT TIME ZONE 'UTC')::date`,
+			// A week is dropped once it began before the retention.
+			`DELETE FROM analytics_active_weeks WHERE week < ($1 AT TIME ZONE 'UTC')::date`,
+			`DELETE FROM analytics_weeks WHERE week < ($1 AT TIME ZONE 'UTC')::date`,
 		} {
 			if _, err := tx.Exec(ctx, q, day); err != nil {
 				return fmt.Errorf("expire rollups: %w", err)

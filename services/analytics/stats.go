@@ -97,9 +97,14 @@ func (s *Service) eventStats(ctx context.Context, in *statsInput) (EventStats, e
 		return EventStats{}, err
 	}
 	st := EventStats{EventID: in.ID, From: p.from, To: p.to, Interval: in.Interval}
-	// The totals and the series in one statement (one snapshot): the series by bucket,
-	// then the totals as the bucket NULL.
-	rows, err := s.db.Query(ctx, `
+	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return EventStats{}, err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read-only
+	// The totals and the series in one statement: the series by bucket, then the totals as
+	// the bucket NULL.
+	rows, err := tx.Query(ctx, `
 		SELECT date_bin($4::interval, hour, $5), `+sums+`
 		FROM analytics_event_hours WHERE event_id = $1 AND hour >= $2 AND hour < $3
 		GROUP BY ROLLUP (1)`, in.ID, p.from, p.to, iv.step, bucketOrigin)
@@ -123,24 +128,47 @@ func (s *Service) eventStats(ctx context.Context, in *statsInput) (EventStats, e
 	first, last := p.days()
 	viewers := map[time.Time]int64{}
 	var total int64
-	rows, err = s.db.Query(ctx, `
-		SELECT date_bin($4::interval, day::timestamp AT TIME ZONE 'UTC', $5), count(DISTINCT visitor)
-		FROM analytics_event_viewers WHERE event_id = $1 AND day BETWEEN $2::date AND $3::date
-		GROUP BY ROLLUP (1)`, in.ID, first, last, max(iv.step, 24*time.Hour), bucketOrigin)
-	if err != nil {
-		return EventStats{}, fmt.Errorf("event %d viewers: %w", in.ID, err)
+	// A day's unique viewers are counted as they come (analytics_event_days.viewers); a
+	// week's and the period's need the distinct visitors of its days. Sorting those is the
+	// cost of a popular event's stats: enough memory to sort in memory.
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '64MB'`); err != nil {
+		return EventStats{}, err
 	}
-	var n int64
-	_, err = pgx.ForEachRow(rows, []any{&b, &n}, func() error {
-		if b == nil {
-			total = n
-		} else {
-			viewers[b.UTC()] = n
+	if iv.step == 24*time.Hour {
+		rows, err = tx.Query(ctx, `SELECT day::timestamp AT TIME ZONE 'UTC', viewers FROM analytics_event_days
+			WHERE event_id = $1 AND day BETWEEN $2::date AND $3::date`, in.ID, first, last)
+		if err != nil {
+			return EventStats{}, fmt.Errorf("event %d viewers by day: %w", in.ID, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return EventStats{}, fmt.Errorf("event %d viewers: %w", in.ID, err)
+		var day time.Time
+		var n int64
+		if _, err := pgx.ForEachRow(rows, []any{&day, &n}, func() error { viewers[day.UTC()] = n; return nil }); err != nil {
+			return EventStats{}, fmt.Errorf("event %d viewers by day: %w", in.ID, err)
+		}
+		if err := tx.QueryRow(ctx, `SELECT count(DISTINCT visitor) FROM analytics_event_viewers
+			WHERE event_id = $1 AND day BETWEEN $2::date AND $3::date`, in.ID, first, last).Scan(&total); err != nil {
+			return EventStats{}, fmt.Errorf("event %d viewers: %w", in.ID, err)
+		}
+	} else {
+		rows, err = tx.Query(ctx, `
+			SELECT date_bin($4::interval, day::timestamp AT TIME ZONE 'UTC', $5), count(DISTINCT visitor)
+			FROM analytics_event_viewers WHERE event_id = $1 AND day BETWEEN $2::date AND $3::date
+			GROUP BY ROLLUP (1)`, in.ID, first, last, max(iv.step, 24*time.Hour), bucketOrigin)
+		if err != nil {
+			return EventStats{}, fmt.Errorf("event %d viewers: %w", in.ID, err)
+		}
+		var n int64
+		_, err = pgx.ForEachRow(rows, []any{&b, &n}, func() error {
+			if b == nil {
+				total = n
+			} else {
+				viewers[b.UTC()] = n
+			}
+			return nil
+		})
+		if err != nil {
+			return EventStats{}, fmt.Errorf("event %d viewers: %w", in.ID, err)
+		}
 	}
 	st.Totals.UniqueViewers = &total
 	st.Totals.convert()

@@ -325,14 +325,34 @@ func nullID(id int64) any {
 	return id
 }
 
-// hourKey and the counts of one event in one hour.
+// hourKey is one event in one hour.
 type hourKey struct {
 	event int64
 	hour  time.Time
 }
 
+// hourCounts are the counts of one rollup row: an event's hour or day, the platform's day
+// or week.
 type hourCounts struct {
 	views, clicks, shares, favorites, unfavorites, registrations, cancellations int64
+	// viewers: distinct viewers new to an event's day; activeVisitors, activeUsers: new to
+	// the platform's day or week.
+	viewers, activeVisitors, activeUsers int64
+}
+
+// counts are the counts in countColumns' order.
+func (c *hourCounts) counts() []int64 {
+	return []int64{c.views, c.clicks, c.shares, c.favorites, c.unfavorites, c.registrations, c.cancellations}
+}
+
+func (c *hourCounts) add(o hourCounts) {
+	c.views += o.views
+	c.clicks += o.clicks
+	c.shares += o.shares
+	c.favorites += o.favorites
+	c.unfavorites += o.unfavorites
+	c.registrations += o.registrations
+	c.cancellations += o.cancellations
 }
 
 // count adds r to c and reports whether it counts at all. Registrations and favorites
@@ -365,108 +385,252 @@ type viewerKey struct {
 	visitor int64
 }
 
-type activeKey struct {
-	day     time.Time
-	visitor int64
+type dayKey struct {
+	event int64 // 0: the whole platform
+	day   time.Time
 }
 
-// rollUp adds new rows to the rollups, in the rows' transaction: hourly counts per event,
-// who viewed each event each day, who was active each day. Keys are written in order, so
-// that writers updating the same rows take their locks in the same order.
+// rollUp adds new rows to the rollups, in the rows' transaction: counts per event and
+// hour, per event and day, per day; who viewed each event each day and who was active
+// each day and week, and from the rows those two gained, the days' unique viewers and the
+// days' and weeks' active visitors. Keys are written in order, so that writers updating
+// the same rows take their locks in the same order.
 func rollUp(ctx context.Context, tx pgx.Tx, rows []row) error {
 	hours := map[hourKey]*hourCounts{}
+	days := map[dayKey]*hourCounts{} // per event and day, and per day (event 0)
 	viewers := map[viewerKey]bool{}
-	active := map[activeKey]bool{}
+	active := map[viewerKey]bool{} // event 0: a day; event 1: a week
 	for i := range rows {
 		r := &rows[i]
-		day := r.OccurredAt.UTC().Truncate(24 * time.Hour)
-		active[activeKey{day, r.Visitor}] = true
+		at := r.OccurredAt.UTC()
+		day := at.Truncate(24 * time.Hour)
+		active[viewerKey{0, day, r.Visitor}] = true
+		active[viewerKey{1, weekOf(day), r.Visitor}] = true
+		var c hourCounts
+		if !c.count(r) {
+			continue
+		}
+		for _, k := range []dayKey{{r.EventID, day}, {0, day}} {
+			if r.EventID == 0 && k.event != 0 {
+				continue
+			}
+			d := days[k]
+			if d == nil {
+				d = &hourCounts{}
+				days[k] = d
+			}
+			d.add(c)
+		}
 		if r.EventID == 0 {
 			continue
 		}
-		k := hourKey{r.EventID, r.OccurredAt.UTC().Truncate(time.Hour)}
-		c := hours[k]
-		if c == nil {
-			c = &hourCounts{}
+		k := hourKey{r.EventID, at.Truncate(time.Hour)}
+		h := hours[k]
+		if h == nil {
+			h = &hourCounts{}
+			hours[k] = h
 		}
-		if c.count(r) {
-			hours[k] = c
-		}
+		h.add(c)
 		if r.Source == sourceClient && r.Type == "view" {
 			viewers[viewerKey{r.EventID, day, r.Visitor}] = true
 		}
 	}
-	if len(hours) > 0 {
-		keys := sortedKeys(hours, func(a, b hourKey) int {
-			if c := cmp.Compare(a.event, b.event); c != 0 {
-				return c
-			}
-			return a.hour.Compare(b.hour)
-		})
-		var ev []int64
-		var hr []time.Time
-		var cols [7][]int64
-		for _, k := range keys {
-			c := hours[k]
-			ev, hr = append(ev, k.event), append(hr, k.hour)
-			for i, v := range []int64{c.views, c.clicks, c.shares, c.favorites, c.unfavorites, c.registrations, c.cancellations} {
-				cols[i] = append(cols[i], v)
-			}
-		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO analytics_event_hours AS h (event_id, hour, views, clicks, shares, favorites, unfavorites, registrations, cancellations)
-			SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
-			ON CONFLICT (event_id, hour) DO UPDATE SET
-				views = h.views + excluded.views, clicks = h.clicks + excluded.clicks, shares = h.shares + excluded.shares,
-				favorites = h.favorites + excluded.favorites, unfavorites = h.unfavorites + excluded.unfavorites,
-				registrations = h.registrations + excluded.registrations, cancellations = h.cancellations + excluded.cancellations`,
-			ev, hr, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6]); err != nil {
-			return fmt.Errorf("roll up hours: %w", err)
-		}
+	if err := upsertHours(ctx, tx, hours); err != nil {
+		return err
 	}
-	if len(viewers) > 0 {
-		keys := sortedKeys(viewers, func(a, b viewerKey) int {
-			if c := cmp.Compare(a.event, b.event); c != 0 {
-				return c
-			}
-			if c := a.day.Compare(b.day); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.visitor, b.visitor)
-		})
-		var ev, vis []int64
-		var days []time.Time
-		for _, k := range keys {
-			ev, days, vis = append(ev, k.event), append(days, k.day), append(vis, k.visitor)
-		}
-		if _, err := tx.Exec(ctx, `
-			INSERT INTO analytics_event_viewers (event_id, day, visitor)
-			SELECT e, (d AT TIME ZONE 'UTC')::date, v FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[]) AS t(e, d, v)
-			ON CONFLICT DO NOTHING`, ev, days, vis); err != nil {
-			return fmt.Errorf("roll up viewers: %w", err)
-		}
+	// Who is new today (this week) adds to the day's (week's) distinct counts.
+	newViewers, err := insertPairs(ctx, tx, viewers, `
+		INSERT INTO analytics_event_viewers (event_id, day, visitor)
+		SELECT e, (d AT TIME ZONE 'UTC')::date, v FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[]) AS t(e, d, v)
+		ON CONFLICT DO NOTHING RETURNING event_id, day::timestamp AT TIME ZONE 'UTC', visitor`)
+	if err != nil {
+		return fmt.Errorf("roll up viewers: %w", err)
 	}
-	keys := sortedKeys(active, func(a, b activeKey) int {
-		if c := a.day.Compare(b.day); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.visitor, b.visitor)
-	})
-	var days []time.Time
-	var vis []int64
-	for _, k := range keys {
-		days, vis = append(days, k.day), append(vis, k.visitor)
-	}
-	if len(keys) > 0 {
-		if _, err := tx.Exec(ctx, `
+	newActive, err := insertPairs(ctx, tx, active, `
+		WITH t(k, d, v) AS (SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[])),
+		a AS (
 			INSERT INTO analytics_active_visitors (day, visitor)
-			SELECT (d AT TIME ZONE 'UTC')::date, v FROM unnest($1::timestamptz[], $2::bigint[]) AS t(d, v)
-			ON CONFLICT DO NOTHING`, days, vis); err != nil {
-			return fmt.Errorf("roll up active visitors: %w", err)
+			SELECT (d AT TIME ZONE 'UTC')::date, v FROM t WHERE k = 0
+			ON CONFLICT DO NOTHING RETURNING 0::bigint, day::timestamp AT TIME ZONE 'UTC', visitor),
+		w AS (
+			INSERT INTO analytics_active_weeks (week, visitor)
+			SELECT (d AT TIME ZONE 'UTC')::date, v FROM t WHERE k = 1
+			ON CONFLICT DO NOTHING RETURNING 1::bigint, week::timestamp AT TIME ZONE 'UTC', visitor)
+		SELECT * FROM a UNION ALL SELECT * FROM w`)
+	if err != nil {
+		return fmt.Errorf("roll up active visitors: %w", err)
+	}
+	for k := range newViewers {
+		dk := dayKey{k.event, k.day}
+		if days[dk] == nil {
+			days[dk] = &hourCounts{}
+		}
+		days[dk].viewers++
+	}
+	weeks := map[time.Time]*hourCounts{}
+	for k := range newActive {
+		var c *hourCounts
+		if k.event == 0 {
+			dk := dayKey{0, k.day}
+			if c = days[dk]; c == nil {
+				c = &hourCounts{}
+				days[dk] = c
+			}
+		} else if c = weeks[k.day]; c == nil {
+			c = &hourCounts{}
+			weeks[k.day] = c
+		}
+		c.activeVisitors++
+		if k.visitor > 0 {
+			c.activeUsers++
+		}
+	}
+	if err := upsertDays(ctx, tx, days); err != nil {
+		return err
+	}
+	return upsertWeeks(ctx, tx, weeks)
+}
+
+// weekOf is the Monday starting day's week.
+func weekOf(day time.Time) time.Time {
+	return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+}
+
+// insertPairs inserts keys with query ($1 event or kind, $2 day, $3 visitor, in key
+// order) and returns the keys it added.
+func insertPairs(ctx context.Context, tx pgx.Tx, keys map[viewerKey]bool, query string) (map[viewerKey]bool, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	sorted := sortedKeys(keys, func(a, b viewerKey) int {
+		return cmp.Or(cmp.Compare(a.event, b.event), a.day.Compare(b.day), cmp.Compare(a.visitor, b.visitor))
+	})
+	ev, vis := make([]int64, len(sorted)), make([]int64, len(sorted))
+	ds := make([]time.Time, len(sorted))
+	for i, k := range sorted {
+		ev[i], ds[i], vis[i] = k.event, k.day, k.visitor
+	}
+	rows, err := tx.Query(ctx, query, ev, ds, vis)
+	if err != nil {
+		return nil, err
+	}
+	added := map[viewerKey]bool{}
+	var k viewerKey
+	_, err = pgx.ForEachRow(rows, []any{&k.event, &k.day, &k.visitor}, func() error {
+		k.day = k.day.UTC()
+		added[k] = true
+		return nil
+	})
+	return added, err
+}
+
+func upsertHours(ctx context.Context, tx pgx.Tx, hours map[hourKey]*hourCounts) error {
+	if len(hours) == 0 {
+		return nil
+	}
+	keys := sortedKeys(hours, func(a, b hourKey) int { return cmp.Or(cmp.Compare(a.event, b.event), a.hour.Compare(b.hour)) })
+	ev, hr := make([]int64, len(keys)), make([]time.Time, len(keys))
+	var cols [7][]int64
+	for i, k := range keys {
+		ev[i], hr[i] = k.event, k.hour
+		for j, v := range hours[k].counts() {
+			cols[j] = append(cols[j], v)
+		}
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO analytics_event_hours AS h (event_id, hour, views, clicks, shares, favorites, unfavorites, registrations, cancellations)
+		SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[])
+		ON CONFLICT (event_id, hour) DO UPDATE SET `+addCounts("h")+``,
+		ev, hr, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6]); err != nil {
+		return fmt.Errorf("roll up hours: %w", err)
+	}
+	return nil
+}
+
+func upsertDays(ctx context.Context, tx pgx.Tx, days map[dayKey]*hourCounts) error {
+	if len(days) == 0 {
+		return nil
+	}
+	keys := sortedKeys(days, func(a, b dayKey) int { return cmp.Or(cmp.Compare(a.event, b.event), a.day.Compare(b.day)) })
+	var (
+		ev, pev              []int64
+		dy, pdy              []time.Time
+		cols, pcols          [7][]int64
+		viewers, pvis, pusrs []int64
+	)
+	for _, k := range keys {
+		c := days[k]
+		if k.event != 0 {
+			ev, dy, viewers = append(ev, k.event), append(dy, k.day), append(viewers, c.viewers)
+			for j, v := range c.counts() {
+				cols[j] = append(cols[j], v)
+			}
+			continue
+		}
+		pev, pdy = append(pev, 0), append(pdy, k.day)
+		pvis, pusrs = append(pvis, c.activeVisitors), append(pusrs, c.activeUsers)
+		for j, v := range c.counts() {
+			pcols[j] = append(pcols[j], v)
+		}
+	}
+	if len(ev) > 0 {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO analytics_event_days AS h (event_id, day, views, clicks, shares, favorites, unfavorites, registrations, cancellations, viewers)
+			SELECT e, (d AT TIME ZONE 'UTC')::date, c1, c2, c3, c4, c5, c6, c7, v
+			FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+				AS t(e, d, c1, c2, c3, c4, c5, c6, c7, v)
+			ON CONFLICT (event_id, day) DO UPDATE SET `+addCounts("h")+`, viewers = h.viewers + excluded.viewers`,
+			ev, dy, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], viewers); err != nil {
+			return fmt.Errorf("roll up event days: %w", err)
+		}
+	}
+	if len(pdy) > 0 {
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO analytics_days AS h (day, views, clicks, shares, favorites, unfavorites, registrations, cancellations, active_visitors, active_users)
+			SELECT (d AT TIME ZONE 'UTC')::date, c1, c2, c3, c4, c5, c6, c7, a, u
+			FROM unnest($1::timestamptz[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[])
+				AS t(d, c1, c2, c3, c4, c5, c6, c7, a, u)
+			ON CONFLICT (day) DO UPDATE SET `+addCounts("h")+`,
+				active_visitors = h.active_visitors + excluded.active_visitors, active_users = h.active_users + excluded.active_users`,
+			pdy, pcols[0], pcols[1], pcols[2], pcols[3], pcols[4], pcols[5], pcols[6], pvis, pusrs); err != nil {
+			return fmt.Errorf("roll up days: %w", err)
 		}
 	}
 	return nil
 }
+
+func upsertWeeks(ctx context.Context, tx pgx.Tx, weeks map[time.Time]*hourCounts) error {
+	if len(weeks) == 0 {
+		return nil
+	}
+	keys := sortedKeys(weeks, func(a, b time.Time) int { return a.Compare(b) })
+	vis, usrs := make([]int64, len(keys)), make([]int64, len(keys))
+	for i, k := range keys {
+		vis[i], usrs[i] = weeks[k].activeVisitors, weeks[k].activeUsers
+	}
+	if _, err := tx.Exec(ctx, `
+		INSERT INTO analytics_weeks AS h (week, active_visitors, active_users)
+		SELECT (w AT TIME ZONE 'UTC')::date, a, u FROM unnest($1::timestamptz[], $2::bigint[], $3::bigint[]) AS t(w, a, u)
+		ON CONFLICT (week) DO UPDATE SET active_visitors = h.active_visitors + excluded.active_visitors,
+			active_users = h.active_users + excluded.active_users`, keys, vis, usrs); err != nil {
+		return fmt.Errorf("roll up weeks: %w", err)
+	}
+	return nil
+}
+
+// addCounts is the SET list adding excluded's counts to table alias t's.
+func addCounts(t string) string {
+	var b strings.Builder
+	for i, c := range countColumns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%[2]s = %[1]s.%[2]s + excluded.%[2]s", t, c)
+	}
+	return b.String()
+}
+
+var countColumns = []string{"views", "clicks", "shares", "favorites", "unfavorites", "registrations", "cancellations"}
 
 func sortedKeys[K comparable, V any](m map[K]V, compare func(a, b K) int) []K {
 	keys := make([]K, 0, len(m))
