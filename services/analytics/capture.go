@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -154,11 +155,13 @@ func (s *Service) rows(ctx context.Context, in *captureInput, now time.Time) ([]
 	return rows, nil
 }
 
-// missingEvents returns the event ids of items that name no event.
+// missingEvents returns the event ids of items that name no event. Ids known to exist
+// are remembered for a while (events are deleted only as drafts, which nobody views), so
+// that most batches cost no query.
 func (s *Service) missingEvents(ctx context.Context, items []Interaction) (map[int64]bool, error) {
 	want := map[int64]bool{}
 	for _, it := range items {
-		if it.EventID > 0 {
+		if it.EventID > 0 && !s.known.has(it.EventID) {
 			want[it.EventID] = true
 		}
 	}
@@ -180,6 +183,34 @@ func (s *Service) missingEvents(ctx context.Context, items []Interaction) (map[i
 			return nil, err
 		}
 		delete(want, id)
+		s.known.add(id)
 	}
 	return want, rows.Err()
+}
+
+// knownEvents are event ids seen to exist, each remembered for knownFor.
+type knownEvents struct {
+	mu  sync.Mutex
+	ids map[int64]time.Time
+}
+
+const (
+	knownFor = 10 * time.Minute
+	knownMax = 200_000 // then it starts over
+)
+
+func (k *knownEvents) has(id int64) bool {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	until, ok := k.ids[id]
+	return ok && time.Now().Before(until)
+}
+
+func (k *knownEvents) add(id int64) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.ids == nil || len(k.ids) >= knownMax {
+		k.ids = map[int64]time.Time{}
+	}
+	k.ids[id] = time.Now().Add(knownFor)
 }

@@ -66,6 +66,7 @@ type Service struct {
 	salts    *salts
 	writer   *writer
 	metrics  *metrics
+	known    knownEvents
 	consumer string
 	writers  int
 	api      huma.API
