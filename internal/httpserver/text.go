@@ -84,6 +84,12 @@ type readCloser struct {
 // good text, by its path ("title", "location.city", "tags[2]"). A document that is not
 // valid JSON is left to the handler's decoder (ok).
 func checkJSON(body []byte) (field string, ok bool) {
+	// Most bodies are good throughout: valid UTF-8, no NUL byte and no \u0000 escape
+	// means no string in them can be bad, and walking the tokens (a fifth of the CPU of a
+	// service taking batches) is only needed to name the field of one that is.
+	if utf8.Valid(body) && bytes.IndexByte(body, 0) < 0 && !bytes.Contains(body, []byte(`\u0000`)) {
+		return "", true
+	}
 	type frame struct {
 		object bool
 		key    string // object: the current member's key

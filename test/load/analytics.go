@@ -50,6 +50,9 @@ type analyticsOptions struct {
 	interactions int
 	readClients  int
 	readDuration time.Duration
+	// cpuProfile: where to write a CPU profile of the service during each batch size's
+	// ingest (file-<batch>); empty: none.
+	cpuProfile string
 }
 
 // ingestBatches are the batch sizes measured, in turn.
@@ -176,8 +179,11 @@ func analyticsIngest(ctx context.Context, o analyticsOptions, env []string, stdo
 		}
 	}
 
-	addr := freeAddr()
-	svc, err := start(o.platform, env, addr, "analytics", "")
+	addr, debugAddr := freeAddr(), ""
+	if o.cpuProfile != "" {
+		debugAddr = freeAddr()
+	}
+	svc, err := start(o.platform, env, addr, "analytics", debugAddr)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +194,9 @@ func analyticsIngest(ctx context.Context, o analyticsOptions, env []string, stdo
 	var results []ingestResult
 	for _, batch := range ingestBatches {
 		before := rowCount(ctx, pool)
-		r := ingestEndpoint(addr, batch, o.clients, o.duration, events, tokens)
+		r := profiled(debugAddr, fmt.Sprintf("%s-%d", o.cpuProfile, batch), o.duration, func() ingestResult {
+			return ingestEndpoint(addr, batch, o.clients, o.duration, events, tokens)
+		})
 		r.rows = rowCount(ctx, pool) - before
 		r.copyRows, r.copyRate, r.copyLat, r.copyErr = ingestCopy(ctx, pool, batch, o.clients, r.stored, o.duration, events, users)
 		results = append(results, r)

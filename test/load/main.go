@@ -56,7 +56,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	workers := fs.Uint64("workers", 32, "concurrent clients for GET /users/me")
 	loginWorkers := fs.Uint64("login-workers", 8, "concurrent clients for login (bcrypt bound)")
 	users := fs.Int("users", 50, "gateway: accounts to log in as")
-	cpuProfile := fs.String("cpuprofile", "", "gateway, search and realtime: write a CPU profile of the serving process during the (first) attack to this file")
+	cpuProfile := fs.String("cpuprofile", "", "gateway, search, realtime and analytics: write a CPU profile of the serving process during the (first) attack to this file (realtime and analytics: one per run, the file name suffixed with its size)")
 	var so searchOptions
 	fs.IntVar(&so.events, "events", 1_000_000, "search: events in the benchmark database (seeded once, then reused)")
 	fs.StringVar(&so.database, "db", "bench_search", "search: name of the benchmark database")
@@ -114,7 +114,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return runRealtime(ctx, rto, stdout)
 	case "analytics":
-		ao.platform, ao.duration = *platform, *duration
+		ao.platform, ao.duration, ao.cpuProfile = *platform, *duration, *cpuProfile
 		if ao.clients < 1 || ao.interactions < 1000 || ao.readClients < 1 || ao.readDuration <= 0 || ao.readDuration > 2*time.Minute {
 			return errors.New("-ingest-clients and -read-clients must be positive, -interactions at least 1000, -read-duration at most 2m")
 		}
