@@ -193,6 +193,16 @@ func codeFor(status int) string {
 	return strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "_")
 }
 
+// CSVCell is s as a CSV cell a spreadsheet will not run as a formula (CSV injection):
+// text starting with =, +, -, @, a tab or a carriage return gets a leading apostrophe.
+// Every user-written text a CSV export holds goes through it.
+func CSVCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 // WriteError writes err's envelope outside Huma (middleware, proxies).
 func WriteError(w http.ResponseWriter, err *Error) {
 	for k, vs := range err.headers {

@@ -477,6 +477,11 @@ func TestOverviewsMatchTheHandCount(t *testing.T) {
 	if tr := o.Events[1].Trend; tr.PreviousViews != 0 || tr.ViewsChange != nil {
 		t.Errorf("F's trend: %+v", tr)
 	}
+	r = e.api.Do(t, "GET", fmt.Sprintf("/api/v1/analytics/organizers/me/overview.csv?from=%s&to=%s", fx.d2.Format(time.DateOnly), fx.d2.Format(time.DateOnly)), fx.oTok, nil)
+	if lines := strings.Split(strings.TrimSpace(string(r.Raw)), "\n"); r.Status != http.StatusOK || len(lines) != 3 ||
+		!strings.HasPrefix(lines[0], "event_id,title,") || !strings.HasPrefix(lines[1], fmt.Sprintf("%d,Meetup in Berlin,", fx.e)) {
+		t.Errorf("organizer CSV: %d\n%s", r.Status, r.Raw)
+	}
 	// Totals: 3 views, viewers A and s1 (s1 viewed both: once).
 	if got, want := counts(o.Totals), counts(Counts{Views: 3, UniqueViewers: ptr[int64](2), Shares: 1, Conversion: ptr(0.0)}); got != want {
 		t.Errorf("totals: %s, want %s", got, want)

@@ -68,7 +68,7 @@ func (s *Service) consume(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("create consumer %s: %w", s.consumer, err)
 	}
-	s.cons.Store(&cons)
+	s.lag.Follow(cons)
 	msgs := make(chan jetstream.Msg, consumeBatch)
 	cc, err := cons.Consume(func(msg jetstream.Msg) {
 		select {
@@ -135,20 +135,4 @@ func (s *Service) record(ctx context.Context, msgs []jetstream.Msg) {
 	for _, m := range msgs {
 		_ = m.Ack()
 	}
-}
-
-// pending is how many domain events wait for the consumer, or -1 when JetStream does not
-// tell.
-func (s *Service) pending() float64 {
-	c := s.cons.Load()
-	if c == nil {
-		return -1
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	info, err := (*c).Info(ctx)
-	if err != nil {
-		return -1
-	}
-	return float64(info.NumPending + uint64(info.NumAckPending))
 }

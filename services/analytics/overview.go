@@ -86,7 +86,8 @@ func (s *Service) handleOrganizerOverviewCSV(ctx context.Context, in *organizerI
 	rows := [][]string{{"event_id", "title", "date", "status", "category", "city", "views", "unique_viewers", "clicks", "shares",
 		"favorites", "unfavorites", "registrations", "cancellations", "conversion", "previous_views", "previous_registrations"}}
 	for _, e := range o.Events {
-		rows = append(rows, append(append([]string{strconv.FormatInt(e.EventID, 10), e.Title, e.Date.Format(time.RFC3339), e.Status, e.Category, e.City},
+		rows = append(rows, append(append([]string{strconv.FormatInt(e.EventID, 10), httpapi.CSVCell(e.Title), e.Date.Format(time.RFC3339), e.Status,
+			httpapi.CSVCell(e.Category), httpapi.CSVCell(e.City)},
 			e.Counts.csv()...), strconv.FormatInt(e.Trend.PreviousViews, 10), strconv.FormatInt(e.Trend.PreviousRegistrations, 10)))
 	}
 	return newCSV("my-events.csv", rows)

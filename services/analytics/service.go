@@ -25,7 +25,6 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/events-platform/events-platform/internal/auth"
@@ -73,8 +72,8 @@ type Service struct {
 	handler  http.Handler
 	// ready is set once the partitions this month needs exist.
 	ready atomic.Bool
-	// cons is the JetStream consumer once created: its lag is a metric.
-	cons atomic.Pointer[jetstream.Consumer]
+	// lag follows the JetStream consumer once created: its lag is a metric.
+	lag natsbus.Lag
 }
 
 // New returns the analytics service with its routes; Run makes its partitions and
@@ -91,7 +90,7 @@ func New(opts Options) *Service {
 	}
 	s := &Service{log: opts.Log, db: opts.DB, bus: opts.Bus, consumer: opts.Consumer, writers: opts.Writers,
 		parts: &partitions{db: opts.DB, months: opts.RetentionMonths}, salts: &salts{db: opts.DB}}
-	s.metrics = newMetrics(opts.Registry, s.pending, s.partitionCount)
+	s.metrics = newMetrics(opts.Registry, s.lag.Pending, s.partitionCount)
 	s.writer = newWriter(opts.DB, opts.Log, s.parts, s.metrics)
 	mux := http.NewServeMux()
 	s.api = httpapi.NewAPI(mux, "Events Platform: analytics", opts.Version)

@@ -83,7 +83,7 @@ func (s *Service) handleAttendees(ctx context.Context, in *attendeesInput) (*att
 			if a.CheckedInAt != nil {
 				checked = a.CheckedInAt.UTC().Format(time.RFC3339)
 			}
-			_ = w.Write([]string{strconv.FormatInt(a.ID, 10), strconv.FormatInt(a.UserID, 10), csvSafe(a.Name), csvSafe(a.Email),
+			_ = w.Write([]string{strconv.FormatInt(a.ID, 10), strconv.FormatInt(a.UserID, 10), httpapi.CSVCell(a.Name), httpapi.CSVCell(a.Email),
 				a.Status, pos, a.CreatedAt.UTC().Format(time.RFC3339), checked})
 		}
 		w.Flush()
@@ -108,14 +108,6 @@ func (s *Service) handleAttendees(ctx context.Context, in *attendeesInput) (*att
 		page.NextCursor = httpapi.EncodeCursor(idCursor{ID: list[len(list)-1].ID})
 	}
 	return &attendeesOutput{Body: httpapi.List(list, page).Body}, nil
-}
-
-// csvSafe keeps a spreadsheet from running a cell as a formula (CSV injection).
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 type checkInInput struct {

@@ -58,7 +58,7 @@ func (s *Service) consume(ctx context.Context) (jetstream.ConsumeContext, error)
 	if err != nil {
 		return nil, fmt.Errorf("create consumer %s: %w", s.consumer, err)
 	}
-	s.cons.Store(&cons)
+	s.lag.Follow(cons)
 	// Messages are handled in lanes by event, each in order: an event's publications keep
 	// their order while other events' go on meanwhile (a publication is a Redis round trip
 	// or two, which one lane alone would make the ceiling).

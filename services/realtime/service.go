@@ -22,13 +22,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
 	"time"
 
 	"github.com/centrifugal/centrifuge"
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/events-platform/events-platform/internal/auth"
@@ -81,8 +79,8 @@ type Service struct {
 	consumer    string
 	api         huma.API
 	handler     http.Handler
-	// cons is the JetStream consumer once created: its lag is a metric.
-	cons atomic.Pointer[jetstream.Consumer]
+	// lag follows the JetStream consumer once created: its lag is a metric.
+	lag natsbus.Lag
 }
 
 // New returns the realtime service with its node running (publications and presence are
@@ -144,7 +142,7 @@ func New(opts Options) (*Service, error) {
 		opts.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "realtime_consumer_pending",
 			Help: "Domain events on JetStream not yet delivered to the realtime consumer (-1: unknown).",
-		}, s.pending))
+		}, s.lag.Pending))
 	}
 	mux := http.NewServeMux()
 	s.api = httpapi.NewAPI(mux, "Events Platform: realtime", opts.Version)
@@ -188,22 +186,6 @@ func (s *Service) shutdown() error {
 		return fmt.Errorf("realtime node shutdown: %w", err)
 	}
 	return nil
-}
-
-// pending is how many domain events wait for the consumer, or -1 when JetStream does not
-// tell.
-func (s *Service) pending() float64 {
-	c := s.cons.Load()
-	if c == nil {
-		return -1
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	info, err := (*c).Info(ctx)
-	if err != nil {
-		return -1
-	}
-	return float64(info.NumPending + uint64(info.NumAckPending))
 }
 
 // registererGatherer is r, or nil (centrifuge's default) when r is nil: a nil
