@@ -4,6 +4,8 @@ import (
 	"html"
 	"strings"
 	"unicode"
+
+	"github.com/events-platform/events-platform/internal/english"
 )
 
 // Marks say which words of an event's text matched a search, to highlight them: those
@@ -17,14 +19,14 @@ func marksOf(alts [][]string, prefixes []string) Marks {
 	m := Marks{stems: map[string]bool{}, prefixes: prefixes}
 	for _, alt := range alts {
 		for _, w := range alt {
-			m.stems[stem(w)] = true
+			m.stems[english.Stem(w)] = true
 		}
 	}
 	return m
 }
 
 func (m Marks) match(word string) bool {
-	if m.stems[stem(word)] {
+	if m.stems[english.Stem(word)] {
 		return true
 	}
 	for _, p := range m.prefixes {

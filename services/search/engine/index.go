@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/events-platform/events-platform/internal/english"
 )
 
 // Doc is what the index keeps of one event.
@@ -250,7 +252,7 @@ func cellBitmap[K comparable](m map[K]*roaring.Bitmap, k K) *roaring.Bitmap {
 }
 
 func (ix *Index) index(f int, n uint32, text string) {
-	for _, w := range words(text) {
+	for _, w := range english.Words(text) {
 		t := ix.term(w)
 		ix.postings[f][t].Add(n)
 	}
@@ -261,7 +263,7 @@ func (ix *Index) term(w string) uint32 {
 	if t, ok := ix.known[w]; ok {
 		return t
 	}
-	s := stem(w)
+	s := english.Stem(w)
 	t, ok := ix.terms[s]
 	if !ok {
 		t = uint32(len(ix.terms))

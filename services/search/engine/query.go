@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/events-platform/events-platform/internal/english"
 )
 
 // Query is one search: words and filters, a sort, and where the page starts.
@@ -148,18 +150,18 @@ func parse(q string) parsed {
 		switch {
 		case rest[0] == '"':
 			phrase, after, _ := strings.Cut(rest[1:], `"`)
-			cur, rest = append(cur, words(phrase)...), after
+			cur, rest = append(cur, english.Words(phrase)...), after
 			continue
 		}
 		tok, after, found := strings.Cut(rest, " ")
 		rest = after
 		switch {
 		case strings.HasPrefix(tok, "-") && len(tok) > 1:
-			p.excluded = append(p.excluded, words(tok[1:])...)
+			p.excluded = append(p.excluded, english.Words(tok[1:])...)
 		case strings.EqualFold(tok, "or"):
 			end()
 		default:
-			ws := words(tok)
+			ws := english.Words(tok)
 			cur = append(cur, ws...)
 			p.typing = !found && len(ws) > 0 && !strings.ContainsAny(q[len(q)-1:], " \t\n")
 		}
@@ -172,7 +174,7 @@ func parse(q string) parsed {
 func withoutStopWords(ws []string) []string {
 	var out []string
 	for _, w := range ws {
-		if !stopWords[w] {
+		if !english.IsStopWord(w) {
 			out = append(out, w)
 		}
 	}
@@ -185,7 +187,7 @@ func withoutStopWords(ws []string) []string {
 // without returns the documents of b that hold none of the words, in any field.
 func (ix *Index) without(b *roaring.Bitmap, excluded []string) *roaring.Bitmap {
 	for _, w := range excluded {
-		if t, ok := ix.terms[stem(w)]; ok {
+		if t, ok := ix.terms[english.Stem(w)]; ok {
 			b = b.Clone()
 			for f := range nFields {
 				b.AndNot(ix.postings[f][t])
@@ -422,7 +424,7 @@ func empty(bs []*roaring.Bitmap) bool {
 }
 
 func (ix *Index) hasWord(w string) bool {
-	_, ok := ix.terms[stem(w)]
+	_, ok := ix.terms[english.Stem(w)]
 	return ok
 }
 
@@ -435,7 +437,7 @@ func (ix *Index) tiers(qw []string, prefixed func(int) bool, filter *roaring.Bit
 		if prefixed(i) {
 			loose = ix.withPrefix(w, maxExpansions)
 		}
-		exact, ok := ix.terms[stem(w)]
+		exact, ok := ix.terms[english.Stem(w)]
 		for f := range nFields {
 			e := roaring.New()
 			if ok {

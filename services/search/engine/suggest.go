@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/events-platform/events-platform/internal/english"
 )
 
 // Suggestion is one autocomplete entry: a title, category or city of indexed events, and
@@ -149,7 +151,7 @@ func (ix *Index) Suggest(q string, limit int) []Suggestion {
 	if len(out) >= limit {
 		return out
 	}
-	ws := words(q)
+	ws := english.Words(q)
 	changed := false
 	for i, w := range ws {
 		last := i == len(ws)-1

@@ -1,16 +1,19 @@
-package engine
+// Package english splits English text into words, stems them and knows its stop words: the
+// one analysis of event text that search and the recommenders' content model share, so a
+// word means the same term to both.
+package english
 
 import (
 	"strings"
 	"unicode"
 
 	snowball "github.com/blevesearch/snowballstem"
-	"github.com/blevesearch/snowballstem/english"
+	porter2 "github.com/blevesearch/snowballstem/english"
 )
 
-// words splits text into lower-case words: runs of letters and digits. Apostrophes inside
+// Words splits text into lower-case words: runs of letters and digits. Apostrophes inside
 // a word are dropped ("o'clock" is "oclock"), as people type them either way.
-func words(text string) []string {
+func Words(text string) []string {
 	var out []string
 	var b strings.Builder
 	flush := func() {
@@ -32,19 +35,21 @@ func words(text string) []string {
 	return out
 }
 
-// stem returns the English Snowball (Porter2) stem of a lower-case word, as PostgreSQL's
+// Stem returns the English Snowball (Porter2) stem of a lower-case word, as PostgreSQL's
 // english configuration does, so "meetups" and "meetup" are one term.
-func stem(word string) string {
+func Stem(word string) string {
 	if len(word) <= 2 {
 		return word
 	}
 	env := snowball.NewEnv(word)
-	english.Stem(env)
+	porter2.Stem(env)
 	return env.Current()
 }
 
-// stopWords are English words too common to search by (PostgreSQL's english list, the
-// Snowball one). A query of stop words only is searched with them.
+// IsStopWord reports whether a lower-case word is too common to mean anything on its own
+// (PostgreSQL's english list, the Snowball one).
+func IsStopWord(word string) bool { return stopWords[word] }
+
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
 	for _, w := range strings.Fields(`i me my myself we our ours ourselves you your yours yourself yourselves he him
