@@ -1,0 +1,343 @@
+package model
+
+import (
+	"math"
+)
+
+// Interaction is one item in a user's history at serving time: what the user did with
+// it, as a weight.
+type Interaction struct {
+	Item   int64
+	Weight float32
+}
+
+// Ranker serves a snapshot: it scores every item it knows for a user's history. It knows
+// the snapshot's items and, for the content model, items trained after it (new events,
+// which have no interactions yet but have text). Read-only once built: safe for any
+// number of goroutines.
+type Ranker struct {
+	snap     *Snapshot
+	ids      []int64 // the snapshot's items, then the new ones
+	index    map[int64]int32
+	vocab    *Vocabulary
+	vectors  []Vector
+	postings [][]posting
+	// ALS: the item factors in float32 (scoring is a dot product per item) and YᵀY for
+	// folding a history in.
+	factors [][]float32
+	gram    [][]float64
+}
+
+// NewRanker prepares s for serving, with the text of items s does not know (they are
+// scored by content only; items s knows are left out of extra).
+func NewRanker(s *Snapshot, extra map[int64]Doc) *Ranker {
+	r := &Ranker{snap: s, ids: append([]int64(nil), s.ItemIDs...), index: make(map[int64]int32, len(s.ItemIDs)+len(extra))}
+	for i, id := range s.ItemIDs {
+		r.index[id] = int32(i)
+	}
+	if c := s.Content; c != nil {
+		r.vocab = &Vocabulary{Terms: c.Terms, IDF: c.IDF}
+		r.vocab.buildIndex()
+		r.vectors = append([]Vector(nil), c.Vectors...)
+		for id, doc := range extra {
+			if _, known := r.index[id]; known {
+				continue
+			}
+			r.index[id] = int32(len(r.ids))
+			r.ids = append(r.ids, id)
+			r.vectors = append(r.vectors, r.vocab.Vector(doc))
+		}
+		r.postings = make([][]posting, len(c.Terms))
+		for it, v := range r.vectors {
+			for i, t := range v.Terms {
+				r.postings[t] = append(r.postings[t], posting{int32(it), v.Weights[i]})
+			}
+		}
+	}
+	if a := s.ALS; a != nil {
+		k := a.Params.Factors
+		r.factors = a.Items
+		r.gram = make([][]float64, k)
+		for f := range k {
+			r.gram[f] = make([]float64, k)
+		}
+		for _, v := range a.Items {
+			for f := range k {
+				vf := float64(v[f])
+				row := r.gram[f]
+				for g := range k {
+					row[g] += vf * float64(v[g])
+				}
+			}
+		}
+	}
+	return r
+}
+
+// Snapshot is the snapshot r serves.
+func (r *Ranker) Snapshot() *Snapshot { return r.snap }
+
+// Len is how many items r scores: the slots of a scores slice.
+func (r *Ranker) Len() int { return len(r.ids) }
+
+// ID is the id of item i.
+func (r *Ranker) ID(i int32) int64 { return r.ids[i] }
+
+// Index is the item of an id, and whether r knows it.
+func (r *Ranker) Index(id int64) (int32, bool) {
+	i, ok := r.index[id]
+	return i, ok
+}
+
+// Has reports whether r can score with component c.
+func (r *Ranker) Has(c Component) bool {
+	switch c {
+	case PopularityModel:
+		return true
+	case KNNModel:
+		return r.snap.Neighbors != nil
+	case ALSModel:
+		return r.snap.ALS != nil
+	case ContentModel:
+		return r.snap.Content != nil
+	}
+	return false
+}
+
+// entries maps a history to r's items, dropping the unknown.
+func (r *Ranker) entries(hist []Interaction) []Entry {
+	es := make([]Entry, 0, len(hist))
+	for _, h := range hist {
+		if i, ok := r.index[h.Item]; ok && h.Weight > 0 {
+			es = append(es, Entry{Item: i, Weight: h.Weight})
+		}
+	}
+	return es
+}
+
+// Score writes component c's scores for a history into scores (one slot per item,
+// cleared first); interests is extra text of the user's taste for the content model (a
+// profile's stated interests), used alone when the history is empty.
+func (r *Ranker) Score(c Component, hist []Interaction, interests string, scores []float32) {
+	clear(scores)
+	es := r.entries(hist)
+	n := len(r.snap.ItemIDs)
+	switch c {
+	case PopularityModel:
+		copy(scores, r.snap.Popularity)
+	case KNNModel:
+		if r.snap.Neighbors == nil {
+			return
+		}
+		for _, e := range es {
+			if int(e.Item) >= n {
+				continue
+			}
+			for _, nb := range r.snap.Neighbors[e.Item] {
+				scores[nb.Item] += nb.Sim * e.Weight
+			}
+		}
+	case ALSModel:
+		a := r.snap.ALS
+		if a == nil {
+			return
+		}
+		known := es[:0:0]
+		for _, e := range es {
+			if int(e.Item) < n {
+				known = append(known, e)
+			}
+		}
+		if len(known) == 0 {
+			return
+		}
+		u := r.foldIn(known)
+		for i, v := range r.factors {
+			var s float32
+			for f, x := range v {
+				s += u[f] * x
+			}
+			scores[i] = s
+		}
+	case ContentModel:
+		if r.vocab == nil {
+			return
+		}
+		r.scoreContent(r.profile(es, interests), scores)
+	}
+}
+
+// profile is the content profile of a history and stated interests.
+func (r *Ranker) profile(es []Entry, interests string) Vector {
+	items, weights := make([]Vector, 0, len(es)+1), make([]float32, 0, len(es)+1)
+	for _, e := range es {
+		items, weights = append(items, r.vectors[e.Item]), append(weights, e.Weight)
+	}
+	if interests != "" {
+		items, weights = append(items, r.vocab.Vector(Doc{Tags: []string{interests}})), append(weights, 1)
+	}
+	return Profile(items, weights)
+}
+
+func (r *Ranker) scoreContent(p Vector, scores []float32) {
+	for i, t := range p.Terms {
+		w := p.Weights[i]
+		for _, ps := range r.postings[t] {
+			scores[ps.item] += w * ps.weight
+		}
+	}
+}
+
+// foldIn solves for the user vector that explains a history against the fixed item
+// factors, as an ALS half-step would: (YᵀY + Yᵀ(C−I)Y + λI) x = YᵀCp by conjugate
+// gradient from zero.
+func (r *Ranker) foldIn(es []Entry) []float32 {
+	a := r.snap.ALS
+	p := a.Params
+	k := p.Factors
+	conf := func(w float32) float64 { return p.Alpha * math.Log1p(float64(w)/p.Epsilon) }
+	dot := func(x []float64, y []float32) float64 {
+		var s float64
+		for f := range x {
+			s += x[f] * float64(y[f])
+		}
+		return s
+	}
+	apply := func(v, out []float64) {
+		for f := range out {
+			var s float64
+			for g, gv := range r.gram[f] {
+				s += gv * v[g]
+			}
+			out[f] = s + p.Reg*v[f]
+		}
+		for _, e := range es {
+			y := r.factors[e.Item]
+			c := conf(e.Weight) * dot(v, y)
+			for f := range out {
+				out[f] += c * float64(y[f])
+			}
+		}
+	}
+	x, res, dir, ad := make([]float64, k), make([]float64, k), make([]float64, k), make([]float64, k)
+	for _, e := range es {
+		y := r.factors[e.Item]
+		c := 1 + conf(e.Weight)
+		for f := range res {
+			res[f] += c * float64(y[f])
+		}
+	}
+	copy(dir, res)
+	rr := 0.0
+	for _, v := range res {
+		rr += v * v
+	}
+	for range 2 * k {
+		if rr < 1e-12 {
+			break
+		}
+		apply(dir, ad)
+		pad := 0.0
+		for f := range dir {
+			pad += dir[f] * ad[f]
+		}
+		alpha := rr / pad
+		next := 0.0
+		for f := range x {
+			x[f] += alpha * dir[f]
+			res[f] -= alpha * ad[f]
+			next += res[f] * res[f]
+		}
+		for f := range dir {
+			dir[f] = res[f] + next/rr*dir[f]
+		}
+		rr = next
+	}
+	out := make([]float32, k)
+	for f, v := range x {
+		out[f] = float32(v)
+	}
+	return out
+}
+
+// Similar writes into scores how similar each item is to item by content (cosine) and by
+// co-interaction (item-kNN), each weighted as the hybrid weighs them.
+func (r *Ranker) Similar(item int32, scores []float32) {
+	clear(scores)
+	w := r.snap.Weights
+	if r.vocab != nil {
+		v := r.vectors[item]
+		wc := float32(max(w[ContentModel], 0.1))
+		for i, t := range v.Terms {
+			for _, ps := range r.postings[t] {
+				scores[ps.item] += wc * v.Weights[i] * ps.weight
+			}
+		}
+	}
+	if r.snap.Neighbors != nil && int(item) < len(r.snap.Neighbors) {
+		wk := float32(max(w[KNNModel]+w[ALSModel], 0.1))
+		ns := r.snap.Neighbors[item]
+		if len(ns) > 0 && ns[0].Sim > 0 {
+			for _, nb := range ns {
+				scores[nb.Item] += wk * nb.Sim / ns[0].Sim
+			}
+		}
+	}
+	scores[item] = 0
+}
+
+// Because names the item of a history that most explains recommending item: the one
+// it is most similar to, by co-interaction or by text; ok is false when none is.
+func (r *Ranker) Because(hist []Interaction, item int32) (from int64, ok bool) {
+	best := float32(0)
+	for _, e := range r.entries(hist) {
+		var sim float32
+		if r.snap.Neighbors != nil && int(e.Item) < len(r.snap.Neighbors) {
+			for _, nb := range r.snap.Neighbors[e.Item] {
+				if nb.Item == item {
+					sim = nb.Sim
+					break
+				}
+			}
+		}
+		if r.vocab != nil {
+			sim = max(sim, r.vectors[e.Item].Dot(r.vectors[item]))
+		}
+		if sim > best {
+			best, from, ok = sim, r.ids[e.Item], true
+		}
+	}
+	return from, ok
+}
+
+// Blend is the hybrid: each component's scores scaled by its best score among the items
+// allowed, then summed with weights. Items not allowed score nothing.
+func Blend(components map[Component][]float32, w Weights, allowed func(i int32) bool, out []float32) {
+	clear(out)
+	for c, s := range components {
+		wc := float32(w[c])
+		if wc <= 0 {
+			continue
+		}
+		var top float32
+		for i, v := range s {
+			if v > top && allowed(int32(i)) {
+				top = v
+			}
+		}
+		if top <= 0 {
+			continue
+		}
+		scale := wc / top
+		for i, v := range s {
+			if v > 0 {
+				out[i] += v * scale
+			}
+		}
+	}
+	for i := range out {
+		if !allowed(int32(i)) {
+			out[i] = 0
+		}
+	}
+}
