@@ -1,7 +1,9 @@
 package model
 
 import (
+	"cmp"
 	"math"
+	"slices"
 )
 
 // Interaction is one item in a user's history at serving time: what the user did with
@@ -26,6 +28,7 @@ type Ranker struct {
 	// folding a history in.
 	factors [][]float32
 	gram    [][]float64
+	users   map[int64]int32
 }
 
 // NewRanker prepares s for serving, with the text of items s does not know (they are
@@ -53,6 +56,10 @@ func NewRanker(s *Snapshot, extra map[int64]Doc) *Ranker {
 				r.postings[t] = append(r.postings[t], posting{int32(it), v.Weights[i]})
 			}
 		}
+	}
+	r.users = make(map[int64]int32, len(s.UserIDs))
+	for u, id := range s.UserIDs {
+		r.users[id] = int32(u)
 	}
 	if a := s.ALS; a != nil {
 		k := a.Params.Factors
@@ -87,6 +94,21 @@ func (r *Ranker) ID(i int32) int64 { return r.ids[i] }
 func (r *Ranker) Index(id int64) (int32, bool) {
 	i, ok := r.index[id]
 	return i, ok
+}
+
+// History is what a user had done by training time, strongest first.
+func (r *Ranker) History(user int64) []Interaction {
+	u, ok := r.users[user]
+	if !ok {
+		return nil
+	}
+	es := r.snap.Histories[u]
+	out := make([]Interaction, len(es))
+	for k, e := range es {
+		out[k] = Interaction{Item: r.snap.ItemIDs[e.Item], Weight: e.Weight}
+	}
+	slices.SortFunc(out, func(a, b Interaction) int { return cmp.Or(cmp.Compare(b.Weight, a.Weight), cmp.Compare(a.Item, b.Item)) })
+	return out
 }
 
 // Has reports whether r can score with component c.

@@ -58,6 +58,11 @@ type Snapshot struct {
 	// Content holds the vocabulary and the items' vectors, nil when not trained.
 	Content *ContentState
 	Weights Weights
+	// UserIDs and Histories are what each user had done by training time (Histories[u]
+	// by item), so that serving knows the interactions only analytics holds (views,
+	// clicks); the service adds what the user did since from the events tables.
+	UserIDs   []int64
+	Histories [][]Entry
 }
 
 // ALSState is what serving needs of ALS: the item factors and the parameters to fold a
@@ -127,6 +132,15 @@ func (s *Snapshot) check() error {
 		return fmt.Errorf("%d items but %d ALS factors", n, len(s.ALS.Items))
 	case s.Content != nil && (len(s.Content.Vectors) != n || len(s.Content.IDF) != len(s.Content.Terms)):
 		return fmt.Errorf("%d items but %d content vectors", n, len(s.Content.Vectors))
+	case len(s.Histories) != len(s.UserIDs):
+		return fmt.Errorf("%d users but %d histories", len(s.UserIDs), len(s.Histories))
+	}
+	for _, es := range s.Histories {
+		for _, e := range es {
+			if e.Item < 0 || int(e.Item) >= n {
+				return fmt.Errorf("history item %d out of range", e.Item)
+			}
+		}
 	}
 	for _, ns := range s.Neighbors {
 		for _, nb := range ns {

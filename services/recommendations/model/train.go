@@ -29,7 +29,7 @@ func (c Config) wants(comp Component) bool {
 // Train fits the configured components on d (docs: one per item of d, for the content
 // model) and returns them as a snapshot.
 func Train(d *Dataset, docs []Doc, c Config) *Snapshot {
-	s := &Snapshot{Format: snapshotFormat, ItemIDs: d.ItemIDs, Weights: Weights{}}
+	s := &Snapshot{Format: snapshotFormat, ItemIDs: d.ItemIDs, Weights: Weights{}, UserIDs: d.UserIDs, Histories: d.Users}
 	s.TrainedAt = c.Now
 	if s.TrainedAt == 0 {
 		for _, es := range d.Users {

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS recommendation_feedback, recommendation_models;
