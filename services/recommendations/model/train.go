@@ -20,6 +20,8 @@ type Config struct {
 	Now int64
 	// Weights of the hybrid; DefaultWeights when nil.
 	Weights Weights
+	// Progress, when set, is told as each component starts training (step of steps).
+	Progress func(c Component, step, steps int)
 }
 
 func (c Config) wants(comp Component) bool {
@@ -38,11 +40,26 @@ func Train(d *Dataset, docs []Doc, c Config) *Snapshot {
 			}
 		}
 	}
+	steps, step := 0, 0
+	for _, comp := range Components {
+		if c.wants(comp) && (comp != ContentModel || docs != nil) {
+			steps++
+		}
+	}
+	started := func(comp Component) {
+		step++
+		if c.Progress != nil {
+			c.Progress(comp, step, steps)
+		}
+	}
+	started(PopularityModel)
 	s.Popularity = decayedPopularity(d, s.TrainedAt, c.HalfLife)
 	if c.wants(KNNModel) {
+		started(KNNModel)
 		s.Neighbors = TrainItemKNN(d, c.KNN).Neighbors()
 	}
 	if c.wants(ALSModel) {
+		started(ALSModel)
 		als := TrainALS(d, c.ALS)
 		st := &ALSState{Params: als.Params, Items: make([][]float32, len(als.itemVec))}
 		for i, v := range als.itemVec {
@@ -54,6 +71,7 @@ func Train(d *Dataset, docs []Doc, c Config) *Snapshot {
 		s.ALS = st
 	}
 	if c.wants(ContentModel) && docs != nil {
+		started(ContentModel)
 		ct := TrainContent(d, docs)
 		s.Content = &ContentState{Terms: ct.Vocabulary.Terms, IDF: ct.Vocabulary.IDF, Vectors: ct.Vectors}
 	}
