@@ -31,24 +31,31 @@ type Ranker struct {
 	users   map[int64]int32
 }
 
-// NewRanker prepares s for serving, with the text of items s does not know (they are
-// scored by content only; items s knows are left out of extra).
+// NewRanker prepares s for serving, with the text of items s does not know: they get
+// slots after s's own and are scored by content only (items s knows are ignored in
+// extra).
 func NewRanker(s *Snapshot, extra map[int64]Doc) *Ranker {
 	r := &Ranker{snap: s, ids: append([]int64(nil), s.ItemIDs...), index: make(map[int64]int32, len(s.ItemIDs)+len(extra))}
 	for i, id := range s.ItemIDs {
 		r.index[id] = int32(i)
 	}
+	var added []int64
+	for id := range extra {
+		if _, known := r.index[id]; !known {
+			added = append(added, id)
+		}
+	}
+	slices.Sort(added)
+	for _, id := range added {
+		r.index[id] = int32(len(r.ids))
+		r.ids = append(r.ids, id)
+	}
 	if c := s.Content; c != nil {
 		r.vocab = &Vocabulary{Terms: c.Terms, IDF: c.IDF}
 		r.vocab.buildIndex()
 		r.vectors = append([]Vector(nil), c.Vectors...)
-		for id, doc := range extra {
-			if _, known := r.index[id]; known {
-				continue
-			}
-			r.index[id] = int32(len(r.ids))
-			r.ids = append(r.ids, id)
-			r.vectors = append(r.vectors, r.vocab.Vector(doc))
+		for _, id := range added {
+			r.vectors = append(r.vectors, r.vocab.Vector(extra[id]))
 		}
 		r.postings = make([][]posting, len(c.Terms))
 		for it, v := range r.vectors {
@@ -333,9 +340,11 @@ func (r *Ranker) Because(hist []Interaction, item int32) (from int64, ok bool) {
 }
 
 // Blend is the hybrid: each component's scores scaled by its best score among the items
-// allowed, then summed with weights. Items not allowed score nothing.
-func Blend(components map[Component][]float32, w Weights, allowed func(i int32) bool, out []float32) {
+// allowed, then summed with weights. Items not allowed score nothing. It returns each
+// component's scale, so that a caller can tell which one an item's score owes most to.
+func Blend(components map[Component][]float32, w Weights, allowed func(i int32) bool, out []float32) map[Component]float32 {
 	clear(out)
+	scales := make(map[Component]float32, len(components))
 	for c, s := range components {
 		wc := float32(w[c])
 		if wc <= 0 {
@@ -351,6 +360,7 @@ func Blend(components map[Component][]float32, w Weights, allowed func(i int32) 
 			continue
 		}
 		scale := wc / top
+		scales[c] = scale
 		for i, v := range s {
 			if v > 0 {
 				out[i] += v * scale
@@ -361,5 +371,15 @@ func Blend(components map[Component][]float32, w Weights, allowed func(i int32) 
 		if !allowed(int32(i)) {
 			out[i] = 0
 		}
+	}
+	return scales
+}
+
+// SimilarText writes into scores how similar each item is to a text (cosine), for an
+// item r does not know.
+func (r *Ranker) SimilarText(doc Doc, scores []float32) {
+	clear(scores)
+	if r.vocab != nil {
+		r.scoreContent(r.vocab.Vector(doc), scores)
 	}
 }
