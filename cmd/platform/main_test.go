@@ -190,8 +190,12 @@ func TestServeAllRegisterLoginMeThroughTheGateway(t *testing.T) {
 	if r := call(t, "POST", base+"/api/v1/auth/login", "", map[string]string{"email": "alice@example.com", "password": "password123"}); r.Status != http.StatusOK {
 		t.Fatalf("demo login: got %d %+v", r.Status, r.Error)
 	}
+	// Recommendations answer through the gateway (popular ones before any retraining).
+	if r := call(t, "GET", base+"/api/v1/recommendations/events?limit=5", sess.Token, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Data), `"recommendations"`) {
+		t.Fatalf("recommendations: got %d %s", r.Status, r.Data)
+	}
 	// A service this build does not run yet answers a clear 503.
-	if r := call(t, "GET", base+"/api/v1/recommendations/events", "", nil); r.Status != http.StatusServiceUnavailable || r.Error.Code != "unavailable" {
+	if r := call(t, "GET", base+"/api/v1/curation/trending", "", nil); r.Status != http.StatusServiceUnavailable || r.Error.Code != "unavailable" {
 		t.Fatalf("absent service: got %d %+v", r.Status, r.Error)
 	}
 	res, err = http.Get(base + "/api/v1/openapi.json")

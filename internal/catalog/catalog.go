@@ -78,9 +78,10 @@ var services = []Service{
 		Modules: []string{"postgres", "outbox", "nats", "keys"},
 	},
 	{
-		Name:    "recommendations",
-		Routes:  []string{"/api/v1/recommendations/"},
-		Modules: []string{"postgres", "redis", "nats", "keys"},
+		Name:     "recommendations",
+		Routes:   []string{"/api/v1/recommendations/"},
+		Modules:  []string{"postgres", "redis", "nats", "keys"},
+		Provided: true,
 	},
 	{
 		Name:     "analytics",

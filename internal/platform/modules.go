@@ -21,6 +21,7 @@ import (
 	"github.com/events-platform/events-platform/services/events"
 	"github.com/events-platform/events-platform/services/gateway"
 	"github.com/events-platform/events-platform/services/realtime"
+	"github.com/events-platform/events-platform/services/recommendations"
 	"github.com/events-platform/events-platform/services/search"
 	"github.com/events-platform/events-platform/services/users"
 )
@@ -57,6 +58,8 @@ func (p *process) registry() *modules.Registry {
 		"search":    p.initSearch,
 		"realtime":  p.initRealtime,
 		"analytics": p.initAnalytics,
+
+		"recommendations": p.initRecommendations,
 	}
 	deps := map[string][]string{
 		Postgres: nil,
@@ -256,6 +259,14 @@ func (p *process) initAnalytics(ctx context.Context) (func(context.Context) erro
 	p.services["analytics"] = gateway.Upstream{Name: "analytics", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
 	p.checks = append(p.checks, httpserver.Check{Name: "analytics-partitions", Check: svc.Ready})
 	return modules.Background(ctx, p.log, "analytics", svc), nil
+}
+
+func (p *process) initRecommendations(ctx context.Context) (func(context.Context) error, error) {
+	svc := recommendations.New(recommendations.Options{Log: p.log.With("service", "recommendations"), DB: p.db, Redis: p.rdb,
+		Bus: p.bus, Verifier: p.verifier, Version: p.version, Registry: p.reg})
+	p.services["recommendations"] = gateway.Upstream{Name: "recommendations", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
+	p.checks = append(p.checks, httpserver.Check{Name: "recommendations-catalogue", Check: svc.Ready})
+	return modules.Background(ctx, p.log, "recommendations", svc), nil
 }
 
 // initGateway routes every catalog service: in-process when it runs here, else at its
