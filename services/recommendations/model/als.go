@@ -95,7 +95,7 @@ func (m *ALS) solve(xs, ys [][]float64, rows [][]Entry) {
 		y.SetRow(i, v)
 	}
 	var yty mat.SymDense
-	yty.SymOuterK(1, y)
+	yty.SymOuterK(1, y.T())
 	gram := make([][]float64, k)
 	for f := range k {
 		gram[f] = make([]float64, k)
