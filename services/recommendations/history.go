@@ -36,7 +36,8 @@ type person struct {
 }
 
 // loadPerson reads a user's profile, registrations, favorites and feedback in one round
-// trip and joins them with the model's history of them. An unknown user is errNotFound.
+// trip and joins them with the model's history of them. An unknown user is
+// errUserNotFound.
 func (s *Service) loadPerson(ctx context.Context, sv *served, userID int64) (*person, error) {
 	p := &person{id: userID, excluded: map[int64]bool{}, registered: map[int64]bool{}, saved: map[int64]bool{}}
 	b := &pgx.Batch{}
@@ -48,7 +49,7 @@ func (s *Service) loadPerson(ctx context.Context, sv *served, userID int64) (*pe
 	res := s.db.SendBatch(ctx, b)
 	defer res.Close()
 	if err := res.QueryRow().Scan(&p.city, &p.interests); errors.Is(err, pgx.ErrNoRows) {
-		return nil, errNotFound
+		return nil, errUserNotFound
 	} else if err != nil {
 		return nil, fmt.Errorf("load user %d: %w", userID, err)
 	}

@@ -196,13 +196,17 @@ func (s *Service) modelAge() float64 {
 }
 
 var (
-	errNotFound = errors.New("not found")
+	errNotFound     = errors.New("event not found")
+	errUserNotFound = errors.New("user not found")
 )
 
 // fail maps an error to what the client sees; anything unexpected is logged and is a 500.
 func (s *Service) fail(ctx context.Context, op string, err error) error {
-	if errors.Is(err, errNotFound) {
+	switch {
+	case errors.Is(err, errNotFound):
 		return httpapi.NotFound("event not found")
+	case errors.Is(err, errUserNotFound):
+		return httpapi.NotFound("user not found")
 	}
 	return httpapi.Fail(ctx, s.log, op, err)
 }
