@@ -59,6 +59,9 @@ var (
 	// ErrPruned means the version exists but its model's bytes were pruned; Get returns
 	// its row with it.
 	ErrPruned = errors.New("model version pruned")
+	// ErrUndecodable means the version's bytes are not a snapshot this build reads (an
+	// older encoding after an upgrade, say); Live and Get return its row with it.
+	ErrUndecodable = errors.New("model version unreadable")
 )
 
 // Querier is what the registry reads with (*pgxpool.Pool, pgx.Tx).
@@ -97,7 +100,7 @@ func Live(ctx context.Context, q Querier) (Version, *model.Snapshot, error) {
 	}
 	snap, err := model.DecodeSnapshot(bytes.NewReader(raw))
 	if err != nil {
-		return v, nil, fmt.Errorf("live model version %d: %w", v.Version, err)
+		return v, nil, fmt.Errorf("live model version %d: %w: %w", v.Version, ErrUndecodable, err)
 	}
 	return v, snap, nil
 }
@@ -118,7 +121,7 @@ func Get(ctx context.Context, q Querier, version int64) (Version, *model.Snapsho
 	}
 	snap, err := model.DecodeSnapshot(bytes.NewReader(raw))
 	if err != nil {
-		return v, nil, fmt.Errorf("model version %d: %w", version, err)
+		return v, nil, fmt.Errorf("model version %d: %w: %w", version, ErrUndecodable, err)
 	}
 	return v, snap, nil
 }
