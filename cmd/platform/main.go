@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		migrateCommand(getenv, stdout),
 		seedCommand(getenv, stdout, stderr),
 		usersCommand(getenv, stdout),
+		retrainCommand(getenv, stdout, stderr),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
