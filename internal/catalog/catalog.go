@@ -38,7 +38,7 @@ func (s Service) URLVar() string { return strings.ToUpper(s.Name) + "_URL" }
 
 // HasRetrain reports whether this build has the `platform retrain` command, which the
 // operator's retraining CronJob runs.
-const HasRetrain = false
+const HasRetrain = true
 
 // services are the domain services in the order `all` starts them and the gateway lists them.
 var services = []Service{
