@@ -198,3 +198,19 @@ func TestInsertRefusesAnUnknownStatus(t *testing.T) {
 		t.Error("Insert with status live: no error")
 	}
 }
+
+func TestAnUnreadableModelIsSaidSo(t *testing.T) {
+	db, _ := integration.Pool(t)
+	ctx := context.Background()
+	v := insert(t, db, registry.StatusPromoted, 1)
+	if _, err := db.Exec(ctx, `UPDATE recommendation_models SET model = 'not a snapshot' WHERE version = $1`, v); err != nil {
+		t.Fatal(err)
+	}
+	got, snap, err := registry.Live(ctx, db)
+	if !errors.Is(err, registry.ErrUndecodable) || got.Version != v || snap != nil {
+		t.Errorf("Live = version %d, snapshot %v, err %v; want the row, no snapshot and ErrUndecodable", got.Version, snap != nil, err)
+	}
+	if _, _, err := registry.Get(ctx, db, v); !errors.Is(err, registry.ErrUndecodable) {
+		t.Errorf("Get err = %v, want ErrUndecodable", err)
+	}
+}

@@ -335,6 +335,26 @@ func best(snap *model.Snapshot, seen map[int64]float32) int64 {
 	return r.ID(top)
 }
 
+// A live model this build cannot read (an older encoding, say) cannot be served either:
+// the candidate is judged as if nothing were live, and replaces it.
+func TestAnUnreadableLiveModelIsReplaced(t *testing.T) {
+	p := newPlatform(t)
+	now := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	plant(p, 12, now, rand.New(rand.NewPCG(3, 4)))
+	p.exec(`INSERT INTO recommendation_models (status, parameters, metrics, users, items, interactions, training_seconds, size_bytes, model)
+		VALUES ('promoted', '{}', '{}', 0, 0, 0, 0, 3, 'old')`)
+	res, err := retrain.Run(p.ctx, p.db, retrain.Options{Now: now, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Promoted || !strings.Contains(res.Reason, "live version 1 cannot be read by this build") {
+		t.Errorf("promoted %v, reason %q; want promoted, saying the live model could not be read", res.Promoted, res.Reason)
+	}
+	if live, _, err := registry.Live(p.ctx, p.db); err != nil || live.Version != res.Version {
+		t.Errorf("live = %d, %v; want %d", live.Version, err, res.Version)
+	}
+}
+
 func TestAnEmptyDatabaseStoresNothing(t *testing.T) {
 	p := newPlatform(t)
 	var out strings.Builder
