@@ -46,9 +46,9 @@ help: ## Show this help.
 ##@ Development
 
 .PHONY: dev
-dev: deps-up build-platform ## Run the whole platform locally (migrate, seed, serve --target=all on :8080).
+dev: deps-up build-platform ## Run the whole platform locally (migrate, seed, retrain, serve --target=all on :8080).
 	@$(DEPS_ENV); export JWT_PRIVATE_KEY_FILE="$${JWT_PRIVATE_KEY_FILE:-$(CURDIR)/.local/jwt/signing-key.pem}"; \
-	bin/platform migrate up && bin/platform seed && exec bin/platform serve --target=all --dev
+	bin/platform migrate up && bin/platform seed && bin/platform retrain && exec bin/platform serve --target=all --dev
 
 .PHONY: fmt
 fmt: ## Run gofmt on the code.

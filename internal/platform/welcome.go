@@ -34,6 +34,7 @@ Try:
   curl -s '%[1]s/api/v1/search/events?q=jazz&limit=5'
   curl -s -X POST %[1]s/api/v1/events/1/registrations -H "Authorization: Bearer $TOKEN"
   curl -s %[1]s/api/v1/realtime/events/1/presence
+  curl -s '%[1]s/api/v1/recommendations/events?limit=5' -H "Authorization: Bearer $TOKEN"
   curl -s -X POST %[1]s/api/v1/analytics/interactions -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d "{\"interactions\":[{\"type\":\"view\",\"event_id\":1,\"occurred_at\":\"$(date -u +%%FT%%TZ)\"}]}"
   curl -s -X POST %[1]s/api/v1/auth/register -H 'Content-Type: application/json' \
