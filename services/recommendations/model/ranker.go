@@ -4,6 +4,9 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // Interaction is one item in a user's history at serving time: what the user did with
@@ -25,8 +28,9 @@ type Ranker struct {
 	vectors  []Vector
 	postings [][]posting
 	// ALS: the item factors in float32 (scoring is a dot product per item) and YᵀY for
-	// folding a history in.
+	// folding a history in; matrix holds the factors row by row, for BLAS.
 	factors [][]float32
+	matrix  blas32.General
 	gram    [][]float64
 	users   map[int64]int32
 }
@@ -71,6 +75,10 @@ func NewRanker(s *Snapshot, extra map[int64]Doc) *Ranker {
 	if a := s.ALS; a != nil {
 		k := a.Params.Factors
 		r.factors = a.Items
+		r.matrix = blas32.General{Rows: len(a.Items), Cols: k, Stride: k, Data: make([]float32, 0, len(a.Items)*k)}
+		for _, v := range a.Items {
+			r.matrix.Data = append(r.matrix.Data, v...)
+		}
 		r.gram = make([][]float64, k)
 		for f := range k {
 			r.gram[f] = make([]float64, k)
@@ -181,13 +189,9 @@ func (r *Ranker) Score(c Component, hist []Interaction, interests string, scores
 			return
 		}
 		u := r.foldIn(known)
-		for i, v := range r.factors {
-			var s float32
-			for f, x := range v {
-				s += u[f] * x
-			}
-			scores[i] = s
-		}
+		// scores = Y·u: one matrix-vector product, vectorised by gonum's BLAS.
+		blas32.Gemv(blas.NoTrans, 1, r.matrix, blas32.Vector{N: len(u), Inc: 1, Data: u}, 0,
+			blas32.Vector{N: r.matrix.Rows, Inc: 1, Data: scores[:r.matrix.Rows]})
 	case ContentModel:
 		if r.vocab == nil {
 			return
