@@ -68,7 +68,7 @@ func EvaluateMovieLens(ctx context.Context, r io.Reader, opts Options) (Evaluati
 		return ev, err
 	}
 	ev.Weights, ev.ValidationNDCG = model.TuneWeights(model.NewRanker(fitSnap, nil), fit,
-		model.SampleUsers(valid, maxEvalUsers, opts.Seed+1), k, tuneStep)
+		model.SampleUsers(valid, maxTuneUsers, opts.Seed+1), k, tuneStep)
 
 	sw = newStopwatch(out, "evaluation")
 	snap := model.Train(train, nil, opts.config(ev.Weights, sw.progress))
