@@ -122,7 +122,9 @@ func (r *Ranker) History(user int64) []Interaction {
 	for k, e := range es {
 		out[k] = Interaction{Item: r.snap.ItemIDs[e.Item], Weight: e.Weight}
 	}
-	slices.SortFunc(out, func(a, b Interaction) int { return cmp.Or(cmp.Compare(b.Weight, a.Weight), cmp.Compare(a.Item, b.Item)) })
+	slices.SortFunc(out, func(a, b Interaction) int {
+		return cmp.Or(cmp.Compare(b.Weight, a.Weight), cmp.Compare(a.Item, b.Item))
+	})
 	return out
 }
 
