@@ -20,6 +20,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/events-platform/events-platform/internal/auth"
+	"github.com/events-platform/events-platform/internal/natsbus"
 	"github.com/events-platform/events-platform/services/recommendations/model"
 	"github.com/events-platform/events-platform/services/recommendations/registry"
 	"github.com/events-platform/events-platform/test/integration"
@@ -498,5 +499,50 @@ func TestHotSwapUnderConcurrentRequests(t *testing.T) {
 	}
 	if p := e.get("/api/v1/recommendations/events?limit=3&algorithm=collaborative", tok); p.ModelVersion != vb {
 		t.Errorf("after the swap: model %d, want %d", p.ModelVersion, vb)
+	}
+}
+
+// A promotion announced on NATS reaches the replica without a restart; one it did not
+// hear of is found by the periodic reload.
+func TestPromotionsReachTheReplica(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ctx := context.Background()
+	insert := func(announce bool) int64 {
+		_, snap, err := registry.Live(ctx, e.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := e.db.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		v, err := registry.Insert(ctx, tx, registry.Version{Status: registry.StatusPromoted, Parameters: json.RawMessage(`{}`), Metrics: json.RawMessage(`{}`)}, snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if announce {
+			if err := natsbus.Enqueue(ctx, tx, registry.SubjectModelPromoted, registry.Promoted{Version: v}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	served := func() int64 { return e.svc.view.Load().version.Version }
+	if served() != w.version {
+		t.Fatalf("serving %d, want %d", served(), w.version)
+	}
+	v := insert(true)
+	waitFor(t, "the announced model", func() bool { return served() == v })
+	v = insert(false)
+	if err := e.svc.Reload(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if served() != v {
+		t.Errorf("after a periodic reload: serving %d, want %d", served(), v)
 	}
 }

@@ -159,15 +159,26 @@ func (s *Service) refreshLoop(ctx context.Context) {
 	}
 }
 
-// Reload rebuilds the served view from the catalogue and, when withModel, the newest
-// promoted model. A model that cannot be loaded leaves the current one serving.
+// Reload rebuilds the served view from the catalogue and the newest promoted model
+// (loaded when it is not the one served: always when withModel, after checking the live
+// version otherwise). A model that cannot be loaded leaves the current one serving.
 func (s *Service) Reload(ctx context.Context, withModel bool) error {
 	s.reload.Lock()
 	defer s.reload.Unlock()
+	if !withModel {
+		live, err := registry.LiveVersion(ctx, s.db)
+		if err != nil {
+			return err
+		}
+		withModel = live != s.version.Version
+	}
 	if withModel {
 		v, snap, err := registry.Live(ctx, s.db)
 		switch {
 		case errors.Is(err, registry.ErrNoModel):
+		case errors.Is(err, registry.ErrPruned), errors.Is(err, registry.ErrUndecodable):
+			// Kept serving what it served; the catalogue still refreshes.
+			s.log.Warn("recommendations: live model cannot be served", "version", v.Version, "err", err)
 		case err != nil:
 			return fmt.Errorf("load live model: %w", err)
 		case v.Version != s.version.Version:

@@ -105,6 +105,16 @@ func Live(ctx context.Context, q Querier) (Version, *model.Snapshot, error) {
 	return v, snap, nil
 }
 
+// LiveVersion is the live version's number, 0 when none has been promoted: a cheap check
+// of whether the model served is still the live one.
+func LiveVersion(ctx context.Context, q Querier) (int64, error) {
+	var v int64
+	if err := q.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM recommendation_models WHERE status = 'promoted'`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read live version: %w", err)
+	}
+	return v, nil
+}
+
 // Get returns a version with its snapshot decoded: ErrNoVersion when there is no such
 // version, ErrPruned (with the row) when its bytes were pruned.
 func Get(ctx context.Context, q Querier, version int64) (Version, *model.Snapshot, error) {
