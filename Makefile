@@ -188,6 +188,10 @@ bench-realtime: deps-up ## Load scenario: 5k, 10k and 19.5k websockets over 100 
 bench-analytics: deps-up ## Load scenario: 16 clients posting batches of 100 and 1,000 interactions for 10 s each vs raw COPY; event stats and overviews over 10M seeded interactions (seeded once and kept); interactions/s, p50/p99, goals PASS/FAIL (~6 min the first time, ~3 min after).
 	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load -duration 10s analytics
 
+.PHONY: bench-recommendations
+bench-recommendations: deps-up ## Load scenario: platform retrain on 100k users x 50k events x 1M interactions (seeded once and kept), time and peak RSS; the recommendations service, 50 clients for 10 s each: cold (a new user each request), warm (500 users, cached), similar events; p50/p99, goals PASS/FAIL (~4 min the first time, ~3 min after).
+	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load recommendations
+
 .PHONY: bench-registrations
 bench-registrations: deps-up ## Load scenario: one hot event, 2,000 concurrent clients registering; registrations/s, p99, oversell.
 	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load -duration 60s registrations

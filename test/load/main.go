@@ -6,6 +6,7 @@
 //	go run ./test/load registrations  # one hot event, 2,000 concurrent clients registering
 //	go run ./test/load realtime       # 5k/10k/19.5k websockets, publications fanned out, vs a stock centrifuge node
 //	go run ./test/load analytics      # batches of interactions in, vs raw COPY; event stats and overviews over 10M seeded interactions
+//	go run ./test/load recommendations  # retrain on 100k users × 50k events × 1M interactions; serving, cold and cached
 //
 // It needs the local dependencies (hack/deps.sh up) and builds nothing: pass -platform
 // (default bin/platform, from `make build`).
@@ -80,6 +81,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&ao.interactions, "interactions", 10_000_000, "analytics: interactions seeded for the reads (once per size, then reused)")
 	fs.IntVar(&ao.readClients, "read-clients", 8, "analytics: concurrent clients of each read's closed loop")
 	fs.DurationVar(&ao.readDuration, "read-duration", 5*time.Second, "analytics: each read's closed loop")
+	var rco recommendationsOptions
+	fs.IntVar(&rco.users, "rec-users", defaultRecUsers, "recommendations: users seeded (once per sizes, then reused)")
+	fs.IntVar(&rco.events, "rec-events", defaultRecEvents, "recommendations: events seeded")
+	fs.IntVar(&rco.interactions, "rec-interactions", defaultRecInteractions, "recommendations: analytics interactions seeded")
+	fs.IntVar(&rco.clients, "rec-clients", 50, "recommendations: concurrent clients of each serving loop")
+	fs.DurationVar(&rco.duration, "rec-duration", 10*time.Second, "recommendations: each serving loop (cold, warm, similar); -cpuprofile profiles the cold one")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -119,8 +126,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return errors.New("-ingest-clients and -read-clients must be positive, -interactions at least 1000, -read-duration at most 2m")
 		}
 		return runAnalytics(ctx, ao, stdout)
+	case "recommendations":
+		rco.platform, rco.cpuProfile = *platform, *cpuProfile
+		if rco.users < 2*warmUsers || rco.events < 1 || rco.interactions < 1000 || rco.clients < 1 || rco.duration <= 0 || rco.duration > 2*time.Minute {
+			return fmt.Errorf("-rec-users must be at least %d, -rec-events and -rec-clients positive, -rec-interactions at least 1000, -rec-duration at most 2m", 2*warmUsers)
+		}
+		return runRecommendations(ctx, rco, stdout)
 	default:
-		return errors.New("usage: load [flags] gateway|search|search-dump|registrations|realtime|analytics")
+		return errors.New("usage: load [flags] gateway|search|search-dump|registrations|realtime|analytics|recommendations")
 	}
 	env, cleanup, err := setup(ctx)
 	if err != nil {
