@@ -123,6 +123,12 @@ func runRecommendations(ctx context.Context, o recommendationsOptions, stdout io
 		return err
 	}
 	defer pool.Close()
+	// Each run stores a version (tens of MiB at the default sizes): those older than the
+	// live one go, so that the database does not grow run after run.
+	if _, err := pool.Exec(ctx, `DELETE FROM recommendation_models
+		WHERE version < (SELECT coalesce(max(version), 0) FROM recommendation_models WHERE status = 'promoted')`); err != nil {
+		return fmt.Errorf("delete older model versions: %w", err)
+	}
 	if err := printRecommendationsData(ctx, pool, name, stdout); err != nil {
 		return err
 	}
@@ -236,9 +242,9 @@ func printRecommendationsData(ctx context.Context, pool *pgxpool.Pool, name stri
 	case err != nil:
 		return err
 	case live == "":
-		fmt.Fprintf(stdout, "models: %d versions stored, none promoted\n", versions)
+		fmt.Fprintf(stdout, "model versions stored: %d, none promoted\n", versions)
 	default:
-		fmt.Fprintf(stdout, "models: %d versions stored; live before this run: %s\n", versions, live)
+		fmt.Fprintf(stdout, "model versions stored: %d; live before this run: %s\n", versions, live)
 	}
 	return nil
 }
