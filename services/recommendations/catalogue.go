@@ -3,6 +3,7 @@ package recommendations
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -43,6 +44,15 @@ type served struct {
 	candOf   []int32
 	byID     map[int64]int32
 	loadedAt time.Time
+	// Per ranker item, worked out once per view rather than per request: mask reports a
+	// candidate; pop is its popularity (its time-decayed interactions in the model, or,
+	// for an event the model has not seen, its registrations weighed as retraining weighs
+	// one); tie is a thousandth of pop over the best, which orders what the models cannot
+	// tell apart. byCity and byCategory list the candidates' items by (lower-case) value.
+	mask       []bool
+	pop, tie   []float32
+	byCity     map[string][]int32
+	byCategory map[string][]int32
 }
 
 // catalogueRow is an event as the catalogue reads it.
@@ -98,14 +108,50 @@ func join(v registry.Version, snap *model.Snapshot, rows []catalogueRow, now tim
 	for i := range sv.candOf {
 		sv.candOf[i] = -1
 	}
+	n := rk.Len()
+	sv.mask, sv.pop, sv.tie = make([]bool, n), make([]float32, n), make([]float32, n)
+	sv.byCity, sv.byCategory = map[string][]int32{}, map[string][]int32{}
+	var top float32
 	for _, r := range rows {
 		c := r.candidate
 		c.item, _ = rk.Index(c.id) // every catalogue event has a slot
 		sv.byID[c.id] = int32(len(sv.cands))
 		sv.candOf[c.item] = int32(len(sv.cands))
 		sv.cands = append(sv.cands, c)
+		sv.mask[c.item] = true
+		sv.byCity[c.city] = append(sv.byCity[c.city], c.item)
+		sv.byCategory[c.category] = append(sv.byCategory[c.category], c.item)
+		pop := float32(weightRegister * c.registered)
+		if int(c.item) < len(snap.Popularity) {
+			pop = snap.Popularity[c.item]
+		}
+		// Every candidate may fill a page, so none is exactly 0.
+		sv.pop[c.item] = max(pop, 0) + math.SmallestNonzeroFloat32
+		top = max(top, sv.pop[c.item])
+	}
+	for i, v := range sv.pop {
+		sv.tie[i] = 1e-3 * v / top
 	}
 	return sv
+}
+
+// allow marks in allowed the candidates q may show: all, or those of its city and
+// category.
+func (sv *served) allow(q query, allowed []bool) {
+	switch {
+	case q.city == "" && q.category == "":
+		copy(allowed, sv.mask)
+	case q.city != "":
+		clear(allowed)
+		for _, i := range sv.byCity[q.city] {
+			allowed[i] = q.category == "" || sv.cands[sv.candOf[i]].category == q.category
+		}
+	default:
+		clear(allowed)
+		for _, i := range sv.byCategory[q.category] {
+			allowed[i] = true
+		}
+	}
 }
 
 // normCity folds a city for matching as the catalogue stores it.

@@ -180,17 +180,14 @@ func rank(sv *served, p *person, q query, alg string) []pick {
 	rk := sv.ranker
 	sc := getScratch(rk.Len())
 	defer scratches.Put(sc)
-	clear(sc.allowed)
-	for _, c := range sv.cands {
-		if (q.city != "" && c.city != q.city) || (q.category != "" && c.category != q.category) {
-			continue
+	sv.allow(q, sc.allowed)
+	if p != nil {
+		for id := range p.excluded {
+			if i, ok := rk.Index(id); ok {
+				sc.allowed[i] = false
+			}
 		}
-		if p != nil && p.excluded[c.id] {
-			continue
-		}
-		sc.allowed[c.item] = true
 	}
-	allowed := func(i int32) bool { return sc.allowed[i] }
 
 	var hist []model.Interaction
 	interests := ""
@@ -216,22 +213,12 @@ func rank(sv *served, p *person, q query, alg string) []pick {
 			weights[c] = 1 // the family asked for, its members alike
 		}
 	}
-	scales := model.Blend(parts, weights, allowed, sc.blend)
+	scales := model.Blend(parts, weights, sc.allowed, sc.blend)
 	// Popularity orders what the model cannot tell apart (and fills the page when it
-	// knows nothing of the user), a thousandth of a blended score at most.
-	pop := sc.part(model.PopularityModel)
-	if _, ok := parts[model.PopularityModel]; !ok {
-		popularity(sv, p, q, pop)
-	}
-	var top float32
-	for _, c := range sv.cands {
-		if sc.allowed[c.item] {
-			top = max(top, pop[c.item])
-		}
-	}
-	for _, c := range sv.cands {
-		if sc.allowed[c.item] {
-			sc.blend[c.item] += 1e-3 * pop[c.item] / max(top, 1e-9)
+	// knows nothing of the user).
+	for i, t := range sv.tie {
+		if sc.allowed[i] {
+			sc.blend[i] += t
 		}
 	}
 	// The best first, then organizer by organizer no more than maxPerOrganizer.
@@ -273,21 +260,14 @@ func rank(sv *served, p *person, q query, alg string) []pick {
 	return picks
 }
 
-// popularity writes each candidate's popularity: its time-decayed interactions in the
-// model, or, for an event the model has not seen, its registrations (weighed as
-// retraining weighs one); twice as much in the user's own city when no city was asked.
+// popularity writes each candidate's popularity (see served.pop), twice as much in the
+// user's own city when no city was asked.
 func popularity(sv *served, p *person, q query, out []float32) {
-	clear(out)
-	snap := sv.ranker.Snapshot()
-	for _, c := range sv.cands {
-		v := float32(weightRegister * c.registered)
-		if int(c.item) < len(snap.Popularity) {
-			v = max(snap.Popularity[c.item], float32(math.SmallestNonzeroFloat32))
+	copy(out, sv.pop)
+	if p != nil && q.city == "" && p.city != "" {
+		for _, i := range sv.byCity[p.city] {
+			out[i] *= 2
 		}
-		if p != nil && q.city == "" && p.city != "" && c.city == p.city {
-			v *= 2
-		}
-		out[c.item] = v + float32(math.SmallestNonzeroFloat32) // every candidate may fill a page
 	}
 }
 

@@ -174,7 +174,7 @@ func TestBlendScalesEachComponentByItsBestAllowedItem(t *testing.T) {
 		PopularityModel: {0, 10, 5, 0},
 	}
 	out := make([]float32, 4)
-	Blend(parts, Weights{KNNModel: 0.5, PopularityModel: 0.5}, func(i int32) bool { return i != 3 }, out)
+	Blend(parts, Weights{KNNModel: 0.5, PopularityModel: 0.5}, []bool{true, true, true, false}, out)
 	want := []float32{0.5, 0.25 + 0.5, 0.125 + 0.25, 0}
 	for i := range want {
 		if math.Abs(float64(out[i]-want[i])) > 1e-6 {

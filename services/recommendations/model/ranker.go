@@ -348,7 +348,7 @@ func (r *Ranker) Because(hist []Interaction, item int32) (from int64, ok bool) {
 // Blend is the hybrid: each component's scores scaled by its best score among the items
 // allowed, then summed with weights. Items not allowed score nothing. It returns each
 // component's scale, so that a caller can tell which one an item's score owes most to.
-func Blend(components map[Component][]float32, w Weights, allowed func(i int32) bool, out []float32) map[Component]float32 {
+func Blend(components map[Component][]float32, w Weights, allowed []bool, out []float32) map[Component]float32 {
 	clear(out)
 	scales := make(map[Component]float32, len(components))
 	for c, s := range components {
@@ -358,7 +358,7 @@ func Blend(components map[Component][]float32, w Weights, allowed func(i int32) 
 		}
 		var top float32
 		for i, v := range s {
-			if v > top && allowed(int32(i)) {
+			if v > top && allowed[i] {
 				top = v
 			}
 		}
@@ -368,14 +368,9 @@ func Blend(components map[Component][]float32, w Weights, allowed func(i int32) 
 		scale := wc / top
 		scales[c] = scale
 		for i, v := range s {
-			if v > 0 {
+			if v > 0 && allowed[i] {
 				out[i] += v * scale
 			}
-		}
-	}
-	for i := range out {
-		if !allowed(int32(i)) {
-			out[i] = 0
 		}
 	}
 	return scales

@@ -129,6 +129,7 @@ type RankerScorer struct {
 	slots   []int32 // dataset item → ranker item, or -1
 	buf     map[Component][]float32
 	blend   []float32
+	allowed []bool
 }
 
 func (rs *RankerScorer) prepare() {
@@ -191,15 +192,20 @@ func (rs *RankerScorer) components(hist []Interaction, user int32) []float32 {
 	if w == nil {
 		w = rs.Ranker.snap.Weights
 	}
-	seen := make(map[int32]bool, len(hist))
+	if rs.allowed == nil {
+		rs.allowed = make([]bool, rs.Ranker.Len())
+	}
+	for i := range rs.allowed {
+		rs.allowed[i] = true
+	}
 	for _, e := range rs.Ranker.entries(hist) {
-		seen[e.Item] = true
+		rs.allowed[e.Item] = false // seen
 	}
 	parts := make(map[Component][]float32, len(comps))
 	for _, c := range comps {
 		parts[c] = rs.buf[c]
 	}
-	Blend(parts, w, func(i int32) bool { return !seen[i] }, rs.blend)
+	Blend(parts, w, rs.allowed, rs.blend)
 	return rs.blend
 }
 

@@ -324,8 +324,12 @@ func best(snap *model.Snapshot, seen map[int64]float32) int64 {
 			r.Score(c, hist, "", parts[c])
 		}
 	}
-	blend := make([]float32, r.Len())
-	model.Blend(parts, snap.Weights, func(i int32) bool { _, ok := seen[r.ID(i)]; return !ok }, blend)
+	blend, allowed := make([]float32, r.Len()), make([]bool, r.Len())
+	for i := range allowed {
+		_, ok := seen[r.ID(int32(i))]
+		allowed[i] = !ok
+	}
+	model.Blend(parts, snap.Weights, allowed, blend)
 	top := int32(0)
 	for i, v := range blend {
 		if v > blend[top] {
