@@ -87,6 +87,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&rco.interactions, "rec-interactions", defaultRecInteractions, "recommendations: analytics interactions seeded")
 	fs.IntVar(&rco.clients, "rec-clients", 50, "recommendations: concurrent clients of each serving loop")
 	fs.DurationVar(&rco.duration, "rec-duration", 10*time.Second, "recommendations: each serving loop (cold, warm, similar); -cpuprofile profiles the cold one")
+	fs.BoolVar(&rco.train, "rec-train", true, "recommendations: retrain before serving (false: serve the live model, to measure serving alone)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
