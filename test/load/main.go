@@ -7,6 +7,7 @@
 //	go run ./test/load realtime       # 5k/10k/19.5k websockets, publications fanned out, vs a stock centrifuge node
 //	go run ./test/load analytics      # batches of interactions in, vs raw COPY; event stats and overviews over 10M seeded interactions
 //	go run ./test/load recommendations  # retrain on 100k users × 50k events × 1M interactions; serving, cold and cached
+//	go run ./test/load -out u.data movielens  # a MovieLens-100K-shaped ratings file (needs no dependencies)
 //
 // It needs the local dependencies (hack/deps.sh up) and builds nothing: pass -platform
 // (default bin/platform, from `make build`).
@@ -88,6 +89,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&rco.clients, "rec-clients", 50, "recommendations: concurrent clients of each serving loop")
 	fs.DurationVar(&rco.duration, "rec-duration", 10*time.Second, "recommendations: each serving loop (cold, warm, similar); -cpuprofile profiles the cold one")
 	fs.BoolVar(&rco.train, "rec-train", true, "recommendations: retrain before serving (false: serve the live model, to measure serving alone)")
+	var mo movieLensOptions
+	fs.StringVar(&mo.out, "out", "u.data", "movielens: the ratings file to write")
+	fs.Uint64Var(&mo.seed, "seed", 1, "movielens: the generator's seed")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -133,8 +137,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("-rec-users must be at least %d, -rec-events and -rec-clients positive, -rec-interactions at least 1000, -rec-duration at most 2m", 2*warmUsers)
 		}
 		return runRecommendations(ctx, rco, stdout)
+	case "movielens":
+		return runMovieLens(mo, stdout)
 	default:
-		return errors.New("usage: load [flags] gateway|search|search-dump|registrations|realtime|analytics|recommendations")
+		return errors.New("usage: load [flags] gateway|search|search-dump|registrations|realtime|analytics|recommendations|movielens")
 	}
 	env, cleanup, err := setup(ctx)
 	if err != nil {
