@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -228,7 +229,11 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options) (Result, error) {
 	}
 
 	train, test := holdout(d, holdoutN)
-	held := model.SampleUsers(test, maxEvalUsers, opts.Seed)
+	// One model trained on everything before the holdout is both tuned and judged, on
+	// different users: the blend's few weights are fitted on some users' held-out
+	// interactions and the models measured on the others', which costs one training
+	// instead of two (one for a validation split, one for the holdout).
+	tuneOn, held := splitUsers(test, maxTuneUsers, maxEvalUsers, opts.Seed)
 	res := Result{Interactions: data.interactions, Metrics: Metrics{K: k, Models: map[string]Score{}}}
 	m := &res.Metrics
 	m.Holdout = Holdout{Split: fmt.Sprintf("each user's last %d interactions, of users with more than %d", holdoutN, holdoutN),
@@ -247,23 +252,21 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options) (Result, error) {
 
 	weights := model.DefaultWeights()
 	tuned := false
+	var cand *model.Snapshot
+	var candTook time.Duration
 	if g.Users >= minEvalUsers {
-		fit, valid := model.SplitLast(train, 1)
-		sw := newStopwatch(out, "tuning")
-		fitSnap := model.Train(fit, data.docs, opts.config(nil, sw.progress))
-		sw.done()
-		valid = model.SampleUsers(valid, maxTuneUsers, opts.Seed+1)
-		var vndcg float64
-		weights, vndcg = model.TuneWeights(model.NewRanker(fitSnap, nil), fit, valid, k, tuneStep)
-		tuned = true
-		m.Validation = &Validation{Users: usersWith(valid), NDCG: vndcg}
-		fmt.Fprintf(out, "blend weights tuned on each user's last interaction before the holdout (NDCG@%d %.3f on %d users): %s\n",
-			k, vndcg, m.Validation.Users, formatWeights(weights))
-
-		sw = newStopwatch(out, "evaluation")
-		cand := model.Train(train, data.docs, opts.config(weights, sw.progress))
+		sw := newStopwatch(out, "training on all but the holdout")
+		cand = model.Train(train, data.docs, opts.config(weights, sw.progress))
 		total := sw.done()
+		candTook = total
 		ranker := model.NewRanker(cand, nil)
+		var vndcg float64
+		weights, vndcg = model.TuneWeights(ranker, train, tuneOn, k, tuneStep)
+		cand.Weights = weights
+		tuned = true
+		m.Validation = &Validation{Users: usersWith(tuneOn), NDCG: vndcg}
+		fmt.Fprintf(out, "blend weights tuned on the held-out interactions of %d other users (NDCG@%d %.3f): %s\n",
+			m.Validation.Users, k, vndcg, formatWeights(weights))
 		for name, metrics := range evaluate(ranker, train, held) {
 			took := total
 			if name != blendName {
@@ -278,7 +281,7 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options) (Result, error) {
 		g.Candidate, g.Popularity = m.Models[blendName].NDCG, m.Models[string(model.PopularityModel)].NDCG
 
 		if liveSnap != nil {
-			recent := model.SampleUsers(after(test, liveSnap.TrainedAt), maxEvalUsers, opts.Seed)
+			recent := after(held, liveSnap.TrainedAt) // judged on the users the blend was not tuned on
 			g.LiveUsers = usersWith(recent)
 			if g.LiveUsers >= minLiveUsers {
 				liveM := model.Evaluate(&model.RankerScorer{Ranker: model.NewRanker(liveSnap, nil), Train: train}, train, recent, k)
@@ -299,9 +302,14 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options) (Result, error) {
 		return res, nil
 	}
 
-	sw := newStopwatch(out, "final model on all interactions")
-	final := model.Train(d, data.docs, opts.config(weights, sw.progress))
-	took := sw.done()
+	// A promoted model learns from everything, the holdout too (the newest interactions
+	// matter most); a refused one is kept as it was judged.
+	final, took := cand, candTook // the time of every training this run did
+	if g.Promote || cand == nil {
+		sw := newStopwatch(out, "final model on all interactions")
+		final = model.Train(d, data.docs, opts.config(weights, sw.progress))
+		took += sw.done()
+	}
 	params := opts.parameters(final, tuned)
 	v := registry.Version{Status: registry.StatusRefused, Reason: g.Reason, Users: d.NUsers(), Items: d.NItems(),
 		Interactions: data.interactions, TrainingSeconds: took.Seconds()}
@@ -399,6 +407,34 @@ func (o *Options) parameters(final *model.Snapshot, tuned bool) Parameters {
 			Epsilon: a.Params.Epsilon, CGSteps: a.Params.CGSteps}
 	}
 	return p
+}
+
+// splitUsers deals the users with held-out interactions at random (from seed) into two
+// disjoint sets: at most nTune to tune the blend on, at most nEval to judge the models on,
+// half each when there are fewer.
+func splitUsers(test *model.Dataset, nTune, nEval int, seed uint64) (tune, eval *model.Dataset) {
+	var users []int
+	for u, es := range test.Users {
+		if len(es) > 0 {
+			users = append(users, u)
+		}
+	}
+	rng := rand.New(rand.NewPCG(seed, 11))
+	rng.Shuffle(len(users), func(i, j int) { users[i], users[j] = users[j], users[i] })
+	cut := min(nTune, len(users)/2)
+	empty := func() *model.Dataset {
+		return &model.Dataset{Users: make([][]model.Entry, len(test.Users)), UserIDs: test.UserIDs, ItemIDs: test.ItemIDs}
+	}
+	tune, eval = empty(), empty()
+	for i, u := range users {
+		switch {
+		case i < cut:
+			tune.Users[u] = test.Users[u]
+		case i < cut+nEval:
+			eval.Users[u] = test.Users[u]
+		}
+	}
+	return tune, eval
 }
 
 // holdout holds out each user's last n interactions for testing; users with no more than
