@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -54,6 +55,58 @@ func TestALSSolveMatchesTheNormalEquations(t *testing.T) {
 	for f := range k {
 		if math.Abs(xs[0][f]-want.AtVec(f)) > 1e-6 {
 			t.Fatalf("x = %.6f, want %.6f", xs[0], mat.Formatted(want.T()))
+		}
+	}
+}
+
+// Folding in a trained user's history gives nearly the factors training gave them: the
+// same top 10 but for an item or so.
+func TestALSFoldInMatchesTrainedUsers(t *testing.T) {
+	d, _ := planted(5)
+	m := TrainALS(d, ALSParams{Factors: 16, Iterations: 10, Seed: 3})
+	trained, folded := make([]float32, d.NItems()), make([]float32, d.NItems())
+	u := make([]float64, m.Params.Factors)
+	overlap, all := 0, 0
+	for user, es := range d.Users {
+		m.Score(int32(user), trained)
+		m.FoldIn(es, u)
+		for i, v := range m.ItemFactors() {
+			folded[i] = float32(floats.Dot(u, v))
+		}
+		want := map[int32]bool{}
+		for _, it := range TopK(trained, es, 10) {
+			want[it] = true
+		}
+		for _, it := range TopK(folded, es, 10) {
+			if want[it] {
+				overlap++
+			}
+			all++
+		}
+	}
+	if share := float64(overlap) / float64(all); share < 0.9 {
+		t.Errorf("folded-in users share %.1f%% of their top 10 with the trained ones, want at least 90%%", 100*share)
+	}
+	// With no history, a user has no taste: zero factors.
+	m.FoldIn(nil, u)
+	if floats.Norm(u, 2) != 0 {
+		t.Errorf("an empty history folds in to %v, want zeros", u)
+	}
+}
+
+func TestALSGramIsTheItemFactorsInnerProducts(t *testing.T) {
+	d, _ := planted(6)
+	m := TrainALS(d, ALSParams{Factors: 4, Iterations: 2, Seed: 1})
+	g := m.Gram()
+	for f := range 4 {
+		for h := range 4 {
+			want := 0.0
+			for _, v := range m.ItemFactors() {
+				want += v[f] * v[h]
+			}
+			if math.Abs(g[f][h]-want) > 1e-9*math.Max(1, math.Abs(want)) {
+				t.Errorf("Gram[%d][%d] = %v, want %v", f, h, g[f][h], want)
+			}
 		}
 	}
 }
