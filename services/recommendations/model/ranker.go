@@ -2,7 +2,6 @@ package model
 
 import (
 	"cmp"
-	"math"
 	"slices"
 
 	"gonum.org/v1/gonum/blas"
@@ -27,11 +26,10 @@ type Ranker struct {
 	vocab    *Vocabulary
 	vectors  []Vector
 	postings [][]posting
-	// ALS: the item factors in float32 (scoring is a dot product per item) and YᵀY for
-	// folding a history in; matrix holds the factors row by row, for BLAS.
-	factors [][]float32
-	matrix  blas32.General
-	gram    [][]float64
+	// ALS: the model, to fold a history in, and its item factors row by row in float32,
+	// for scoring every item with one BLAS product.
+	als    *ALS
+	matrix blas32.General
 	users   map[int64]int32
 }
 
@@ -74,24 +72,16 @@ func NewRanker(s *Snapshot, extra map[int64]Doc) *Ranker {
 	}
 	if a := s.ALS; a != nil {
 		k := a.Params.Factors
-		r.factors = a.Items
 		r.matrix = blas32.General{Rows: len(a.Items), Cols: k, Stride: k, Data: make([]float32, 0, len(a.Items)*k)}
-		for _, v := range a.Items {
+		items := make([][]float64, len(a.Items))
+		for i, v := range a.Items {
 			r.matrix.Data = append(r.matrix.Data, v...)
-		}
-		r.gram = make([][]float64, k)
-		for f := range k {
-			r.gram[f] = make([]float64, k)
-		}
-		for _, v := range a.Items {
-			for f := range k {
-				vf := float64(v[f])
-				row := r.gram[f]
-				for g := range k {
-					row[g] += vf * float64(v[g])
-				}
+			items[i] = make([]float64, k)
+			for f, x := range v {
+				items[i][f] = float64(x)
 			}
 		}
+		r.als = &ALS{Params: a.Params, itemVec: items, gram: gramOf(items, k)}
 	}
 	return r
 }
@@ -223,71 +213,12 @@ func (r *Ranker) scoreContent(p Vector, scores []float32) {
 	}
 }
 
-// foldIn solves for the user vector that explains a history against the fixed item
-// factors, as an ALS half-step would: (YᵀY + Yᵀ(C−I)Y + λI) x = YᵀCp by conjugate
-// gradient from zero.
+// foldIn is the user vector that explains a history against the item factors, as ALS
+// itself would solve it (ALS.FoldIn).
 func (r *Ranker) foldIn(es []Entry) []float32 {
-	a := r.snap.ALS
-	p := a.Params
-	k := p.Factors
-	conf := func(w float32) float64 { return p.Alpha * math.Log1p(float64(w)/p.Epsilon) }
-	dot := func(x []float64, y []float32) float64 {
-		var s float64
-		for f := range x {
-			s += x[f] * float64(y[f])
-		}
-		return s
-	}
-	apply := func(v, out []float64) {
-		for f := range out {
-			var s float64
-			for g, gv := range r.gram[f] {
-				s += gv * v[g]
-			}
-			out[f] = s + p.Reg*v[f]
-		}
-		for _, e := range es {
-			y := r.factors[e.Item]
-			c := conf(e.Weight) * dot(v, y)
-			for f := range out {
-				out[f] += c * float64(y[f])
-			}
-		}
-	}
-	x, res, dir, ad := make([]float64, k), make([]float64, k), make([]float64, k), make([]float64, k)
-	for _, e := range es {
-		y := r.factors[e.Item]
-		c := 1 + conf(e.Weight)
-		for f := range res {
-			res[f] += c * float64(y[f])
-		}
-	}
-	copy(dir, res)
-	rr := 0.0
-	for _, v := range res {
-		rr += v * v
-	}
-	for range 2 * k {
-		if rr < 1e-12 {
-			break
-		}
-		apply(dir, ad)
-		pad := 0.0
-		for f := range dir {
-			pad += dir[f] * ad[f]
-		}
-		alpha := rr / pad
-		next := 0.0
-		for f := range x {
-			x[f] += alpha * dir[f]
-			res[f] -= alpha * ad[f]
-			next += res[f] * res[f]
-		}
-		for f := range dir {
-			dir[f] = res[f] + next/rr*dir[f]
-		}
-		rr = next
-	}
+	k := r.als.Params.Factors
+	x := make([]float64, k)
+	r.als.FoldIn(es, x)
 	out := make([]float32, k)
 	for f, v := range x {
 		out[f] = float32(v)
