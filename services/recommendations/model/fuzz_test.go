@@ -20,6 +20,8 @@ func FuzzReadMovieLens(f *testing.F) {
 		"-1\t2\t3\t4\n",
 		"1\t2\t3\t" + strings.Repeat("9", 1100) + "\n",
 		"1:::2::3::4\n",
+		"\ufeffuserId,movieId,rating,timestamp\n1,2,3,4\n",
+		"\ufeff1\t2\t3\t4\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -53,7 +55,10 @@ func FuzzReadMovieLens(f *testing.F) {
 func distinctPairs(t *testing.T, data []byte) map[[2]int64]bool {
 	out := map[[2]int64]bool{}
 	first := true
-	for _, line := range strings.Split(string(data), "\n") {
+	for i, line := range strings.Split(string(data), "\n") {
+		if i == 0 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
 		line = strings.TrimSpace(line)
 		if line == "" {
 			continue

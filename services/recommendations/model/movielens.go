@@ -33,7 +33,11 @@ func ReadMovieLens(r io.Reader) (*Dataset, error) {
 	line := 0
 	for sc.Scan() {
 		line++
-		text := strings.TrimSpace(sc.Text())
+		text := sc.Text()
+		if line == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // a byte-order mark, as spreadsheets write
+		}
+		text = strings.TrimSpace(text)
 		if text == "" {
 			continue
 		}

@@ -30,6 +30,7 @@ func TestReadMovieLensReadsEachFormat(t *testing.T) {
 		{"ratings.csv with header", "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,0.5,964981247\n",
 			[]string{"1:1@964982703", "1:3@964981247"}},
 		{"csv without header", "2,7,1,5\n", []string{"2:7@5"}},
+		{"csv with a byte-order mark", "\ufeffuserId,movieId,rating,timestamp\n2,7,1,5\n", []string{"2:7@5"}},
 		{"CRLF, blank lines and spaces", "\r\n 5\t6\t2\t10 \r\n\r\n5\t 7\t4\t11\r\n", []string{"5:6@10", "5:7@11"}},
 		{"a pair rated twice is one interaction at its latest time", "1\t2\t5\t10\n1\t2\t1\t30\n1\t2\t3\t20\n", []string{"1:2@30"}},
 		{"zero ids", "0\t0\t3\t0\n", []string{"0:0@0"}},
