@@ -7,7 +7,7 @@
 //	go run ./test/load realtime       # 5k/10k/19.5k websockets, publications fanned out, vs a stock centrifuge node
 //	go run ./test/load analytics      # batches of interactions in, vs raw COPY; event stats and overviews over 10M seeded interactions
 //	go run ./test/load recommendations  # retrain on 100k users × 50k events × 1M interactions; serving, cold and cached
-//	go run ./test/load -out u.data movielens  # a MovieLens-100K-shaped ratings file (needs no dependencies)
+//	go run ./test/load movielens -out u.data  # a MovieLens-100K-shaped ratings file (needs no dependencies)
 //
 // It needs the local dependencies (hack/deps.sh up) and builds nothing: pass -platform
 // (default bin/platform, from `make build`).
@@ -138,6 +138,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return runRecommendations(ctx, rco, stdout)
 	case "movielens":
+		// Its flags may also follow its name (movielens -out f), as none other's can.
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() > 0 {
+			return fmt.Errorf("movielens: unexpected %q", fs.Arg(0))
+		}
 		return runMovieLens(mo, stdout)
 	default:
 		return errors.New("usage: load [flags] gateway|search|search-dump|registrations|realtime|analytics|recommendations|movielens")
