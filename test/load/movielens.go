@@ -52,7 +52,7 @@ type mlShape struct {
 	dims                  int     // taste dimensions
 	taste                 float64 // weight of the agreement of user's and item's tastes
 	divisive              float64 // an item's taste vector grows as its popularity to this power
-	mainstream            float64 // mean exponent of popularity in a user's choice
+	mainstream            float64 // median exponent of popularity in a user's choice
 	mainstreamSpread      float64 // its spread across users (log-normal σ)
 }
 
@@ -245,6 +245,9 @@ func generateMovieLens(s mlShape, seed uint64) []mlRating {
 			if counts[j] > 1 && (worst < 0 || keyOf(best, j) < keyOf(best, chosen[best][worst])) {
 				worst = k
 			}
+		}
+		if worst < 0 {
+			continue // every item of theirs is someone's only rating: leave it
 		}
 		counts[chosen[best][worst]]--
 		chosen[best][worst] = int32(i)
