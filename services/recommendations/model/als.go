@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -30,7 +32,7 @@ type ALS struct {
 // their ratio (about 10: strong regularisation, little extra confidence in the pairs
 // seen); factors, iterations and CG steps mattered little.
 type ALSParams struct {
-	Factors    int     // latent dimensions (default 64)
+	Factors    int     // latent dimensions (default 32: on the MovieLens-shaped set 48 and 64 rank the same with the default regularisation, at 1.4 and 2 times the cost)
 	Iterations int     // alternations (default 15)
 	Reg        float64 // L2 regularisation (default 50)
 	Alpha      float64 // confidence scale (default 5)
@@ -41,7 +43,7 @@ type ALSParams struct {
 
 func (p *ALSParams) defaults() {
 	if p.Factors <= 0 {
-		p.Factors = 64
+		p.Factors = 32
 	}
 	if p.Iterations <= 0 {
 		p.Iterations = 15
@@ -95,20 +97,25 @@ func (m *ALS) confidence(weight float32) float64 {
 func (m *ALS) solve(xs, ys [][]float64, rows [][]Entry) {
 	k := m.Params.Factors
 	// YᵀY once for all rows: the unseen pairs' part of every row's matrix.
-	gram := gramOf(ys, k)
+	gram := flat(gramOf(ys, k))
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
+	// Rows go to the workers in batches: one channel send per row costs more than a
+	// short row's solve.
+	const batch = 256
 	next := make(chan int, workers)
 	for range workers {
 		wg.Go(func() {
-			r, pv, ap := make([]float64, k), make([]float64, k), make([]float64, k)
-			for u := range next {
-				m.cg(xs[u], ys, rows[u], gram, m.Params.CGSteps, r, pv, ap)
+			var s cgScratch
+			for start := range next {
+				for u := start; u < min(start+batch, len(rows)); u++ {
+					m.cg(xs[u], ys, rows[u], gram, m.Params.CGSteps, &s)
+				}
 			}
 		})
 	}
-	for u := range rows {
-		next <- u
+	for start := 0; start < len(rows); start += batch {
+		next <- start
 	}
 	close(next)
 	wg.Wait()
@@ -132,17 +139,42 @@ func gramOf(ys [][]float64, k int) [][]float64 {
 	return gram
 }
 
-// cg runs steps of conjugate gradient on one row's system, in place on x; r, p and ap
-// are scratch vectors.
-func (m *ALS) cg(x []float64, ys [][]float64, entries []Entry, gram [][]float64, steps int, r, p, ap []float64) {
-	// A·v = YᵀY v + Σ c'ᵢ (yᵢ·v) yᵢ + λ v, with c' = c - 1 over the row's entries.
+// flat is a k×k matrix as one row-major block, for BLAS.
+func flat(g [][]float64) blas64.General {
+	k := len(g)
+	out := blas64.General{Rows: k, Cols: k, Stride: k, Data: make([]float64, 0, k*k)}
+	for _, row := range g {
+		out.Data = append(out.Data, row...)
+	}
+	return out
+}
+
+// cgScratch are one solver's vectors, reused from row to row.
+type cgScratch struct {
+	r, p, ap []float64
+	conf     []float64
+}
+
+// cg runs steps of conjugate gradient on one row's system, in place on x.
+func (m *ALS) cg(x []float64, ys [][]float64, entries []Entry, gram blas64.General, steps int, s *cgScratch) {
+	k := len(x)
+	if len(s.r) != k {
+		s.r, s.p, s.ap = make([]float64, k), make([]float64, k), make([]float64, k)
+	}
+	r, p, ap := s.r, s.p, s.ap
+	// The entries' confidences once per row rather than once per product.
+	s.conf = s.conf[:0]
+	for _, e := range entries {
+		s.conf = append(s.conf, m.confidence(e.Weight))
+	}
+	// A·v = YᵀY v + Σ c'ᵢ (yᵢ·v) yᵢ + λ v, with c' = c - 1 over the row's entries; YᵀY v
+	// is one BLAS matrix-vector product.
 	apply := func(v, out []float64) {
-		for f := range out {
-			out[f] = floats.Dot(gram[f], v) + m.Params.Reg*v[f]
-		}
-		for _, e := range entries {
+		copy(out, v)
+		blas64.Gemv(blas.NoTrans, 1, gram, blas64.Vector{N: k, Inc: 1, Data: v}, m.Params.Reg, blas64.Vector{N: k, Inc: 1, Data: out})
+		for i, e := range entries {
 			y := ys[e.Item]
-			floats.AddScaled(out, m.confidence(e.Weight)*floats.Dot(y, v), y)
+			floats.AddScaled(out, s.conf[i]*floats.Dot(y, v), y)
 		}
 	}
 	// r = b - A·x, b = Σ cᵢ yᵢ (preference 1 on the seen pairs).
@@ -150,8 +182,8 @@ func (m *ALS) cg(x []float64, ys [][]float64, entries []Entry, gram [][]float64,
 	for f := range r {
 		r[f] = -ap[f]
 	}
-	for _, e := range entries {
-		floats.AddScaled(r, 1+m.confidence(e.Weight), ys[e.Item])
+	for i, e := range entries {
+		floats.AddScaled(r, 1+s.conf[i], ys[e.Item])
 	}
 	copy(p, r)
 	rr := floats.Dot(r, r)
@@ -187,7 +219,7 @@ func (m *ALS) Score(user int32, scores []float32) {
 func (m *ALS) FoldIn(entries []Entry, out []float64) {
 	k := m.Params.Factors
 	clear(out[:k])
-	m.cg(out[:k], m.itemVec, entries, m.Gram(), k, make([]float64, k), make([]float64, k), make([]float64, k))
+	m.cg(out[:k], m.itemVec, entries, flat(m.Gram()), k, &cgScratch{})
 }
 
 // ItemFactors are the trained item factors, by item: shared, not to be modified.

@@ -30,7 +30,7 @@ type Ranker struct {
 	// for scoring every item with one BLAS product.
 	als    *ALS
 	matrix blas32.General
-	users   map[int64]int32
+	users  map[int64]int32
 }
 
 // NewRanker prepares s for serving, with the text of items s does not know: they get
