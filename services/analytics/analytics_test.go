@@ -60,22 +60,11 @@ func (e *env) start(bus *natsbus.Bus, verifier *auth.Verifier, change ...func(*O
 	go func() { _ = svc.Run(ctx); close(done) }()
 	srv := httptest.NewServer(svc.Handler())
 	e.t.Cleanup(func() { srv.Close(); cancel(); <-done })
-	waitFor(e.t, "partitions", func() bool { return svc.Ready(ctx) == nil })
+	integration.WaitFor(e.t, "partitions", func() bool { return svc.Ready(ctx) == nil })
 	return svc, integration.NewClient(srv.URL)
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-func waitFor(t testing.TB, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // user inserts a user created at created (zero: now) and returns its id and a token.
 func (e *env) user(role string, created time.Time) (int64, string) {
@@ -264,7 +253,7 @@ func TestDomainEventsAreRecordedOnceEvenWhenReplayed(t *testing.T) {
 		return fmt.Sprintf("registrations %d, cancellations %d, favorites %d", regs, cancels, favs)
 	}
 	const want = "registrations 2, cancellations 1, favorites 1"
-	waitFor(t, want, func() bool { return hours() == want })
+	integration.WaitFor(t, want, func() bool { return hours() == want })
 	if n := e.count(`SELECT count(*) FROM analytics_events WHERE source = 'domain' AND user_id IN ($1, $2) AND visitor = user_id`, a, b); n != 4 {
 		t.Errorf("domain rows: %d, want 4", n)
 	}
@@ -280,7 +269,7 @@ func TestDomainEventsAreRecordedOnceEvenWhenReplayed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the replay", func() bool {
+	integration.WaitFor(t, "the replay", func() bool {
 		c, err := stream.Consumer(ctx, "analytics-replay")
 		if err != nil {
 			return false
@@ -309,7 +298,7 @@ func TestNothingSentWhileNATSIsDownIsLost(t *testing.T) {
 		}
 	}
 	e.out.StartNATS(t)
-	waitFor(t, "the registrations made while NATS was down", func() bool {
+	integration.WaitFor(t, "the registrations made while NATS was down", func() bool {
 		return e.count(`SELECT coalesce(sum(registrations), 0) FROM analytics_event_hours WHERE event_id = $1`, ev) == n
 	})
 }
@@ -364,7 +353,7 @@ func newFixture(e *env) fixture {
 			e.t.Fatalf("register: %d %s", r.Status, r.Raw)
 		}
 	}
-	waitFor(e.t, "the registrations and the favorite", func() bool {
+	integration.WaitFor(e.t, "the registrations and the favorite", func() bool {
 		return e.count(`SELECT coalesce(sum(registrations + favorites), 0) FROM analytics_event_hours WHERE event_id = $1`, fx.e) == 3
 	})
 	return fx

@@ -42,7 +42,7 @@ func TestAcknowledgedInteractionsSurvivePostgresCrash(t *testing.T) {
 	go func() { _ = svc.Run(runCtx); close(done) }()
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(func() { srv.Close(); stopRun(); <-done })
-	waitFor(t, "partitions", func() bool { return svc.Ready(ctx) == nil })
+	integration.WaitFor(t, "partitions", func() bool { return svc.Ready(ctx) == nil })
 	client := integration.NewClient(srv.URL)
 	client.HTTP.Timeout = 20 * time.Second
 

@@ -1,7 +1,6 @@
 package analytics
 
 import (
-	"bytes"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -14,18 +13,9 @@ import (
 // The fuzz targets send bodies and query strings through the service's real handler, on a
 // real database made once per target: never a 5xx, always the envelope (or a CSV).
 
+// serve sends one request to the service's handler with token (empty for anonymous).
 func (e *env) serve(method, path, rawQuery, token string, body []byte) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, path, bytes.NewReader(body))
-	req.URL.RawQuery = rawQuery
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	e.svc.Handler().ServeHTTP(rec, req)
-	return rec
+	return integration.Serve(e.svc.Handler(), method, path, rawQuery, token, body)
 }
 
 // FuzzCapture: any batch body, signed in or not.

@@ -1,7 +1,6 @@
 package recommendations
 
 import (
-	"bytes"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -14,18 +13,9 @@ import (
 // The fuzz targets send query strings and bodies through the service's real handler, with
 // a real model and database made once per target: never a 5xx, always the envelope.
 
+// serve sends one request to the service's handler with token (empty for anonymous).
 func (e *env) serve(method, path, rawQuery, token string, body []byte) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, path, bytes.NewReader(body))
-	req.URL.RawQuery = rawQuery
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	e.svc.Handler().ServeHTTP(rec, req)
-	return rec
+	return integration.Serve(e.svc.Handler(), method, path, rawQuery, token, body)
 }
 
 // FuzzReads: any query string on every read, signed in as a user or an admin, or not.

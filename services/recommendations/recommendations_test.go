@@ -58,19 +58,8 @@ func newEnv(t testing.TB) *env {
 	srv := httptest.NewServer(e.svc.Handler())
 	t.Cleanup(func() { srv.Close(); cancel(); <-done })
 	e.api = integration.NewClient(srv.URL)
-	waitFor(t, "catalogue", func() bool { return e.svc.Ready(ctx) == nil })
+	integration.WaitFor(t, "catalogue", func() bool { return e.svc.Ready(ctx) == nil })
 	return e
-}
-
-func waitFor(t testing.TB, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // user inserts a user and returns its id and a token.
@@ -537,7 +526,7 @@ func TestPromotionsReachTheReplica(t *testing.T) {
 		t.Fatalf("serving %d, want %d", served(), w.version)
 	}
 	v := insert(true)
-	waitFor(t, "the announced model", func() bool { return served() == v })
+	integration.WaitFor(t, "the announced model", func() bool { return served() == v })
 	v = insert(false)
 	if err := e.svc.Reload(ctx, false); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package users_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http/httptest"
@@ -26,17 +25,7 @@ import (
 
 // serve sends one request to the service's handler with token (empty for anonymous).
 func (e *env) serve(method, path, rawQuery, token string, body []byte) *httptest.ResponseRecorder {
-	req := httptest.NewRequest(method, path, bytes.NewReader(body))
-	req.URL.RawQuery = rawQuery
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	rec := httptest.NewRecorder()
-	e.handler.ServeHTTP(rec, req)
-	return rec
+	return integration.Serve(e.handler, method, path, rawQuery, token, body)
 }
 
 // addSeeds adds bodies, and the hostile ones every JSON endpoint must refuse or take

@@ -1,11 +1,43 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
+
+// Serve sends one request straight to a service's handler, with a bearer token (empty:
+// anonymous) and a JSON body (nil: none): what the fuzz targets send.
+func Serve(h http.Handler, method, path, rawQuery, token string, body []byte) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, bytes.NewReader(body))
+	req.URL.RawQuery = rawQuery
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// WaitFor polls ok until it holds, failing t after 15 seconds; what names it in the
+// failure.
+func WaitFor(t testing.TB, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
 
 // CheckEnvelope fails t unless rec is what the API contract promises for any input: not a
 // server error (no 5xx), and a JSON envelope, success true for a 2xx and false with an
