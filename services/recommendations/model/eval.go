@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"slices"
+	"sync"
 )
 
 // Scorer scores every item for a user: scores has one slot per item of the dataset it
@@ -86,49 +87,104 @@ func TopK(scores []float32, exclude []Entry, k int) []int32 {
 
 // Evaluate measures m, trained on train, against test at k.
 func Evaluate(m Scorer, train, test *Dataset, k int) Metrics {
-	out := Metrics{K: k}
-	scores := make([]float32, train.NItems())
-	shown := make([]bool, train.NItems())
-	for u, held := range test.Users {
-		if len(held) == 0 || len(train.Users[u]) == 0 {
-			continue
-		}
-		clear(scores)
-		m.Score(int32(u), scores)
-		top := TopK(scores, train.Users[u], k)
-		want := make(map[int32]bool, len(held))
-		for _, e := range held {
-			want[e.Item] = true
-		}
-		hits, dcg := 0, 0.0
-		for rank, it := range top {
-			shown[it] = true
-			if want[it] {
-				hits++
-				dcg += 1 / math.Log2(float64(rank)+2)
+	return EvaluateAll(func() MultiScorer { return single{m} }, 1, 1, train, test, k)[0]
+}
+
+// MultiScorer scores a user for n models at once, each into its own slice (scores[i] for
+// model i): models that share work, such as a hybrid and its components, are judged in
+// one pass.
+type MultiScorer interface {
+	ScoreAll(user int32, scores [][]float32)
+}
+
+type single struct{ Scorer }
+
+func (s single) ScoreAll(user int32, scores [][]float32) { s.Score(user, scores[0]) }
+
+// EvaluateAll measures n models, trained on train, against test at k, the users shared
+// among workers goroutines, each with a MultiScorer of its own from newScorer (so that
+// one need not be safe for concurrent use).
+func EvaluateAll(newScorer func() MultiScorer, n, workers int, train, test *Dataset, k int) []Metrics {
+	type tally struct {
+		m     []Metrics
+		shown [][]bool
+	}
+	tallies := make([]tally, max(workers, 1))
+	var wg sync.WaitGroup
+	for w := range tallies {
+		wg.Go(func() {
+			t := tally{m: make([]Metrics, n), shown: make([][]bool, n)}
+			scores := make([][]float32, n)
+			for i := range n {
+				scores[i], t.shown[i] = make([]float32, train.NItems()), make([]bool, train.NItems())
+			}
+			ms := newScorer()
+			for u := w; u < len(test.Users); u += len(tallies) {
+				held := test.Users[u]
+				if len(held) == 0 || len(train.Users[u]) == 0 {
+					continue
+				}
+				for _, s := range scores {
+					clear(s)
+				}
+				ms.ScoreAll(int32(u), scores)
+				for i, s := range scores {
+					t.m[i].add(TopK(s, train.Users[u], k), held, k, t.shown[i])
+				}
+			}
+			tallies[w] = t
+		})
+	}
+	wg.Wait()
+	out := make([]Metrics, n)
+	for i := range out {
+		out[i].K = k
+		covered := 0
+		for it := range train.NItems() {
+			for _, t := range tallies {
+				if t.shown[i][it] {
+					covered++
+					break
+				}
 			}
 		}
-		idcg := 0.0
-		for rank := range min(len(held), k) {
-			idcg += 1 / math.Log2(float64(rank)+2)
+		for _, t := range tallies {
+			out[i].Users += t.m[i].Users
+			out[i].Precision += t.m[i].Precision
+			out[i].Recall += t.m[i].Recall
+			out[i].NDCG += t.m[i].NDCG
 		}
-		out.Users++
-		out.Precision += float64(hits) / float64(k)
-		out.Recall += float64(hits) / float64(len(held))
-		out.NDCG += dcg / idcg
-	}
-	if out.Users > 0 {
-		n := float64(out.Users)
-		out.Precision, out.Recall, out.NDCG = out.Precision/n, out.Recall/n, out.NDCG/n
-	}
-	covered := 0
-	for _, s := range shown {
-		if s {
-			covered++
+		if u := float64(out[i].Users); u > 0 {
+			out[i].Precision, out[i].Recall, out[i].NDCG = out[i].Precision/u, out[i].Recall/u, out[i].NDCG/u
 		}
-	}
-	if len(shown) > 0 {
-		out.Coverage = float64(covered) / float64(len(shown))
+		if train.NItems() > 0 {
+			out[i].Coverage = float64(covered) / float64(train.NItems())
+		}
 	}
 	return out
+}
+
+// add counts one user's top k against what they held out (sums, averaged by
+// EvaluateAll), marking the items shown.
+func (m *Metrics) add(top []int32, held []Entry, k int, shown []bool) {
+	want := make(map[int32]bool, len(held))
+	for _, e := range held {
+		want[e.Item] = true
+	}
+	hits, dcg := 0, 0.0
+	for rank, it := range top {
+		shown[it] = true
+		if want[it] {
+			hits++
+			dcg += 1 / math.Log2(float64(rank)+2)
+		}
+	}
+	idcg := 0.0
+	for rank := range min(len(held), k) {
+		idcg += 1 / math.Log2(float64(rank)+2)
+	}
+	m.Users++
+	m.Precision += float64(hits) / float64(k)
+	m.Recall += float64(hits) / float64(len(held))
+	m.NDCG += dcg / idcg
 }

@@ -268,3 +268,18 @@ func BenchmarkRankerScore(b *testing.B) {
 }
 
 func skewed(rng *rand.Rand, n int) int { return int(float64(n) * math.Pow(rng.Float64(), 3)) }
+
+// Judging the components and the blend in one pass gives what judging each alone gives.
+func TestEvaluateAllAgreesWithEvaluate(t *testing.T) {
+	d, _ := planted(8)
+	train, test := SplitRandom(d, 0.2, 3)
+	r := NewRanker(Train(train, plantedDocs(d, 8), Config{KNN: KNNParams{K: 30}, ALS: ALSParams{Factors: 8, Iterations: 5, Seed: 1}}), nil)
+	h := NewHybridScorer(r, train)
+	all := EvaluateAll(func() MultiScorer { return NewHybridScorer(r, train) }, len(h.Models()), 3, train, test, 10)
+	for i, c := range h.Models() {
+		want := Evaluate(&RankerScorer{Ranker: r, Train: train, Component: c}, train, test, 10)
+		if fmt.Sprintf("%+.9v", all[i]) != fmt.Sprintf("%+.9v", want) {
+			t.Errorf("%q: in one pass %+v, alone %+v", c, all[i], want)
+		}
+	}
+}

@@ -118,6 +118,17 @@ func (r *Ranker) History(user int64) []Interaction {
 	return out
 }
 
+// components are the components r can score with, in Components' order.
+func (r *Ranker) components() []Component {
+	var out []Component
+	for _, c := range Components {
+		if r.Has(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // Has reports whether r can score with component c.
 func (r *Ranker) Has(c Component) bool {
 	switch c {

@@ -170,24 +170,26 @@ func (rs *RankerScorer) Score(user int32, scores []float32) {
 
 // components scores hist with the scorer's component, or blends them all.
 func (rs *RankerScorer) components(hist []Interaction, user int32) []float32 {
-	comps := []Component{rs.Component}
-	if rs.Component == "" {
-		comps = comps[:0]
-		for _, c := range Components {
-			if rs.Ranker.Has(c) {
-				comps = append(comps, c)
-			}
-		}
-	}
-	for _, c := range comps {
-		if rs.buf[c] == nil {
-			rs.buf[c] = make([]float32, rs.Ranker.Len())
-		}
-		rs.Ranker.Score(c, hist, "", rs.buf[c])
-	}
 	if rs.Component != "" {
+		rs.scoreComponent(rs.Component, hist)
 		return rs.buf[rs.Component]
 	}
+	comps := rs.Ranker.components()
+	for _, c := range comps {
+		rs.scoreComponent(c, hist)
+	}
+	return rs.blendOf(comps, hist)
+}
+
+func (rs *RankerScorer) scoreComponent(c Component, hist []Interaction) {
+	if rs.buf[c] == nil {
+		rs.buf[c] = make([]float32, rs.Ranker.Len())
+	}
+	rs.Ranker.Score(c, hist, "", rs.buf[c])
+}
+
+// blendOf blends the components' scores in buf, leaving out what hist has seen.
+func (rs *RankerScorer) blendOf(comps []Component, hist []Interaction) []float32 {
 	w := rs.Weights
 	if w == nil {
 		w = rs.Ranker.snap.Weights
@@ -207,6 +209,42 @@ func (rs *RankerScorer) components(hist []Interaction, user int32) []float32 {
 	}
 	Blend(parts, w, rs.allowed, rs.blend)
 	return rs.blend
+}
+
+// HybridScorer judges every component of a ranker and their blend in one pass, the blend
+// made of the components' scores rather than scoring them again: a MultiScorer of
+// len(Models()) models.
+type HybridScorer struct {
+	rs    RankerScorer
+	comps []Component
+}
+
+// NewHybridScorer scores r's components and blend for the users of train.
+func NewHybridScorer(r *Ranker, train *Dataset) *HybridScorer {
+	return &HybridScorer{rs: RankerScorer{Ranker: r, Train: train}, comps: r.components()}
+}
+
+// Models are what ScoreAll scores, in order: the components, then the blend ("").
+func (h *HybridScorer) Models() []Component { return append(slices.Clone(h.comps), "") }
+
+// ScoreAll meets MultiScorer.
+func (h *HybridScorer) ScoreAll(user int32, scores [][]float32) {
+	rs := &h.rs
+	rs.prepare()
+	hist := rs.history(user)
+	for _, c := range h.comps {
+		rs.scoreComponent(c, hist)
+	}
+	blend := rs.blendOf(h.comps, hist)
+	for j, i := range rs.slots {
+		if i < 0 {
+			continue
+		}
+		for ci, c := range h.comps {
+			scores[ci][j] = rs.buf[c][i]
+		}
+		scores[len(h.comps)][j] = blend[i]
+	}
 }
 
 // SampleUsers keeps the held-out entries of at most n users of test, chosen at random

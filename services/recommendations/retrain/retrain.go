@@ -17,7 +17,6 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -477,24 +476,9 @@ func usersWith(d *model.Dataset) int {
 // evaluate measures each of r's components alone and the blend (blendName) on test, a
 // few at once: each evaluation has its own scorer over the one read-only ranker.
 func evaluate(r *model.Ranker, train, test *model.Dataset) map[string]model.Metrics {
-	var names []model.Component
-	for _, c := range model.Components {
-		if r.Has(c) {
-			names = append(names, c)
-		}
-	}
-	names = append(names, "") // the blend
-	results := make([]model.Metrics, len(names))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, c := range names {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			results[i] = model.Evaluate(&model.RankerScorer{Ranker: r, Train: train, Component: c}, train, test, k)
-		})
-	}
-	wg.Wait()
+	names := model.NewHybridScorer(r, train).Models()
+	results := model.EvaluateAll(func() model.MultiScorer { return model.NewHybridScorer(r, train) },
+		len(names), runtime.GOMAXPROCS(0), train, test, k)
 	out := make(map[string]model.Metrics, len(names))
 	for i, c := range names {
 		name := string(c)
