@@ -497,7 +497,14 @@ func recommendationsServing(ctx context.Context, o recommendationsOptions, env [
 		similar.note = fmt.Sprintf("%d requests over %d events: events repeat (cache hits)", n, len(upcoming))
 	}
 
-	loops := []recLoopResult{cold, cold1, warm, warm1, similar}
+	// The floor of this machine: the same clients on an endpoint of the same process that
+	// does no work (/health), so the goals can be set beside what HTTP and the load
+	// generator alone cost here.
+	floor := recLoopResult{readResult: recLoop("floor: GET /health, no work", func() (string, http.Header) {
+		return "http://" + addr + "/health", nil
+	}, o.clients, o.duration)}
+
+	loops := []recLoopResult{cold, cold1, warm, warm1, similar, floor}
 	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "loop\trequests\treq/s\terrors\tp50\tp90\tp99\tmax\tcache hits\t\tservice: mean\tp50 ≤\tp99 ≤\t")
