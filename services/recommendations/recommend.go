@@ -125,7 +125,8 @@ func (sc *scratch) part(c model.Component) []float32 {
 	return p
 }
 
-// reason kinds, decided by the component an item's score owes most to.
+// pick is a candidate chosen for a page: its blended score, the component the score owes
+// most to, and the history event it is most like (for the reason).
 type pick struct {
 	cand  int32
 	score float32
