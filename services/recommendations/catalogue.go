@@ -130,7 +130,9 @@ func join(v registry.Version, snap *model.Snapshot, rows []catalogueRow, now tim
 		top = max(top, sv.pop[c.item])
 	}
 	for i, v := range sv.pop {
-		sv.tie[i] = 1e-3 * v / top
+		if top > 0 {
+			sv.tie[i] = 1e-3 * v / top
+		}
 	}
 	return sv
 }
