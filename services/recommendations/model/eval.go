@@ -28,10 +28,16 @@ type Metrics struct {
 // TopK returns the k items with the highest scores, best first (ties by item), leaving
 // out those in exclude (a user's training entries, by item).
 func TopK(scores []float32, exclude []Entry, k int) []int32 {
-	skip := make(map[int32]bool, len(exclude))
-	for _, e := range exclude {
-		skip[e.Item] = true
+	if k <= 0 {
+		return []int32{}
 	}
+	// The excluded items ascending, walked beside the items: no lookup per item.
+	skip := make([]int32, len(exclude))
+	for i, e := range exclude {
+		skip[i] = e.Item
+	}
+	slices.Sort(skip)
+	next := 0
 	better := func(a, b int32) bool { // a ranks before b
 		return scores[a] > scores[b] || (scores[a] == scores[b] && a < b)
 	}
@@ -53,8 +59,17 @@ func TopK(scores []float32, exclude []Entry, k int) []int32 {
 			i = s
 		}
 	}
-	for it := range int32(len(scores)) {
-		if skip[it] {
+	for it, sc := range scores {
+		// Most items cannot enter a full heap: items come in ascending order, so one that
+		// only ties the worst kept ranks after it.
+		if len(heap) == k && sc <= scores[heap[0]] {
+			continue
+		}
+		it := int32(it)
+		for next < len(skip) && skip[next] < it {
+			next++
+		}
+		if next < len(skip) && skip[next] == it {
 			continue
 		}
 		switch {
@@ -68,7 +83,7 @@ func TopK(scores []float32, exclude []Entry, k int) []int32 {
 				heap[p], heap[i] = heap[i], heap[p]
 				i = p
 			}
-		case k > 0 && better(it, heap[0]):
+		case better(it, heap[0]):
 			heap[0] = it
 			down(0)
 		}

@@ -22,6 +22,8 @@ func TestTopKRanksBestFirstSkippingSeenItems(t *testing.T) {
 	}{
 		{nil, 3, []int32{1, 5, 3}}, // ties by item
 		{[]Entry{{Item: 1}, {Item: 3}}, 3, []int32{5, 0, 2}},
+		{[]Entry{{Item: 5}, {Item: 1}, {Item: 5}}, 2, []int32{3, 0}}, // unsorted, repeated
+		{nil, 1, []int32{1}},
 		{nil, 10, []int32{1, 5, 3, 0, 2, 4}},
 		{nil, 0, []int32{}},
 	}
