@@ -1,5 +1,5 @@
 // Package eventview is an event as clients see it: the one JSON shape of an event that every
-// service returning events answers with (events, search; curation and recommendations next),
+// service returning events answers with (events, search, recommendations; curation next),
 // the columns of the events table it is read from, and how such a row becomes one.
 //
 // The events service owns the events table and writes it; the others only read it through
