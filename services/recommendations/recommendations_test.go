@@ -423,6 +423,17 @@ func TestSimilarEventsAreUpcomingAndAlike(t *testing.T) {
 			t.Errorf("similar to a jazz night: %q", s.Title)
 		}
 	}
+	// A private event's similar events are its organizer's to read, and stay so once read.
+	organizer, orgToken := e.user(auth.RoleOrganizer, "Berlin")
+	private := e.event(ev{organizer: organizer, title: "Jazz night private", desc: "saxophone quartet", category: "music", vis: "private"})
+	_, stranger := e.user(auth.RoleAttendee, "Berlin")
+	path := fmt.Sprintf("/api/v1/recommendations/events/%d/similar?limit=3", private)
+	if r := e.api.Do(t, "GET", path, orgToken, nil); r.Status != http.StatusOK {
+		t.Errorf("the organizer: %d %s", r.Status, r.Raw)
+	}
+	if r := e.api.Do(t, "GET", path, stranger, nil); r.Status != http.StatusNotFound {
+		t.Errorf("another user, after the organizer's read: %d %s, want 404", r.Status, r.Raw)
+	}
 	// An event the model never saw is compared by its text.
 	unseen := e.event(ev{organizer: org, title: "Compiler debugging clinic", desc: "programming", category: "tech", in: 24 * time.Hour})
 	if err := e.svc.Reload(context.Background(), false); err != nil {

@@ -40,30 +40,35 @@ func (s *Service) handleSimilar(ctx context.Context, in *similarInput) (*httpapi
 		s.metrics.observe("similar", true, start)
 		return httpapi.OK(Similar{SimilarEvents: page.Recommendations, ModelVersion: page.ModelVersion}), nil
 	}
-	out, err := s.similar(ctx, sv, in.ID, in.Limit)
+	out, public, err := s.similar(ctx, sv, in.ID, in.Limit)
 	if err != nil {
 		return nil, s.fail(ctx, "similar events", err)
 	}
-	s.cache.put(ctx, similarKey(in.ID), field, Recommendations{Recommendations: out.SimilarEvents, ModelVersion: out.ModelVersion})
+	if public { // a page anyone may read: a draft's or private event's is not shared
+		s.cache.put(ctx, similarKey(in.ID), field, Recommendations{Recommendations: out.SimilarEvents, ModelVersion: out.ModelVersion})
+	}
 	s.metrics.observe("similar", false, start)
 	return httpapi.OK(out), nil
 }
 
-func (s *Service) similar(ctx context.Context, sv *served, eventID int64, limit int) (Similar, error) {
-	out := Similar{SimilarEvents: []Recommendation{}, ModelVersion: sv.version.Version}
+// similar ranks the events like eventID; public reports whether anyone may read the page
+// (the event is neither a draft nor private).
+func (s *Service) similar(ctx context.Context, sv *served, eventID int64, limit int) (out Similar, public bool, err error) {
+	out = Similar{SimilarEvents: []Recommendation{}, ModelVersion: sv.version.Version}
 	var doc model.Doc
 	var organizer int64
 	var visibility, status string
-	err := s.db.QueryRow(ctx, `SELECT title, description, category, tags, created_by, visibility, status FROM events WHERE id = $1`, eventID).
+	err = s.db.QueryRow(ctx, `SELECT title, description, category, tags, created_by, visibility, status FROM events WHERE id = $1`, eventID).
 		Scan(&doc.Title, &doc.Description, &doc.Category, &doc.Tags, &organizer, &visibility, &status)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return out, errNotFound
+		return out, false, errNotFound
 	} else if err != nil {
-		return out, fmt.Errorf("load event %d: %w", eventID, err)
+		return out, false, fmt.Errorf("load event %d: %w", eventID, err)
 	}
 	// A draft or private event is unknown to all but its organizer and admins.
-	if id, _ := auth.FromContext(ctx); (status == "draft" || visibility == "private") && id.UserID != organizer && !id.IsAdmin() {
-		return out, errNotFound
+	public = status != "draft" && visibility != "private"
+	if id, _ := auth.FromContext(ctx); !public && id.UserID != organizer && !id.IsAdmin() {
+		return out, false, errNotFound
 	}
 	rk := sv.ranker
 	sc := getScratch(rk.Len())
@@ -92,7 +97,7 @@ func (s *Service) similar(ctx context.Context, sv *served, eventID int64, limit 
 	}
 	events, err := s.loadEvents(ctx, ids)
 	if err != nil {
-		return out, err
+		return out, false, err
 	}
 	now := time.Now()
 	for _, pk := range picks {
@@ -102,5 +107,5 @@ func (s *Service) similar(ctx context.Context, sv *served, eventID int64, limit 
 				Reason: fmt.Sprintf("similar to “%s”", doc.Title)})
 		}
 	}
-	return out, nil
+	return out, public, nil
 }
