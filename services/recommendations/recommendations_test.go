@@ -546,3 +546,29 @@ func TestPromotionsReachTheReplica(t *testing.T) {
 		t.Errorf("after a periodic reload: serving %d, want %d", served(), v)
 	}
 }
+
+// A registration, announced as a domain event, forgets the user's cached pages: the event
+// registered for leaves their recommendations at once.
+func TestARegistrationForgetsCachedPages(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	first := e.get("/api/v1/recommendations/events?limit=3", w.fanToken).Recommendations[0].ID
+	ctx := context.Background()
+	tx, err := e.db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `INSERT INTO event_registrations (event_id, user_id, status) VALUES ($1, $2, 'confirmed')`, first, w.fans[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := natsbus.Enqueue(ctx, tx, "platform.registration.confirmed", map[string]any{"version": 1, "event_id": first, "user_id": w.fans[0]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	integration.WaitFor(t, "the page without the event registered for", func() bool {
+		return !slices.Contains(e.get("/api/v1/recommendations/events?limit=3", w.fanToken).ids(), first)
+	})
+}
