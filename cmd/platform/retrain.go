@@ -21,6 +21,7 @@ func retrainCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra
 	var (
 		dataset  string
 		evaluate bool
+		force    bool
 		models   string
 		seed     uint64
 	)
@@ -61,7 +62,7 @@ blend tuned on a split of the training part:
 			if err != nil {
 				return err
 			}
-			opts := retrain.Options{Seed: seed, Evaluate: evaluate, Out: stdout, Log: log}
+			opts := retrain.Options{Seed: seed, Evaluate: evaluate, Force: force, Out: stdout, Log: log}
 			list, source := getenv("RETRAIN_MODELS"), "RETRAIN_MODELS"
 			if cmd.Flags().Changed("models") {
 				list, source = models, "--models"
@@ -103,6 +104,7 @@ blend tuned on a split of the training part:
 	}
 	cmd.Flags().StringVar(&dataset, "dataset", "", "evaluate on a dataset file instead of the database: movielens:PATH (needs --evaluate)")
 	cmd.Flags().BoolVar(&evaluate, "evaluate", false, "train, evaluate and print what the gate would decide; store nothing")
+	cmd.Flags().BoolVar(&force, "force", false, "train even when nothing happened since the live model was trained")
 	cmd.Flags().StringVar(&models, "models", "", "models to train, comma separated (default RETRAIN_MODELS, else all)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed of the sampling, the splits and ALS")
 	return cmd

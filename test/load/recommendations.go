@@ -306,7 +306,7 @@ func retrainTimed(ctx context.Context, bin string, env []string, pool *pgxpool.P
 		return retrainRun{}, err
 	}
 	fmt.Fprintf(stdout, "\ntraining: platform retrain, load average %s\n", loadAverage())
-	cmd := exec.CommandContext(ctx, bin, "retrain")
+	cmd := exec.CommandContext(ctx, bin, "retrain", "--force") // the seeded data never changes: train anyway
 	cmd.Env = env
 	start := time.Now()
 	cmd.Stdout, cmd.Stderr = &stamped{w: stdout, start: start}, os.Stderr

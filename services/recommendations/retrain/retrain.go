@@ -81,6 +81,9 @@ type Options struct {
 	ALS model.ALSParams
 	// Evaluate trains, evaluates and prints what the gate would decide, storing nothing.
 	Evaluate bool
+	// Force trains even when nothing happened since the live model was trained (a run
+	// with nothing new stores nothing otherwise: it would only repeat the live model).
+	Force bool
 	// Keep is how many versions of each status keep their bytes (DefaultKeep when 0).
 	Keep int
 	// Now is the moment the run learns up to (time.Now when zero): later interactions
@@ -225,6 +228,12 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options) (Result, error) {
 		opts.Log.Warn("the live model cannot be read: the candidate is compared with popularity only", "version", live.Version, "err", err)
 	case err != nil:
 		return Result{}, err
+	}
+
+	if liveSnap != nil && !opts.Force && !opts.Evaluate && newest(d) <= liveSnap.TrainedAt {
+		fmt.Fprintf(out, "nothing new since live version %d was trained (%s): nothing trained, nothing stored (--force retrains anyway)\n",
+			live.Version, time.Unix(liveSnap.TrainedAt, 0).UTC().Format(time.RFC3339))
+		return Result{Interactions: data.interactions}, nil
 	}
 
 	train, test := holdout(d, holdoutN)
@@ -406,6 +415,17 @@ func (o *Options) parameters(final *model.Snapshot, tuned bool) Parameters {
 			Epsilon: a.Params.Epsilon, CGSteps: a.Params.CGSteps}
 	}
 	return p
+}
+
+// newest is the time (Unix seconds) of d's latest interaction.
+func newest(d *model.Dataset) int64 {
+	var t int64
+	for _, es := range d.Users {
+		for _, e := range es {
+			t = max(t, e.At)
+		}
+	}
+	return t
 }
 
 // splitUsers deals the users with held-out interactions at random (from seed) into two

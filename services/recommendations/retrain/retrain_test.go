@@ -382,3 +382,27 @@ func TestAFailingDatabaseIsAnError(t *testing.T) {
 		t.Error("Run on a closed pool: no error")
 	}
 }
+
+// A run with nothing new since the live model was trained stores nothing (it would repeat
+// the live model); --force trains anyway.
+func TestNothingNewSinceTheLiveModelStoresNothing(t *testing.T) {
+	p := newPlatform(t)
+	now := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	plant(p, 12, now.Add(-time.Minute), rand.New(rand.NewPCG(5, 6)))
+	first, err := retrain.Run(p.ctx, p.db, retrain.Options{Now: now, Seed: 1})
+	if err != nil || !first.Promoted {
+		t.Fatalf("first run: %+v, %v", first, err)
+	}
+	var out strings.Builder
+	again, err := retrain.Run(p.ctx, p.db, retrain.Options{Now: now.Add(time.Minute), Seed: 1, Out: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Version != 0 || !strings.Contains(out.String(), "nothing new since live version") {
+		t.Errorf("a run with nothing new stored version %d; output:\n%s", again.Version, out.String())
+	}
+	forced, err := retrain.Run(p.ctx, p.db, retrain.Options{Now: now.Add(time.Minute), Seed: 1, Force: true})
+	if err != nil || forced.Version == 0 {
+		t.Errorf("--force stored version %d, %v; want a new version", forced.Version, err)
+	}
+}
