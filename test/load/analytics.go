@@ -90,7 +90,7 @@ func runAnalytics(ctx context.Context, o analyticsOptions, stdout io.Writer) err
 	// The reads' database first: a seed's writes and their vacuum are over before
 	// anything is measured.
 	name := fmt.Sprintf("bench_analytics_%d", o.interactions)
-	readsURL, err := seededAnalytics(ctx, o, name, stdout)
+	readsURL, err := seededDatabase(ctx, o.platform, name, max(o.interactions/200, 50), max(o.interactions/500, 200), o.interactions, stdout)
 	if err != nil {
 		return err
 	}
@@ -517,9 +517,11 @@ func readLoop(name string, next func() string, token string, clients int, d time
 	return r
 }
 
-// seededAnalytics returns the URL of the reads' database, seeding it first unless it holds
-// the interactions asked for (an interrupted seed is started again).
-func seededAnalytics(ctx context.Context, o analyticsOptions, name string, stdout io.Writer) (string, error) {
+// seededDatabase returns the URL of the benchmark database name, seeding it first with
+// `platform seed` (users, events and analytics interactions) unless it holds the
+// interactions asked for; an interrupted seed is started again. Then it is vacuumed and
+// analyzed, so that autovacuum does not run during the measurements.
+func seededDatabase(ctx context.Context, platform, name string, users, events, interactions int, stdout io.Writer) (string, error) {
 	dbURL, err := benchDatabase(ctx, name)
 	if err != nil {
 		return "", err
@@ -534,11 +536,11 @@ func seededAnalytics(ctx context.Context, o analyticsOptions, name string, stdou
 	if err != nil {
 		return "", err
 	}
-	if have == o.interactions {
+	if have == interactions {
 		return dbURL, nil
 	}
 	if have > 0 {
-		fmt.Fprintf(stdout, "%s holds %d interactions, not %d: seeding it again\n", name, have, o.interactions)
+		fmt.Fprintf(stdout, "%s holds %d interactions, not %d: seeding it again\n", name, have, interactions)
 		base, err := adminURL()
 		if err != nil {
 			return "", err
@@ -556,19 +558,16 @@ func seededAnalytics(ctx context.Context, o analyticsOptions, name string, stdou
 			return "", err
 		}
 	}
-	users, events := max(o.interactions/200, 50), max(o.interactions/500, 200)
-	fmt.Fprintf(stdout, "\nseeding %d interactions (%d users, %d events) into %s (once; later runs of this size reuse it)...\n", o.interactions, users, events, name)
+	fmt.Fprintf(stdout, "\nseeding %d interactions (%d users, %d events) into %s (once; later runs of this size reuse it)...\n", interactions, users, events, name)
 	start := time.Now()
-	cmd := exec.CommandContext(ctx, o.platform, "seed", "--users", strconv.Itoa(users), "--events", strconv.Itoa(events),
-		"--interactions", strconv.Itoa(o.interactions))
+	cmd := exec.CommandContext(ctx, platform, "seed", "--users", strconv.Itoa(users), "--events", strconv.Itoa(events),
+		"--interactions", strconv.Itoa(interactions))
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
 	cmd.Stdout, cmd.Stderr = stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("seed: %w", err)
 	}
 	fmt.Fprintf(stdout, "seeded in %s\n", time.Since(start).Round(time.Second))
-	// What autovacuum would do in the next minutes, done now: planner statistics and
-	// visibility maps for every table, so that it does not run during the reads.
 	start = time.Now()
 	conn, err = pgx.Connect(ctx, dbURL)
 	if err != nil {

@@ -117,7 +117,7 @@ func runRecommendations(ctx context.Context, o recommendationsOptions, stdout io
 	defer stop(nats)
 
 	name := recommendationsDatabase(o)
-	dbURL, err := seededRecommendations(ctx, o, name, stdout)
+	dbURL, err := seededDatabase(ctx, o.platform, name, o.users, o.events, o.interactions, stdout)
 	if err != nil {
 		return err
 	}
@@ -162,70 +162,6 @@ func runRecommendations(ctx context.Context, o recommendationsOptions, stdout io
 		fmt.Fprintf(stdout, "  (the new model was not promoted: %s)\n", tr.describe())
 	}
 	return nil
-}
-
-// seededRecommendations returns the URL of the benchmark database name, seeding it first
-// unless it holds the interactions asked for (an interrupted seed is started again).
-func seededRecommendations(ctx context.Context, o recommendationsOptions, name string, stdout io.Writer) (string, error) {
-	dbURL, err := benchDatabase(ctx, name)
-	if err != nil {
-		return "", err
-	}
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return "", err
-	}
-	var have int
-	err = conn.QueryRow(ctx, `SELECT count(*) FROM analytics_events`).Scan(&have)
-	conn.Close(ctx)
-	if err != nil {
-		return "", err
-	}
-	if have == o.interactions {
-		return dbURL, nil
-	}
-	if have > 0 {
-		fmt.Fprintf(stdout, "%s holds %d interactions, not %d: seeding it again\n", name, have, o.interactions)
-		base, err := adminURL()
-		if err != nil {
-			return "", err
-		}
-		admin, err := pgx.Connect(ctx, base)
-		if err != nil {
-			return "", err
-		}
-		_, err = admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-		admin.Close(ctx)
-		if err != nil {
-			return "", err
-		}
-		if dbURL, err = benchDatabase(ctx, name); err != nil {
-			return "", err
-		}
-	}
-	fmt.Fprintf(stdout, "seeding %d users, %d events and %d interactions into %s (once; later runs of these sizes reuse it)...\n",
-		o.users, o.events, o.interactions, name)
-	start := time.Now()
-	cmd := exec.CommandContext(ctx, o.platform, "seed", "--users", strconv.Itoa(o.users), "--events", strconv.Itoa(o.events),
-		"--interactions", strconv.Itoa(o.interactions))
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
-	cmd.Stdout, cmd.Stderr = stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("seed: %w", err)
-	}
-	fmt.Fprintf(stdout, "seeded in %s\n", time.Since(start).Round(time.Second))
-	// Planner statistics and visibility maps now, not by autovacuum during the runs.
-	start = time.Now()
-	conn, err = pgx.Connect(ctx, dbURL)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `VACUUM (ANALYZE)`); err != nil {
-		return "", fmt.Errorf("vacuum %s: %w", name, err)
-	}
-	fmt.Fprintf(stdout, "vacuumed and analyzed in %s\n", time.Since(start).Round(time.Second))
-	return dbURL, nil
 }
 
 // printRecommendationsData prints the machine and what the database holds.
