@@ -60,10 +60,13 @@ func TestSeedIsRealisticConsistentAndIdempotent(t *testing.T) {
 		{"users keep to their tastes", `
 			SELECT avg((e.category = ANY(u.interests))::int) FROM event_registrations r
 			JOIN users u ON u.id = r.user_id JOIN events e ON e.id = r.event_id`, func(n float64) bool { return n > 0.7 }, "> 70% in their interests"},
-		{"popularity is skewed: the top 10% of events get most registrations", `
+		// About 40% (0.40 to 0.41 with the data made around each hour of two days, and
+		// 0.3996 once in CI), where equally popular events would give 10%: the bound leaves room
+		// for the start times moving with the clock.
+		{"popularity is skewed: the top 10% of events get about 40% of registrations", `
 			SELECT sum(n) FILTER (WHERE rk <= 60)::float / sum(n) FROM (
 				SELECT count(*) n, row_number() OVER (ORDER BY count(*) DESC) rk FROM event_registrations GROUP BY event_id) x`,
-			func(n float64) bool { return n > 0.4 }, "> 40%"},
+			func(n float64) bool { return n > 0.35 }, "> 35%"},
 		{"cities of published events", `SELECT count(DISTINCT city) FROM events WHERE status = 'published' AND city <> ''`, func(n float64) bool { return n >= 25 }, ">= 25"},
 	}
 	for _, c := range checks {
