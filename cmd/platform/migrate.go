@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
 	"github.com/events-platform/events-platform/internal/config"
+	"github.com/events-platform/events-platform/internal/postgres"
 	"github.com/events-platform/events-platform/migrations"
 )
 
@@ -94,4 +97,21 @@ func migrateCommand(getenv func(string) string, stdout io.Writer) *cobra.Command
 		},
 	})
 	return cmd
+}
+
+// openMigrated opens the platform's database for target (a command's name, for the
+// error when DATABASE_URL is missing) and checks that its schema is this build's.
+func openMigrated(ctx context.Context, cfg config.Config, target string) (*pgxpool.Pool, error) {
+	if err := cfg.Require(target, "DATABASE_URL"); err != nil {
+		return nil, err
+	}
+	db, err := postgres.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := postgres.CheckSchema(ctx, db, migrations.Latest()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }

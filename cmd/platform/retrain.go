@@ -11,9 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/events-platform/events-platform/internal/config"
-	"github.com/events-platform/events-platform/internal/postgres"
 	"github.com/events-platform/events-platform/internal/telemetry"
-	"github.com/events-platform/events-platform/migrations"
 	"github.com/events-platform/events-platform/services/recommendations/retrain"
 )
 
@@ -87,17 +85,11 @@ blend tuned on a split of the training part:
 			if opts.Window, err = envDuration(getenv, "RETRAIN_WINDOW", retrain.DefaultWindow, false); err != nil {
 				return err
 			}
-			if err := cfg.Require("retrain", "DATABASE_URL"); err != nil {
-				return err
-			}
-			db, err := postgres.Open(cmd.Context(), cfg.DatabaseURL)
+			db, err := openMigrated(cmd.Context(), cfg, "retrain")
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := postgres.CheckSchema(cmd.Context(), db, migrations.Latest()); err != nil {
-				return err
-			}
 			_, err = retrain.Run(cmd.Context(), db, opts)
 			return err
 		},

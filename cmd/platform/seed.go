@@ -8,9 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/events-platform/events-platform/internal/config"
-	"github.com/events-platform/events-platform/internal/postgres"
 	"github.com/events-platform/events-platform/internal/seed"
-	"github.com/events-platform/events-platform/migrations"
 )
 
 func seedCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.Command {
@@ -27,17 +25,11 @@ func seedCommand(getenv func(string) string, stdout, stderr io.Writer) *cobra.Co
 			if err != nil {
 				return err
 			}
-			if err := cfg.Require("seed", "DATABASE_URL"); err != nil {
-				return err
-			}
-			db, err := postgres.Open(cmd.Context(), cfg.DatabaseURL)
+			db, err := openMigrated(cmd.Context(), cfg, "seed")
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := postgres.CheckSchema(cmd.Context(), db, migrations.Latest()); err != nil {
-				return err
-			}
 			start := time.Now()
 			res, err := seed.Run(cmd.Context(), db, opts, stderr)
 			if err != nil {

@@ -9,8 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/events-platform/events-platform/internal/config"
-	"github.com/events-platform/events-platform/internal/postgres"
-	"github.com/events-platform/events-platform/migrations"
 	"github.com/events-platform/events-platform/services/users"
 )
 
@@ -28,9 +26,6 @@ func usersCommand(getenv func(string) string, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := cfg.Require("users create-admin", "DATABASE_URL"); err != nil {
-				return err
-			}
 			if password == "" {
 				password = getenv("ADMIN_PASSWORD")
 			}
@@ -40,14 +35,11 @@ func usersCommand(getenv func(string) string, stdout io.Writer) *cobra.Command {
 				_, _ = rand.Read(b)
 				password = base64.RawURLEncoding.EncodeToString(b)
 			}
-			db, err := postgres.Open(cmd.Context(), cfg.DatabaseURL)
+			db, err := openMigrated(cmd.Context(), cfg, "users create-admin")
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if err := postgres.CheckSchema(cmd.Context(), db, migrations.Latest()); err != nil {
-				return err
-			}
 			u, created, err := users.CreateAdmin(cmd.Context(), db, email, name, password)
 			if err != nil {
 				return err

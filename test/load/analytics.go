@@ -497,24 +497,7 @@ func analyticsReads(ctx context.Context, o analyticsOptions, env []string, name,
 // for d.
 func readLoop(name string, next func() string, token string, clients int, d time.Duration) readResult {
 	hdr := http.Header{"Authorization": {"Bearer " + token}}
-	targeter := func(t *vegeta.Target) error {
-		*t = vegeta.Target{Method: "GET", URL: next(), Header: hdr}
-		return nil
-	}
-	a := vegeta.NewAttacker(vegeta.Workers(uint64(clients)), vegeta.MaxWorkers(uint64(clients)), vegeta.KeepAlive(true),
-		vegeta.Connections(clients), vegeta.Timeout(30*time.Second))
-	r := readResult{name: name, m: &vegeta.Metrics{}}
-	for res := range a.Attack(targeter, vegeta.Rate{}, d, name) {
-		r.m.Add(res)
-		if res.Code != http.StatusOK {
-			r.errors++
-			if r.firstBad == "" {
-				r.firstBad = fmt.Sprintf("%d %s %.300s (GET %s)", res.Code, res.Error, res.Body, res.URL)
-			}
-		}
-	}
-	r.m.Close()
-	return r
+	return recLoop(name, func() (string, http.Header) { return next(), hdr }, clients, d)
 }
 
 // seededDatabase returns the URL of the benchmark database name, seeding it first with
