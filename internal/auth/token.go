@@ -19,7 +19,9 @@ import (
 const (
 	RoleAttendee  = "attendee"
 	RoleOrganizer = "organizer"
-	RoleAdmin     = "admin"
+	// RoleEditor curates: collections, featured picks and the moderation queue.
+	RoleEditor = "editor"
+	RoleAdmin  = "admin"
 )
 
 // Identity is a verified caller.
@@ -30,6 +32,9 @@ type Identity struct {
 
 // IsAdmin reports whether the caller is an administrator.
 func (id Identity) IsAdmin() bool { return id.Role == RoleAdmin }
+
+// IsCurator reports whether the caller may curate and moderate: editors and administrators.
+func (id Identity) IsCurator() bool { return id.Role == RoleEditor || id.Role == RoleAdmin }
 
 type claims struct {
 	Role string `json:"role"`

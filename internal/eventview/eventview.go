@@ -50,6 +50,7 @@ type Event struct {
 	UpdatedAt       time.Time  `json:"updated_at"`
 	PublishedAt     *time.Time `json:"published_at,omitempty"`
 	CancelReason    string     `json:"cancel_reason,omitempty" doc:"why the organizer cancelled it, when they said"`
+	Moderation      string     `json:"moderation" enum:"approved,held,rejected" doc:"held or rejected: shown to its organizer and to moderators only"`
 
 	startsAt time.Time // as stored: Date may be clamped to what JSON can hold
 }
@@ -71,7 +72,7 @@ func Columns(a string) string {
 		a + `ends_at, ` + a + `timezone, ` + a + `venue_name, ` + a + `address, ` + a + `city, ` + a + `country, ` +
 		a + `lat, ` + a + `lng, ` + a + `online_url, ` + a + `capacity, ` + a + `registered_count, ` +
 		a + `waitlist_count, ` + a + `price::float8, ` + a + `currency, ` + a + `visibility, ` + Status(a) + `, ` +
-		a + `created_by, ` + a + `created_at, ` + a + `updated_at, ` + a + `published_at, ` + a + `cancel_reason`
+		a + `created_by, ` + a + `created_at, ` + a + `updated_at, ` + a + `published_at, ` + a + `cancel_reason, ` + a + `moderation`
 }
 
 // Scan reads a row that selects Columns and then the columns of after, into after.
@@ -84,7 +85,7 @@ func Scan(row pgx.Row, after ...any) (Event, error) {
 	err := row.Scan(append([]any{&e.ID, &e.Title, &e.Description, &e.Category, &e.Tags, &e.Date, &e.EndDate, &e.Timezone,
 		&loc.Name, &loc.Address, &loc.City, &loc.Country, &loc.Lat, &loc.Lng, &e.OnlineURL, &e.Capacity,
 		&e.RegisteredCount, &e.WaitlistCount, &e.Price, &e.Currency, &e.Visibility, &e.Status, &e.CreatedBy,
-		&e.CreatedAt, &e.UpdatedAt, &e.PublishedAt, &e.CancelReason}, after...)...)
+		&e.CreatedAt, &e.UpdatedAt, &e.PublishedAt, &e.CancelReason, &e.Moderation}, after...)...)
 	if err != nil {
 		return e, err
 	}

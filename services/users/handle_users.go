@@ -89,7 +89,7 @@ type userCursor struct {
 type listUsersInput struct {
 	Limit  int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
 	Cursor string `query:"cursor" maxLength:"64"`
-	Role   string `query:"role" enum:"attendee,organizer,admin"`
+	Role   string `query:"role" enum:"attendee,organizer,editor,admin"`
 	Q      string `query:"q" maxLength:"100" doc:"Email prefix or part of the name"`
 }
 
@@ -120,7 +120,7 @@ func (s *Service) handleListUsers(ctx context.Context, in *listUsersInput) (*htt
 type setRoleInput struct {
 	ID   int64 `path:"id" minimum:"1"`
 	Body struct {
-		Role string `json:"role" enum:"attendee,organizer,admin"`
+		Role string `json:"role" enum:"attendee,organizer,editor,admin"`
 	}
 }
 

@@ -22,7 +22,7 @@ type User struct {
 	ID        int64     `json:"id"`
 	Email     string    `json:"email"`
 	Name      string    `json:"name"`
-	Role      string    `json:"role" enum:"attendee,organizer,admin"`
+	Role      string    `json:"role" enum:"attendee,organizer,editor,admin"`
 	Bio       string    `json:"bio"`
 	AvatarURL string    `json:"avatar_url"`
 	City      string    `json:"city"`
