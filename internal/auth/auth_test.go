@@ -23,13 +23,16 @@ func newKey(t *testing.T) ed25519.PrivateKey {
 
 func TestSignVerifyRoundTrip(t *testing.T) {
 	s := NewSigner(newKey(t), "events-platform", 15*time.Minute)
-	tok, err := s.Sign(Identity{UserID: 7, Role: RoleOrganizer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := NewVerifier("events-platform", s.PublicKey()).Verify(tok)
-	if err != nil || got != (Identity{UserID: 7, Role: RoleOrganizer}) {
-		t.Fatalf("got %+v, %v", got, err)
+	v := NewVerifier("events-platform", s.PublicKey())
+	for _, role := range []string{RoleAttendee, RoleOrganizer, RoleEditor, RoleAdmin} {
+		tok, err := s.Sign(Identity{UserID: 7, Role: role})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := v.Verify(tok)
+		if err != nil || got != (Identity{UserID: 7, Role: role}) {
+			t.Errorf("%s: got %+v, %v", role, got, err)
+		}
 	}
 }
 

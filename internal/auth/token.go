@@ -174,7 +174,7 @@ func (v *Verifier) VerifyExpiry(token string) (Identity, time.Time, error) {
 		return Identity{}, time.Time{}, fmt.Errorf("%w: subject %q", ErrInvalidToken, c.Subject)
 	}
 	switch c.Role {
-	case RoleAttendee, RoleOrganizer, RoleAdmin:
+	case RoleAttendee, RoleOrganizer, RoleEditor, RoleAdmin:
 	default:
 		return Identity{}, time.Time{}, fmt.Errorf("%w: role %q", ErrInvalidToken, c.Role)
 	}
