@@ -39,6 +39,10 @@ type Config struct {
 
 	// AnalyticsRetentionMonths is how long the analytics service keeps interactions.
 	AnalyticsRetentionMonths int `env:"ANALYTICS_RETENTION_MONTHS" envDefault:"13"`
+	// ModerationTrustAfter is how many of an organizer's events an editor or admin must
+	// have approved before the events service stops holding the organizer's publications
+	// for moderation; 0 holds nobody's.
+	ModerationTrustAfter int `env:"MODERATION_TRUST_AFTER" envDefault:"3"`
 
 	Gateway Gateway
 }
@@ -161,6 +165,9 @@ func (c Config) validate() error {
 	}
 	if c.AnalyticsRetentionMonths < 1 || c.AnalyticsRetentionMonths > 120 {
 		errs = append(errs, errors.New("ANALYTICS_RETENTION_MONTHS: want 1 to 120"))
+	}
+	if c.ModerationTrustAfter < 0 {
+		errs = append(errs, errors.New("MODERATION_TRUST_AFTER: must not be negative"))
 	}
 	return errors.Join(errs...)
 }

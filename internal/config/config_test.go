@@ -15,8 +15,8 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if cfg.HTTPAddr != ":8080" || cfg.AccessTokenTTL != 15*time.Minute || cfg.Gateway.MaxBodyBytes != 1<<20 {
-		t.Errorf("defaults: got addr %q ttl %v body %d", cfg.HTTPAddr, cfg.AccessTokenTTL, cfg.Gateway.MaxBodyBytes)
+	if cfg.HTTPAddr != ":8080" || cfg.AccessTokenTTL != 15*time.Minute || cfg.Gateway.MaxBodyBytes != 1<<20 || cfg.ModerationTrustAfter != 3 {
+		t.Errorf("defaults: got addr %q ttl %v body %d trust after %d", cfg.HTTPAddr, cfg.AccessTokenTTL, cfg.Gateway.MaxBodyBytes, cfg.ModerationTrustAfter)
 	}
 }
 
@@ -29,6 +29,8 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"LOG_FORMAT": "xml"}, "LOG_FORMAT"},
 		{map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
 		{map[string]string{"RATE_LIMIT_PER_MINUTE": "0"}, "RATE_LIMIT_PER_MINUTE"},
+		{map[string]string{"MODERATION_TRUST_AFTER": "-1"}, "MODERATION_TRUST_AFTER"},
+		{map[string]string{"MODERATION_TRUST_AFTER": "some"}, "MODERATION_TRUST_AFTER"},
 		{map[string]string{"USERS_URL": "users:8080"}, "USERS_URL"},
 		{map[string]string{"ANALYTICS_URL": "/analytics"}, "ANALYTICS_URL"},
 	}

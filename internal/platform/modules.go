@@ -216,7 +216,7 @@ func (p *process) initUsers(context.Context) (func(context.Context) error, error
 }
 
 func (p *process) initEvents(ctx context.Context) (func(context.Context) error, error) {
-	svc := events.New(events.Options{Log: p.log.With("service", "events"), DB: p.db, Verifier: p.verifier, Version: p.version})
+	svc := events.New(events.Options{Log: p.log.With("service", "events"), DB: p.db, Verifier: p.verifier, Version: p.version, TrustAfter: p.cfg.ModerationTrustAfter})
 	p.services["events"] = gateway.Upstream{Name: "events", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
 	return modules.Background(ctx, p.log, "events", svc), nil
 }

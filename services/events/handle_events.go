@@ -228,13 +228,17 @@ func (s *Service) handleCreate(ctx context.Context, in *createInput) (*httpapi.O
 }
 
 // visible reports whether the caller may see e: drafts and private events only their
-// organizer and admins see.
+// organizer and admins see; events held or rejected by moderation, only their organizer
+// and moderators (editors and admins).
 func visible(ctx context.Context, e Event) bool {
-	if e.Status != "draft" && e.Visibility != "private" {
-		return true
-	}
 	id, ok := auth.FromContext(ctx)
-	return ok && (id.IsAdmin() || id.UserID == e.CreatedBy)
+	switch {
+	case ok && (id.IsAdmin() || id.UserID == e.CreatedBy):
+		return true
+	case e.Status == "draft" || e.Visibility == "private":
+		return false
+	}
+	return e.Moderation == "approved" || ok && id.IsCurator()
 }
 
 func (s *Service) handleGet(ctx context.Context, in *eventIDInput) (*httpapi.Output[Event], error) {

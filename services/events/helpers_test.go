@@ -28,15 +28,21 @@ type env struct {
 	client *integration.Client
 }
 
-func newEnv(t testing.TB) *env {
+// newEnv starts the events service on a database of the test's own; change adjusts its
+// options.
+func newEnv(t testing.TB, change ...func(*events.Options)) *env {
 	t.Helper()
 	db, _ := integration.Pool(t)
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	signer := auth.NewSigner(key, "events-platform", 15*time.Minute)
-	svc := events.New(events.Options{
+	opts := events.Options{
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), DB: db,
 		Verifier: auth.NewVerifier("events-platform", signer.PublicKey()), Version: "test",
-	})
+	}
+	for _, c := range change {
+		c(&opts)
+	}
+	svc := events.New(opts)
 	srv := httptest.NewServer(svc.Handler())
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, db: db, svc: svc, signer: signer, client: integration.NewClient(srv.URL)}
@@ -127,6 +133,7 @@ type event struct {
 	WaitlistCount   int      `json:"waitlist_count"`
 	SeatsLeft       *int     `json:"seats_left"`
 	CreatedBy       int64    `json:"created_by"`
+	Moderation      string   `json:"moderation"`
 	Location        *struct {
 		City string `json:"city"`
 	} `json:"location"`

@@ -24,7 +24,7 @@ import (
 //	subject                               payload
 //	platform.event.created                EventMessage        (status "draft")
 //	platform.event.updated                EventMessage        (changed lists the JSON fields that changed)
-//	platform.event.published              EventMessage
+//	platform.event.published              EventMessage        (moderation "held" when its organizer is not trusted yet)
 //	platform.event.cancelled              EventCancelled      (registrants to notify, the reason)
 //	platform.event.completed              EventMessage        (after the end, by the sweeper)
 //	platform.event.deleted                EventMessage        (drafts only)
@@ -35,6 +35,12 @@ import (
 //	platform.registration.checked_in      RegistrationMessage
 //	platform.favorite.added               FavoriteMessage
 //	platform.favorite.removed             FavoriteMessage
+//
+// Every EventMessage carries the event's moderation: "approved", or "held" or "rejected"
+// for an event that no one but its organizer and moderators may see until the curation
+// service approves it (its platform.moderation.* subjects tell each decision). Consumers
+// that show events to others show only approved ones; a payload without the field was
+// written before moderation existed (approved).
 const (
 	SubjectEventCreated           = "platform.event.created"
 	SubjectEventUpdated           = "platform.event.updated"
@@ -65,6 +71,7 @@ type EventMessage struct {
 	Organizer  int64     `json:"organizer_id"`
 	StartsAt   time.Time `json:"starts_at"`
 	City       string    `json:"city,omitempty"`
+	Moderation string    `json:"moderation,omitempty"`
 	Changed    []string  `json:"changed,omitempty"`
 	ActorID    int64     `json:"actor_id,omitempty"`
 	OccurredAt time.Time `json:"occurred_at"`
@@ -129,7 +136,7 @@ func eventMessage(e Event, actor int64, changed []string) EventMessage {
 	return EventMessage{
 		Version: MessageVersion, EventID: e.ID, Title: e.Title, Category: e.Category, Status: e.Status,
 		Visibility: e.Visibility, Organizer: e.CreatedBy, StartsAt: e.Date.UTC(), City: locationCity(e),
-		Changed: changed, ActorID: actor, OccurredAt: time.Now().UTC(),
+		Moderation: e.Moderation, Changed: changed, ActorID: actor, OccurredAt: time.Now().UTC(),
 	}
 }
 

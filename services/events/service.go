@@ -29,6 +29,11 @@ type Options struct {
 	Version  string
 	// IdempotencyTTL is how long an Idempotency-Key is remembered (default 24h).
 	IdempotencyTTL time.Duration
+	// TrustAfter is how many of an organizer's events a person (an editor or admin) must
+	// have approved before the organizer's publications are shown at once; until then each
+	// is held for moderation when it is published. Editors and admins are always trusted.
+	// 0 holds nobody.
+	TrustAfter int
 }
 
 // Service serves the events API.
@@ -46,7 +51,7 @@ func New(opts Options) *Service {
 	if opts.IdempotencyTTL <= 0 {
 		opts.IdempotencyTTL = 24 * time.Hour
 	}
-	st := &store{db: opts.DB}
+	st := &store{db: opts.DB, trustAfter: opts.TrustAfter}
 	s := &Service{
 		log:   opts.Log,
 		store: st,

@@ -61,7 +61,12 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-type store struct{ db *pgxpool.Pool }
+type store struct {
+	db *pgxpool.Pool
+	// trustAfter is Options.TrustAfter: publish holds the events of organizers with fewer
+	// person-approved events than this (0: nobody's).
+	trustAfter int
+}
 
 // eventFields are the writable fields of an event; nil leaves a field unchanged on update.
 type eventFields struct {
@@ -258,7 +263,29 @@ func promote(ctx context.Context, tx pgx.Tx, e Event) (int, error) {
 	return len(list), nil
 }
 
-// transition moves an event between lifecycle states.
+// publishSQL publishes draft $1 and, when $2 > 0 and its organizer is not trusted, holds
+// it for moderation in the same statement, so that a held event is never shown, not even
+// for a moment. Trusted is an editor or an admin, or an organizer with at least $2 events
+// that a person approved (moderated_by set; the automatic checks' approvals do not count).
+// A hold only raises the state: an event the curation service already held or rejected
+// stays so.
+var publishSQL = `
+	WITH t AS (
+		SELECT $2::int > 0
+			AND NOT EXISTS (SELECT FROM users u WHERE u.id = e.created_by AND u.role IN ('editor', 'admin'))
+			AND (SELECT count(*) FROM (SELECT FROM events p
+				WHERE p.created_by = e.created_by AND p.moderation = 'approved' AND p.moderated_by IS NOT NULL
+				LIMIT $2) a) < $2 AS hold
+		FROM events e WHERE e.id = $1
+	)
+	UPDATE events SET status = 'published', published_at = now(), updated_at = now(),
+		moderation = CASE WHEN t.hold AND moderation = 'approved' THEN 'held' ELSE moderation END,
+		moderated_at = CASE WHEN t.hold AND moderation = 'approved' THEN now() ELSE moderated_at END
+	FROM t WHERE id = $1
+	RETURNING ` + eventColumns
+
+// publish publishes a draft, held for moderation when its organizer is not trusted yet
+// (see publishSQL).
 func (s *store) publish(ctx context.Context, id int64, by actor) (Event, error) {
 	return s.transition(ctx, id, by, func(ctx context.Context, tx pgx.Tx, cur Event) (Event, error) {
 		if cur.Status != "draft" {
@@ -267,9 +294,7 @@ func (s *store) publish(ctx context.Context, id int64, by actor) (Event, error) 
 		if cur.Date.Before(time.Now()) {
 			return cur, conflict("the event's date has passed; change it before publishing")
 		}
-		e, err := scanEvent(tx.QueryRow(ctx, `
-			UPDATE events SET status = 'published', published_at = now(), updated_at = now() WHERE id = $1
-			RETURNING `+eventColumns, id))
+		e, err := scanEvent(tx.QueryRow(ctx, publishSQL, id, s.trustAfter))
 		if err != nil {
 			return e, fmt.Errorf("publish event %d: %w", id, err)
 		}
@@ -370,7 +395,7 @@ type listFilter struct {
 	Category, City, Status, Sort string
 	From, To                     *time.Time
 	Organizer                    int64
-	IncludeHidden                bool // unlisted and private events too (the organizer's own list)
+	IncludeHidden                bool // unlisted, private, held and rejected events too (the organizer's own list)
 	After                        *listCursor
 	Limit                        int
 }
@@ -398,7 +423,7 @@ func (s *store) listEvents(ctx context.Context, f listFilter) ([]Event, error) {
 		where = append(where, "status = "+arg(f.Status))
 	}
 	if !f.IncludeHidden {
-		where = append(where, "visibility = 'public'")
+		where = append(where, "visibility = 'public'", "moderation = 'approved'")
 	}
 	if f.Category != "" {
 		where = append(where, "category = "+arg(f.Category))

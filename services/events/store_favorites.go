@@ -54,6 +54,8 @@ type favoriteCursor struct {
 	EventID int64     `json:"id"`
 }
 
+// favorites returns a page of the user's starred events, newest first. An event held or
+// rejected by moderation since it was starred is left out, unless the user organizes it.
 func (s *store) favorites(ctx context.Context, userID int64, after *favoriteCursor, limit int) ([]Favorite, error) {
 	t, id := time.Now().Add(time.Hour), int64(0)
 	if after != nil {
@@ -61,7 +63,7 @@ func (s *store) favorites(ctx context.Context, userID int64, after *favoriteCurs
 	}
 	rows, err := s.db.Query(ctx, `
 		SELECT `+eventview.Columns("e.")+`, f.created_at FROM favorites f JOIN events e ON e.id = f.event_id
-		WHERE f.user_id = $1 AND (f.created_at, f.event_id) < ($2, $3)
+		WHERE f.user_id = $1 AND (f.created_at, f.event_id) < ($2, $3) AND (e.moderation = 'approved' OR e.created_by = $1)
 		ORDER BY f.created_at DESC, f.event_id DESC LIMIT $4`, userID, t, id, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list favorites of user %d: %w", userID, err)

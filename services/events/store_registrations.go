@@ -46,17 +46,18 @@ const openCondition = `status = 'published' AND coalesce(ends_at, starts_at) > n
 // statement fails on the NOT NULL constraint rather than count a seat it did not take;
 // registerBatch runs it again, and the new snapshot sees that row. The statement returns
 // one row per user: whether the event was open, whether the user may see it (a private
-// event only its organizer), and the registration made, if any.
+// event, or one held or rejected by moderation, only its organizer), and the registration
+// made, if any.
 //
 // The payloads are built by registrationPayload, in SQL because the registration ids are
 // only known inside the statement; the relay is woken once for the batch.
 var registerSQL = `
 WITH e AS (
-	SELECT id, capacity, registered_count, waitlist_count, visibility, created_by,
+	SELECT id, capacity, registered_count, waitlist_count, visibility, moderation, created_by,
 		CASE WHEN waitlist_count > 0 THEN 0 ELSE greatest(coalesce(capacity - registered_count, 2147483647), 0) END AS free
 	FROM events WHERE id = $1 AND ` + openCondition + ` FOR UPDATE
 ), req AS (
-	SELECT u.user_id, u.n, e.visibility <> 'private' OR e.created_by = u.user_id AS visible
+	SELECT u.user_id, u.n, e.visibility <> 'private' AND e.moderation = 'approved' OR e.created_by = u.user_id AS visible
 	FROM unnest($2::bigint[]) WITH ORDINALITY AS u (user_id, n), e
 ), fresh AS (
 	SELECT req.user_id, req.n, row_number() OVER (ORDER BY req.n) AS k FROM req
@@ -156,16 +157,17 @@ func (s *store) tryRegisterBatch(ctx context.Context, eventID int64, users []int
 
 // whyClosed explains to each of users why registerSQL matched no event.
 func whyClosed(ctx context.Context, q querier, eventID int64, users []int64) ([]error, error) {
-	var status, visibility string
+	var status, visibility, moderation string
 	var organizer int64
-	err := q.QueryRow(ctx, `SELECT `+statusExpr+`, visibility, created_by FROM events WHERE id = $1`, eventID).Scan(&status, &visibility, &organizer)
+	err := q.QueryRow(ctx, `SELECT `+statusExpr+`, visibility, moderation, created_by FROM events WHERE id = $1`, eventID).
+		Scan(&status, &visibility, &moderation, &organizer)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("load event %d: %w", eventID, err)
 	}
 	errs := make([]error, len(users))
 	for i, u := range users {
 		switch {
-		case err != nil, status == "draft", visibility == "private" && organizer != u:
+		case err != nil, status == "draft", (visibility == "private" || moderation != "approved") && organizer != u:
 			errs[i] = errNotFound
 		case status == "published":
 			errs[i] = conflict("registration has closed: the event has started")
