@@ -15,7 +15,7 @@ import (
 // pageSQL reads the events of a page by id, as every service shows them. It checks again
 // that they may be shown: the index can be a moment behind a change, never a page.
 var pageSQL = `SELECT ` + eventview.Columns("") + ` FROM events
-	WHERE id = ANY($1) AND status = 'published' AND visibility = 'public'`
+	WHERE id = ANY($1) AND status = 'published' AND visibility = 'public' AND moderation = 'approved'`
 
 // events returns the events with ids that clients may find, by id.
 func (s *Service) events(ctx context.Context, ids []int64) (map[int64]eventview.Event, error) {

@@ -122,3 +122,57 @@ func TestOnlyPublicEventsReachAnyPublicAnswer(t *testing.T) {
 		t.Errorf("GET /api/v1/events: got %d %s", list.Status, list.Raw)
 	}
 }
+
+// TestHeldEventsAreNotFound: an event held or rejected by moderation is in no search or
+// suggestion; once approved it is found, and held again it is gone. A page never shows
+// it even while the index is a moment behind the hold.
+func TestHeldEventsAreNotFound(t *testing.T) {
+	e := newEnv(t)
+	id := e.insert(ev{title: "Quokka Festival", tags: []string{"quokka"}})[0]
+	moderate := func(state string) {
+		t.Helper()
+		if _, err := e.db.Exec(context.Background(), `UPDATE events SET moderation = $2, moderated_at = now() WHERE id = $1`, id, state); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found := func() bool {
+		t.Helper()
+		r := e.search("q", "quokka")
+		return len(r.Data) == 1 && r.Data[0].ID == id && *r.Total == 1
+	}
+	suggested := func() bool {
+		t.Helper()
+		return strings.Contains(e.get("/api/v1/search/suggest", url.Values{"q": {"quok"}}).Raw, "Quokka Festival")
+	}
+	moderate("held")
+	if found() || suggested() {
+		t.Fatalf("a held event is found")
+	}
+	moderate("approved")
+	if !found() || !suggested() {
+		t.Fatalf("an approved event is not found")
+	}
+	moderate("held")
+	if found() || suggested() {
+		t.Errorf("held again: still found")
+	}
+	moderate("approved")
+	if !found() {
+		t.Fatalf("approved again: not found")
+	}
+
+	// Rejected, and the index not told yet (no Sync): the page leaves it out.
+	moderate("rejected")
+	res, err := http.Get(e.srv.URL + "/api/v1/search/events?q=quokka")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || strings.Contains(string(raw), "Quokka Festival") {
+		t.Errorf("rejected, before the index follows: got %d %s", res.StatusCode, raw)
+	}
+	if found() {
+		t.Errorf("rejected: found")
+	}
+}

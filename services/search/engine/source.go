@@ -19,14 +19,14 @@ type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// searchable is whether clients may find an event by searching: published, public and
-// not yet over.
+// searchable reports whether clients may find an event by searching: published, public,
+// approved by moderation and not yet over.
 func searchable(e eventview.Event, now time.Time) bool {
 	end := e.StartsAt()
 	if e.EndDate != nil {
 		end = *e.EndDate
 	}
-	return e.Status == "published" && e.Visibility == "public" && !end.Before(now)
+	return e.Status == "published" && e.Visibility == "public" && e.Moderation == "approved" && !end.Before(now)
 }
 
 func docOf(e eventview.Event) Doc {
@@ -41,7 +41,7 @@ func docOf(e eventview.Event) Doc {
 // Load builds an index of every searchable event.
 func Load(ctx context.Context, db Querier) (*Index, error) {
 	rows, err := db.Query(ctx, `SELECT `+eventview.Columns("")+` FROM events
-		WHERE status = 'published' AND visibility = 'public' AND coalesce(ends_at, starts_at) >= now()`)
+		WHERE status = 'published' AND visibility = 'public' AND moderation = 'approved' AND coalesce(ends_at, starts_at) >= now()`)
 	if err != nil {
 		return nil, fmt.Errorf("load the search index: %w", err)
 	}
@@ -64,7 +64,7 @@ func Load(ctx context.Context, db Querier) (*Index, error) {
 }
 
 // Refresh reads the events with ids and puts those clients may find, removing the others
-// (made private, unpublished, cancelled, over or deleted).
+// (made private, held or rejected by moderation, unpublished, cancelled, over or deleted).
 func (ix *Index) Refresh(ctx context.Context, db Querier, ids ...int64) error {
 	rows, err := db.Query(ctx, `SELECT `+eventview.Columns("")+` FROM events WHERE id = ANY($1)`, ids)
 	if err != nil {

@@ -11,8 +11,8 @@ import (
 )
 
 // TestLoadAndRefreshFollowTheEventsTable: the index holds what clients may find, and
-// follows publishing, a change of visibility, a change of title and a deletion once the
-// events are refreshed.
+// follows publishing, a change of visibility, a change of title, moderation and a
+// deletion once the events are refreshed.
 func TestLoadAndRefreshFollowTheEventsTable(t *testing.T) {
 	ctx := context.Background()
 	db, _ := integration.Pool(t)
@@ -33,6 +33,10 @@ func TestLoadAndRefreshFollowTheEventsTable(t *testing.T) {
 	hidden := insert("Private Jazz", "published", "private", 3)
 	draft := insert("Draft Jazz", "draft", "public", 4)
 	insert("Old Jazz", "published", "public", -3)
+	held := insert("Held Jazz", "published", "public", 5)
+	if _, err := db.Exec(ctx, `UPDATE events SET moderation = 'held' WHERE id = $1`, held); err != nil {
+		t.Fatal(err)
+	}
 	ix, err := engine.Load(ctx, db)
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +62,22 @@ func TestLoadAndRefreshFollowTheEventsTable(t *testing.T) {
 	}
 	if got := find("jazz"); !slices.Equal(got, []int64{hidden, draft}) {
 		t.Errorf("after the changes: jazz %v, want %v", got, []int64{hidden, draft})
+	}
+
+	// Approved, the held event is found; rejected, it is gone again.
+	for _, tc := range []struct {
+		state string
+		want  []int64
+	}{{"approved", []int64{hidden, draft, held}}, {"rejected", []int64{hidden, draft}}} {
+		if _, err := db.Exec(ctx, `UPDATE events SET moderation = $2 WHERE id = $1`, held, tc.state); err != nil {
+			t.Fatal(err)
+		}
+		if err := ix.Refresh(ctx, db, held); err != nil {
+			t.Fatal(err)
+		}
+		if got := find("jazz"); !slices.Equal(got, tc.want) {
+			t.Errorf("held event %s: jazz %v, want %v", tc.state, got, tc.want)
+		}
 	}
 	if got := find("blues"); !slices.Equal(got, []int64{jazz}) {
 		t.Errorf("after the rename: blues %v, want %d", got, jazz)
