@@ -11,8 +11,8 @@ import (
 	"github.com/events-platform/events-platform/services/recommendations/registry"
 )
 
-// The catalogue is what may be recommended at all: published, public events that have
-// not started. It is read whole from PostgreSQL (a few columns and the text of each
+// The catalogue is what may be recommended at all: published, public events that
+// moderation approved and that have not started. It is read whole from PostgreSQL (a few columns and the text of each
 // event) every refreshEvery and soon after a domain event changes one; everything the
 // exclusion rules need per event lives here, so a request touches the database only for
 // the caller's own history and the page's events.
@@ -66,7 +66,7 @@ func (s *Service) loadCatalogue(ctx context.Context) ([]catalogueRow, error) {
 		SELECT id, created_by, lower(city), lower(category), starts_at, registered_count,
 		       title, description, category, tags
 		FROM events
-		WHERE status = 'published' AND visibility = 'public' AND starts_at > now()`)
+		WHERE status = 'published' AND visibility = 'public' AND moderation = 'approved' AND starts_at > now()`)
 	if err != nil {
 		return nil, fmt.Errorf("load catalogue: %w", err)
 	}

@@ -14,7 +14,8 @@ import (
 
 // Every replica follows the domain events itself (an ordered consumer of its own, from
 // now on): a promoted model must reach each replica's memory, a registration must forget
-// the user's cached pages, and an event's change reloads the catalogue soon. A promotion
+// the user's cached pages, and an event's change or moderation decision reloads the
+// catalogue soon. A promotion
 // missed while disconnected is caught by the catalogue's periodic reload, which checks the
 // live version too.
 
@@ -63,8 +64,8 @@ func (s *Service) handle(ctx context.Context, subject string, data []byte) {
 			}
 		}
 		s.askRefresh() // seat counts and full events change what may be shown
-	case strings.HasPrefix(subject, "platform.event."):
-		s.askRefresh()
+	case strings.HasPrefix(subject, "platform.event."), strings.HasPrefix(subject, "platform.moderation."):
+		s.askRefresh() // an approved event may be recommended now; a held or rejected one no more
 	}
 }
 

@@ -320,9 +320,10 @@ func (s *Service) loadEvents(ctx context.Context, ids []int64) (map[int64]eventv
 	return out, nil
 }
 
-// recommendable reports whether an event may be shown: published, public, not started.
+// recommendable reports whether an event may be shown: published, public, approved by
+// moderation, not started.
 func recommendable(ev eventview.Event, now time.Time) bool {
-	return ev.Status == "published" && ev.Visibility == "public" && ev.StartsAt().After(now)
+	return ev.Status == "published" && ev.Visibility == "public" && ev.Moderation == "approved" && ev.StartsAt().After(now)
 }
 
 // reason says in words why an event was picked.

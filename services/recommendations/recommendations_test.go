@@ -572,3 +572,87 @@ func TestARegistrationForgetsCachedPages(t *testing.T) {
 		return !slices.Contains(e.get("/api/v1/recommendations/events?limit=3", w.fanToken).ids(), first)
 	})
 }
+
+// A held event is recommended to no one, popular or not, and its similar events are its
+// organizer's only; once approved (announced as curation does) it is recommended like any
+// other, and held again its similar events are hidden again though a page was cached.
+func TestHeldEventsAreNeverRecommended(t *testing.T) {
+	e := newEnv(t)
+	w := e.world()
+	ctx := context.Background()
+	organizer, orgToken := e.user(auth.RoleOrganizer, "Berlin")
+	admin, _ := e.user(auth.RoleAdmin, "")
+	_, stranger := e.user(auth.RoleAttendee, "Berlin")
+	held := e.event(ev{organizer: organizer, title: "Jazz night held", desc: "saxophone quartet and swing improvisation",
+		category: "music", city: "Berlin", registered: 1000})
+	e.exec(`UPDATE events SET moderation = 'held', moderated_at = now() WHERE id = $1`, held)
+	if err := e.svc.Reload(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, token string }{
+		{"/api/v1/recommendations/events?limit=20", ""},
+		{"/api/v1/recommendations/events?limit=20&city=Berlin", ""},
+		{"/api/v1/recommendations/events?limit=20&algorithm=hybrid", w.fanToken},
+		{"/api/v1/recommendations/events?limit=20&algorithm=content", w.fanToken},
+		{"/api/v1/recommendations/events?limit=20&algorithm=collaborative", w.fanToken},
+		{"/api/v1/recommendations/events?limit=20&algorithm=popular", w.fanToken},
+		{fmt.Sprintf("/api/v1/recommendations/events/%d/similar?limit=20", w.jazz[3]), ""},
+	} {
+		if slices.Contains(e.get(tc.path, tc.token).ids(), held) {
+			t.Errorf("GET %s recommends the held event", tc.path)
+		}
+	}
+	similar := fmt.Sprintf("/api/v1/recommendations/events/%d/similar?limit=3", held)
+	similarTo := func(token string) int {
+		t.Helper()
+		return e.api.Do(t, "GET", similar, token, nil).Status
+	}
+	if got := similarTo(orgToken); got != http.StatusOK {
+		t.Errorf("similar to a held event, its organizer: %d", got)
+	}
+	for name, tok := range map[string]string{"another user": stranger, "anonymous": ""} {
+		if got := similarTo(tok); got != http.StatusNotFound {
+			t.Errorf("similar to a held event, %s: %d, want 404", name, got)
+		}
+	}
+
+	// Approved, as the curation service does it: the decision and its domain event in one
+	// transaction; the announcement reloads the catalogue.
+	tx, err := e.db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `UPDATE events SET moderation = 'approved', moderated_by = $2, moderated_at = now() WHERE id = $1`, held, admin); err != nil {
+		t.Fatal(err)
+	}
+	if err := natsbus.Enqueue(ctx, tx, "platform.moderation.approved", map[string]any{"version": 1, "event_id": held, "organizer_id": organizer,
+		"decision": "approved", "actor_id": admin}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	integration.WaitFor(t, "the approved event in the catalogue", func() bool {
+		_, ok := e.svc.view.Load().byID[held]
+		return ok
+	})
+	// Pages not asked for before: a cached page lasts its two minutes, as for any new event.
+	if !slices.Contains(e.get("/api/v1/recommendations/events?limit=5", "").ids(), held) {
+		t.Error("the approved event is not among the popular ones")
+	}
+	if !slices.Contains(e.get("/api/v1/recommendations/events?limit=10&algorithm=content", w.fanToken).ids(), held) {
+		t.Error("the approved jazz night is not among a jazz fan's content recommendations")
+	}
+	if got := similarTo(stranger); got != http.StatusOK {
+		t.Errorf("similar to the approved event: %d", got)
+	}
+
+	e.exec(`UPDATE events SET moderation = 'held', moderated_by = NULL, moderated_at = now() WHERE id = $1`, held)
+	if err := e.svc.Reload(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := similarTo(stranger); got != http.StatusNotFound {
+		t.Errorf("similar to the event held again, its page cached while approved: %d, want 404", got)
+	}
+}

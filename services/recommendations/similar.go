@@ -36,7 +36,11 @@ func (s *Service) handleSimilar(ctx context.Context, in *similarInput) (*httpapi
 		return nil, httpapi.Unavailable()
 	}
 	field := strconv.Itoa(in.Limit) + "|" + strconv.FormatInt(sv.version.Version, 10)
-	if page, ok := s.cache.get(ctx, similarKey(in.ID), field, sv); ok {
+	// Only the pages of catalogue events are cached: a page cached while its event was
+	// public must not outlive the event's being made private or held by moderation, and
+	// the catalogue is what tells that without a query.
+	_, listed := sv.byID[in.ID]
+	if page, ok := s.cache.get(ctx, similarKey(in.ID), field, sv); ok && listed {
 		s.metrics.observe("similar", true, start)
 		return httpapi.OK(Similar{SimilarEvents: page.Recommendations, ModelVersion: page.ModelVersion}), nil
 	}
@@ -44,7 +48,7 @@ func (s *Service) handleSimilar(ctx context.Context, in *similarInput) (*httpapi
 	if err != nil {
 		return nil, s.fail(ctx, "similar events", err)
 	}
-	if public { // a page anyone may read: a draft's or private event's is not shared
+	if public && listed { // a page anyone may read: a draft's, private or held event's is not shared
 		s.cache.put(ctx, similarKey(in.ID), field, Recommendations{Recommendations: out.SimilarEvents, ModelVersion: out.ModelVersion})
 	}
 	s.metrics.observe("similar", false, start)
@@ -52,21 +56,22 @@ func (s *Service) handleSimilar(ctx context.Context, in *similarInput) (*httpapi
 }
 
 // similar ranks the events like eventID; public reports whether anyone may read the page
-// (the event is neither a draft nor private).
+// (the event is neither a draft, nor private, nor held or rejected by moderation).
 func (s *Service) similar(ctx context.Context, sv *served, eventID int64, limit int) (out Similar, public bool, err error) {
 	out = Similar{SimilarEvents: []Recommendation{}, ModelVersion: sv.version.Version}
 	var doc model.Doc
 	var organizer int64
-	var visibility, status string
-	err = s.db.QueryRow(ctx, `SELECT title, description, category, tags, created_by, visibility, status FROM events WHERE id = $1`, eventID).
-		Scan(&doc.Title, &doc.Description, &doc.Category, &doc.Tags, &organizer, &visibility, &status)
+	var visibility, status, moderation string
+	err = s.db.QueryRow(ctx, `SELECT title, description, category, tags, created_by, visibility, status, moderation FROM events WHERE id = $1`, eventID).
+		Scan(&doc.Title, &doc.Description, &doc.Category, &doc.Tags, &organizer, &visibility, &status, &moderation)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return out, false, errNotFound
 	} else if err != nil {
 		return out, false, fmt.Errorf("load event %d: %w", eventID, err)
 	}
-	// A draft or private event is unknown to all but its organizer and admins.
-	public = status != "draft" && visibility != "private"
+	// A draft, a private event and one held or rejected by moderation are unknown to all
+	// but their organizer and admins.
+	public = status != "draft" && visibility != "private" && moderation == "approved"
 	if id, _ := auth.FromContext(ctx); !public && id.UserID != organizer && !id.IsAdmin() {
 		return out, false, errNotFound
 	}
