@@ -62,6 +62,8 @@ CREATE TABLE event_scores (
     scored_at    timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX event_scores_starts_at_idx ON event_scores (starts_at);
+-- Followed by scored_at: each curation replica reads the scores changed since it looked.
+CREATE INDEX event_scores_scored_at_idx ON event_scores (scored_at);
 
 -- Editors' collections: a titled, ordered list of events, public once published. The
 -- public view shows only the items that are upcoming, published, public and approved.

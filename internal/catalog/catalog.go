@@ -73,9 +73,10 @@ var services = []Service{
 		Provided: true,
 	},
 	{
-		Name:    "curation",
-		Routes:  []string{"/api/v1/curation/", "/api/v1/collections", "/api/v1/collections/"},
-		Modules: []string{"postgres", "outbox", "nats", "keys"},
+		Name:     "curation",
+		Routes:   []string{"/api/v1/curation/", "/api/v1/collections", "/api/v1/collections/", "/api/v1/moderation/"},
+		Modules:  []string{"postgres", "outbox", "nats", "keys"},
+		Provided: true,
 	},
 	{
 		Name:     "recommendations",

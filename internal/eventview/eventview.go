@@ -66,6 +66,15 @@ func Status(alias string) string {
 	return `CASE WHEN ` + alias + `status = 'published' AND coalesce(` + alias + `ends_at, ` + alias + `starts_at) < now() THEN 'completed' ELSE ` + alias + `status END`
 }
 
+// EarnsTrust is the SQL condition on an events row (columns qualified by alias) of an
+// event that counts towards its organizer's trust: published and approved, by an editor
+// or an administrator, or without ever being held (published before moderation existed,
+// or once the organizer was trusted). An organizer with enough of them (the setting
+// MODERATION_TRUST_AFTER) publishes without being held.
+func EarnsTrust(a string) string {
+	return a + `moderation = 'approved' AND ` + a + `status <> 'draft' AND (` + a + `moderated_by IS NOT NULL OR ` + a + `moderated_at IS NULL)`
+}
+
 // Columns lists the events table's columns that Scan reads, qualified by alias.
 func Columns(a string) string {
 	return a + `id, ` + a + `title, ` + a + `description, ` + a + `category, ` + a + `tags, ` + a + `starts_at, ` +

@@ -18,6 +18,7 @@ import (
 	"github.com/events-platform/events-platform/internal/redis"
 	"github.com/events-platform/events-platform/migrations"
 	"github.com/events-platform/events-platform/services/analytics"
+	"github.com/events-platform/events-platform/services/curation"
 	"github.com/events-platform/events-platform/services/events"
 	"github.com/events-platform/events-platform/services/gateway"
 	"github.com/events-platform/events-platform/services/realtime"
@@ -59,6 +60,7 @@ func (p *process) registry() *modules.Registry {
 		"realtime":  p.initRealtime,
 		"analytics": p.initAnalytics,
 
+		"curation":        p.initCuration,
 		"recommendations": p.initRecommendations,
 	}
 	deps := map[string][]string{
@@ -259,6 +261,14 @@ func (p *process) initAnalytics(ctx context.Context) (func(context.Context) erro
 	p.services["analytics"] = gateway.Upstream{Name: "analytics", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
 	p.checks = append(p.checks, httpserver.Check{Name: "analytics-partitions", Check: svc.Ready})
 	return modules.Background(ctx, p.log, "analytics", svc), nil
+}
+
+func (p *process) initCuration(ctx context.Context) (func(context.Context) error, error) {
+	svc := curation.New(curation.Options{Log: p.log.With("service", "curation"), DB: p.db, Bus: p.bus, Verifier: p.verifier,
+		Version: p.version, TrustAfter: p.cfg.ModerationTrustAfter, Registry: p.reg})
+	p.services["curation"] = gateway.Upstream{Name: "curation", Handler: svc.Handler(), OpenAPI: svc.OpenAPI}
+	p.checks = append(p.checks, httpserver.Check{Name: "curation-board", Check: svc.Ready})
+	return modules.Background(ctx, p.log, "curation", svc), nil
 }
 
 func (p *process) initRecommendations(ctx context.Context) (func(context.Context) error, error) {

@@ -1,0 +1,80 @@
+package curation
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/events-platform/events-platform/internal/eventview"
+)
+
+// showSQL reads the events of a page by id, as every service shows them, checking again
+// that they may be shown: the board can be a moment behind a change, never a page.
+var showSQL = `SELECT ` + eventview.Columns("e.") + ` FROM events e WHERE e.id = ANY($1) AND ` + showable
+
+// show returns the events with ids that may be shown, in the order of ids.
+func (s *Service) show(ctx context.Context, ids []int64) ([]eventview.Event, error) {
+	if len(ids) == 0 {
+		return []eventview.Event{}, nil
+	}
+	rows, err := s.db.Query(ctx, showSQL, ids)
+	if err != nil {
+		return nil, fmt.Errorf("read the page: %w", err)
+	}
+	byID := make(map[int64]eventview.Event, len(ids))
+	_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
+		e, err := eventview.Scan(row)
+		byID[e.ID] = e
+		return struct{}{}, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read the page: %w", err)
+	}
+	out := make([]eventview.Event, 0, len(ids))
+	for _, id := range ids {
+		if e, ok := byID[id]; ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// pageCache keeps the pages of trending and featured made from the board's last ranking:
+// a page is read from PostgreSQL once per ranking (every few seconds), however many ask.
+type pageCache struct {
+	mu    sync.Mutex
+	pages map[string]cachedPage
+}
+
+type cachedPage struct {
+	ranked time.Time // the ranking it was made from
+	items  any
+}
+
+// maxCachedPages bounds the cache: past it, it starts again empty.
+const maxCachedPages = 10_000
+
+func newPageCache() *pageCache { return &pageCache{pages: map[string]cachedPage{}} }
+
+// get returns the page cached for key made from the ranking of ranked.
+func (c *pageCache) get(key string, ranked time.Time) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p, ok := c.pages[key]
+	if !ok || !p.ranked.Equal(ranked) {
+		return nil, false
+	}
+	return p.items, true
+}
+
+func (c *pageCache) put(key string, ranked time.Time, items any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pages) >= maxCachedPages {
+		clear(c.pages)
+	}
+	c.pages[key] = cachedPage{ranked: ranked, items: items}
+}
