@@ -10,12 +10,14 @@ import (
 // Channels, and who may join them: the only place that decides.
 //
 //	event:{id}    public: seat counts after every registration change; event updated,
-//	              published, cancelled; presence (who is viewing)
+//	              published, cancelled, approved by moderation; presence (who is viewing)
 //	user:{id}     that user only: my registrations confirmed, waitlisted, promoted,
-//	              cancelled; an event I registered for changed or cancelled
-//	feed          public: newly published events
-//	feed:{city}   public: newly published events in a city (lower case, as the events
-//	              service writes it)
+//	              cancelled; an event I registered for changed or cancelled; an event I
+//	              organize held, approved or rejected by moderation
+//	feed          public: newly published public events, each once shown to everyone:
+//	              published approved, or approved by moderation after a hold (a held
+//	              publication goes to no public channel)
+//	feed:{city}   public: the same in a city (lower case, as the events service writes it)
 const (
 	prefixEvent = "event:"
 	prefixUser  = "user:"

@@ -22,7 +22,7 @@ import (
 
 // Publication is what a channel's clients receive: the domain event's type (its subject
 // without "platform.") and its payload as the service that owns it wrote it (versioned, see
-// the events service's messages.go); for "event.seats", a Seats.
+// the events service's and the curation service's messages.go); for "event.seats", a Seats.
 type Publication struct {
 	Type string          `json:"type"`
 	Data json.RawMessage `json:"data"`
@@ -37,13 +37,16 @@ type Seats struct {
 	SeatsLeft  *int  `json:"seats_left"` // null: unlimited
 }
 
-// domainEvent is the part of the events service's payloads the routing reads.
+// domainEvent is the part of the events and curation services' payloads the routing
+// reads.
 type domainEvent struct {
 	Version     int     `json:"version"`
 	EventID     int64   `json:"event_id"`
 	UserID      int64   `json:"user_id"`
+	Organizer   int64   `json:"organizer_id"`
 	Status      string  `json:"status"`
 	Visibility  string  `json:"visibility"`
+	Moderation  string  `json:"moderation"` // "" in payloads written before moderation: approved
 	City        string  `json:"city"`
 	Registrants []int64 `json:"registrant_ids"`
 }
@@ -119,11 +122,19 @@ func routeOf(subject string, data []byte) route {
 	switch {
 	case strings.HasPrefix(kind, "registration.") && e.UserID > 0:
 		r.channels, r.seats = []string{userChannel(e.UserID)}, true
-	case kind == "event.published" && e.Visibility == "public":
-		r.channels = []string{eventChannel(e.EventID), feedChannel("")}
-		if k, _ := classify(feedChannel(e.City)); e.City != "" && k == public {
-			r.channels = append(r.channels, feedChannel(e.City))
+	case kind == "event.published" && e.Visibility == "public" && (e.Moderation == "" || e.Moderation == "approved"):
+		r.channels = announced(e)
+	case kind == "moderation.approved" && e.Visibility == "public":
+		// A held event is published at last: announced as a publication would have been.
+		r.channels = announced(e)
+		if e.Organizer > 0 {
+			r.channels = append(r.channels, userChannel(e.Organizer))
 		}
+	case kind == "moderation.approved" || kind == "moderation.held" || kind == "moderation.rejected":
+		if e.Organizer <= 0 {
+			return route{}
+		}
+		r.channels = []string{userChannel(e.Organizer)}
 	case kind == "event.cancelled":
 		r.channels = []string{eventChannel(e.EventID)}
 		for _, u := range e.Registrants {
@@ -137,6 +148,16 @@ func routeOf(subject string, data []byte) route {
 		return route{}
 	}
 	return r
+}
+
+// announced are the channels that tell of a public event newly shown to everyone: its
+// own, the feed, and its city's feed when the city makes a channel name.
+func announced(e domainEvent) []string {
+	chs := []string{eventChannel(e.EventID), feedChannel("")}
+	if k, _ := classify(feedChannel(e.City)); e.City != "" && k == public {
+		chs = append(chs, feedChannel(e.City))
+	}
+	return chs
 }
 
 // consumeLanes is how many domain events are handled at once; an event's lane is its
@@ -171,16 +192,51 @@ func (s *Service) handle(ctx context.Context, msg jetstream.Msg, r route) error 
 			r.channels = append(r.channels, userChannel(u))
 		}
 	}
-	data, err := json.Marshal(Publication{Type: strings.TrimPrefix(msg.Subject(), "platform."), Data: msg.Data()})
+	kind := strings.TrimPrefix(msg.Subject(), "platform.")
+	data, err := json.Marshal(Publication{Type: kind, Data: msg.Data()})
 	if err != nil {
 		return err
 	}
+	shown := data // what public channels receive
+	if strings.HasPrefix(kind, "moderation.") {
+		if shown, err = json.Marshal(Publication{Type: kind, Data: publicModeration(msg.Data())}); err != nil {
+			return err
+		}
+	}
 	for _, ch := range r.channels {
-		if err := s.publish(ch, data, key); err != nil {
+		out := shown
+		if k, _ := classify(ch); k == private {
+			out = data
+		}
+		if err := s.publish(ch, out, key); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// moderationShown is the part of a moderation decision anyone may read: the event as its
+// publication would have told it, and the decision. Who decided, the spam score and what
+// the checks found are for the organizer (and would teach a spammer what to avoid).
+type moderationShown struct {
+	Version    int             `json:"version"`
+	EventID    int64           `json:"event_id"`
+	Organizer  int64           `json:"organizer_id"`
+	Title      string          `json:"title"`
+	Category   string          `json:"category"`
+	City       string          `json:"city,omitempty"`
+	Visibility string          `json:"visibility"`
+	StartsAt   json.RawMessage `json:"starts_at,omitempty"`
+	Decision   string          `json:"decision"`
+	OccurredAt json.RawMessage `json:"occurred_at,omitempty"`
+}
+
+// publicModeration returns a moderation payload with only moderationShown's fields.
+func publicModeration(data []byte) json.RawMessage {
+	var m moderationShown
+	_ = json.Unmarshal(data, &m) // routeOf decoded it already
+	out, _ := json.Marshal(m)
+	return out
 }
 
 // publish sends data to a channel's clients and history, once per key.

@@ -39,6 +39,9 @@ func FuzzRoutes(f *testing.F) {
 	f.Add("platform.event.published", []byte(`{"version":1,"event_id":3,"visibility":"public","city":"Berlin"}`))
 	f.Add("platform.event.cancelled", []byte(`{"version":1,"event_id":3,"registrant_ids":[1,2,-3]}`))
 	f.Add("platform.event.updated", []byte(`{"version":2,"event_id":3}`))
+	f.Add("platform.event.published", []byte(`{"version":1,"event_id":3,"visibility":"public","city":"Berlin","moderation":"held"}`))
+	f.Add("platform.moderation.approved", []byte(`{"version":1,"event_id":3,"organizer_id":9,"visibility":"public","city":"Berlin","decision":"approved"}`))
+	f.Add("platform.moderation.rejected", []byte(`{"version":1,"event_id":3,"organizer_id":-9,"decision":"rejected"}`))
 	f.Add("platform.user.registered", []byte(`not json`))
 	f.Fuzz(func(t *testing.T, subject string, data []byte) {
 		for _, ch := range routeOf(subject, data).channels {

@@ -39,14 +39,19 @@ type env struct {
 	events *httptest.Server
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv starts the dependencies and the events service; change adjusts its options.
+func newEnv(t *testing.T, change ...func(*events.Options)) *env {
 	t.Helper()
 	db, _ := integration.Pool(t)
 	out := integration.StartOutbox(t, db)
 	_, key, _ := ed25519.GenerateKey(rand.Reader)
 	e := &env{t: t, db: db, bus: out.Bus, signer: auth.NewSigner(key, "events-platform", 15*time.Minute), key: key,
 		redis: integration.RedisURL(t), prefix: strings.TrimSuffix(integration.KeyPrefix(t), ":")}
-	evs := events.New(events.Options{Log: quiet(), DB: db, Verifier: e.verifier(), Version: "test"})
+	opts := events.Options{Log: quiet(), DB: db, Verifier: e.verifier(), Version: "test"}
+	for _, c := range change {
+		c(&opts)
+	}
+	evs := events.New(opts)
 	e.events = httptest.NewServer(evs.Handler())
 	t.Cleanup(e.events.Close)
 	return e
@@ -370,6 +375,98 @@ func TestDomainEventsReachTheirChannels(t *testing.T) {
 			t.Fatalf("seats after the promotion: %+v", s)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestModerationReachesTheFeedsAndTheOrganizer: a held publication reaches no public
+// channel; its approval reaches the feeds (without who decided or why) and the organizer;
+// a hold and a rejection reach the organizer only.
+func TestModerationReachesTheFeedsAndTheOrganizer(t *testing.T) {
+	e := newEnv(t, func(o *events.Options) { o.TrustAfter = 2 })
+	_, base := e.replica()
+	org, orgToken := e.user("organizer")
+	admin, _ := e.user("admin")
+	feed := connect(t, base, "")
+	for _, ch := range []string{"feed", "feed:berlin"} {
+		if err := feed.subscribe(ch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mine := connect(t, base, orgToken)
+	if err := mine.subscribe(userChannel(org)); err != nil {
+		t.Fatal(err)
+	}
+	// publish creates and publishes an event, held: the organizer is new.
+	publish := func(title string) int64 {
+		t.Helper()
+		r := e.call("POST", "/api/v1/events", orgToken, map[string]any{
+			"title": title, "category": "music", "date": time.Now().Add(72 * time.Hour).UTC().Format(time.RFC3339),
+			"location": map[string]any{"name": "Hall", "city": "Berlin", "country": "DE"},
+		})
+		id := integration.Data[struct {
+			ID int64 `json:"id"`
+		}](t, r).ID
+		r = e.call("POST", fmt.Sprintf("/api/v1/events/%d/publish", id), orgToken, nil)
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Raw), `"moderation":"held"`) {
+			t.Fatalf("publish: %d %s, want held", r.Status, r.Raw)
+		}
+		return id
+	}
+	// decide writes a decision as the curation service does: the state and its domain event
+	// in one transaction.
+	decide := func(id int64, decision string) {
+		t.Helper()
+		ctx := context.Background()
+		tx, err := e.db.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		if _, err := tx.Exec(ctx, `UPDATE events SET moderation = $2, moderated_by = $3, moderated_at = now() WHERE id = $1`, id, decision, admin); err != nil {
+			t.Fatal(err)
+		}
+		if err := natsbus.Enqueue(ctx, tx, "platform.moderation."+decision, map[string]any{
+			"version": 1, "event_id": id, "organizer_id": org, "title": "Jazz", "category": "music", "city": "Berlin",
+			"visibility": "public", "starts_at": time.Now().Add(72 * time.Hour).UTC(), "decision": decision,
+			"reason": "checked by hand", "reasons": []string{"new organizer"}, "spam_score": 0.1, "actor_id": admin, "occurred_at": time.Now().UTC(),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	held := publish("Jazz")
+	decide(held, "held") // the checks' own hold, with what they found
+	decide(held, "approved")
+	// One event's domain events are handled in order: had the held publication reached the
+	// feeds, it would be there before the approval.
+	for _, ch := range []string{"feed", "feed:berlin"} {
+		p := feed.wait(ch, 1)
+		if p[0].Type != "moderation.approved" {
+			t.Errorf("%s: first %s, want moderation.approved (the held publication reaches no feed)", ch, p[0].Type)
+		}
+		if d := string(p[0].Data); !strings.Contains(d, fmt.Sprintf(`"event_id":%d`, held)) || strings.Contains(d, "actor_id") || strings.Contains(d, "spam_score") {
+			t.Errorf("%s: data %s, want the event without who decided or the score", ch, d)
+		}
+	}
+	if got := mine.wait(userChannel(org), 2); got[0].Type != "moderation.held" || got[1].Type != "moderation.approved" ||
+		!strings.Contains(string(got[1].Data), `"actor_id"`) {
+		t.Errorf("the organizer's channel: %+v, want moderation.held then moderation.approved, in full", got)
+	}
+
+	rejected := publish("Spam")
+	decide(rejected, "rejected")
+	if got := mine.wait(userChannel(org), 3); got[2].Type != "moderation.rejected" || !strings.Contains(string(got[2].Data), "checked by hand") {
+		t.Errorf("the organizer's channel: %+v, want moderation.rejected with the reason", got[2])
+	}
+	// The rejected event's publication was handled before its rejection.
+	time.Sleep(200 * time.Millisecond)
+	for _, ch := range []string{"feed", "feed:berlin"} {
+		if p := feed.wait(ch, 1); len(p) != 1 {
+			t.Errorf("%s: %d publications, want the approval alone: %+v", ch, len(p), p)
+		}
 	}
 }
 
