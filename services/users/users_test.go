@@ -380,3 +380,48 @@ func TestJWKSAndOutbox(t *testing.T) {
 		t.Fatalf("outbox: got %q %q %v", subject, payload, err)
 	}
 }
+
+// TestAnAdminGrantsTheEditorRole: only an admin makes a user an editor (an editor cannot
+// make another); the new role reaches the user's next token, which every service accepts.
+func TestAnAdminGrantsTheEditorRole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, users.LoginLimits{})
+	ed := e.register("ed@example.com", "")
+	other := e.register("other@example.com", "organizer")
+	admin, _, err := users.CreateAdmin(context.Background(), e.db, "root@example.com", "Root", "password123")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminToken, _ := e.signer.Sign(auth.Identity{UserID: admin.ID, Role: auth.RoleAdmin})
+	path := fmt.Sprintf("/api/v1/users/%d/role", ed.User.ID)
+
+	for name, tok := range map[string]string{"the user": ed.Token, "an organizer": other.Token} {
+		if r := e.do("PATCH", path, tok, map[string]string{"role": "editor"}); r.Status != http.StatusForbidden {
+			t.Errorf("%s grants editor: got %d %s, want 403", name, r.Status, r.Raw)
+		}
+	}
+	r := e.do("PATCH", path, adminToken, map[string]string{"role": "editor"})
+	if r.Status != http.StatusOK || !strings.Contains(string(r.Data), `"role":"editor"`) {
+		t.Fatalf("admin grants editor: got %d %s", r.Status, r.Raw)
+	}
+	rr := e.do("POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": ed.RefreshToken})
+	s := integration.Data[session](t, rr)
+	if s.User.Role != "editor" {
+		t.Fatalf("role after refresh: got %q %s", s.User.Role, rr.Raw)
+	}
+	id, err := auth.NewVerifier("events-platform", e.signer.PublicKey()).Verify(s.Token)
+	if err != nil || id.Role != auth.RoleEditor || !id.IsCurator() || id.IsAdmin() {
+		t.Fatalf("the editor's token: got %+v, %v", id, err)
+	}
+	if r := e.do("GET", "/api/v1/users/me", s.Token, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Data), `"role":"editor"`) {
+		t.Errorf("me with the editor's token: got %d %s", r.Status, r.Raw)
+	}
+	// An editor curates; making editors stays with admins.
+	if r := e.do("PATCH", fmt.Sprintf("/api/v1/users/%d/role", other.User.ID), s.Token, map[string]string{"role": "editor"}); r.Status != http.StatusForbidden {
+		t.Errorf("an editor grants editor: got %d %s, want 403", r.Status, r.Raw)
+	}
+	if r := e.do("GET", "/api/v1/users?role=editor", adminToken, nil); r.Status != http.StatusOK || !strings.Contains(string(r.Data), "ed@example.com") ||
+		strings.Contains(string(r.Data), "other@example.com") {
+		t.Errorf("editors listed: got %d %s", r.Status, r.Raw)
+	}
+}
