@@ -25,10 +25,11 @@ func TestResolve(t *testing.T) {
 		{[]string{"events"}, []string{"postgres", "nats", "outbox", "keys", "events"}},
 		{[]string{"gateway"}, []string{"redis", "keys", "gateway"}},
 		{[]string{"users", "gateway"}, []string{"postgres", "redis", "nats", "outbox", "keys", "users", "gateway"}},
-		{[]string{"all"}, []string{"postgres", "redis", "nats", "outbox", "keys", "users", "events", "search", "realtime", "recommendations", "analytics", "gateway"}},
+		{[]string{"all"}, []string{"postgres", "redis", "nats", "outbox", "keys", "users", "events", "search", "realtime", "curation", "recommendations", "analytics", "gateway"}},
 		{[]string{"realtime"}, []string{"postgres", "redis", "nats", "keys", "realtime"}},
 		{[]string{"analytics"}, []string{"postgres", "nats", "keys", "analytics"}},
 		{[]string{"recommendations"}, []string{"postgres", "redis", "nats", "keys", "recommendations"}},
+		{[]string{"curation"}, []string{"postgres", "nats", "outbox", "keys", "curation"}},
 	}
 	for _, tt := range tests {
 		p := &process{opts: Options{Targets: tt.targets}}
