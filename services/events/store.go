@@ -266,7 +266,8 @@ func promote(ctx context.Context, tx pgx.Tx, e Event) (int, error) {
 // publishSQL publishes draft $1 and, when $2 > 0 and its organizer is not trusted, holds
 // it for moderation in the same statement, so that a held event is never shown, not even
 // for a moment. Trusted is an editor or an admin, or an organizer with at least $2 events
-// that a person approved (moderated_by set; the automatic checks' approvals do not count).
+// that earn trust (eventview.EarnsTrust: approved by a person, or published without ever
+// being held).
 // A hold only raises the state: an event the curation service already held or rejected
 // stays so.
 var publishSQL = `
@@ -274,7 +275,7 @@ var publishSQL = `
 		SELECT $2::int > 0
 			AND NOT EXISTS (SELECT FROM users u WHERE u.id = e.created_by AND u.role IN ('editor', 'admin'))
 			AND (SELECT count(*) FROM (SELECT FROM events p
-				WHERE p.created_by = e.created_by AND p.moderation = 'approved' AND p.moderated_by IS NOT NULL
+				WHERE p.created_by = e.created_by AND ` + eventview.EarnsTrust("p.") + `
 				LIMIT $2) a) < $2 AS hold
 		FROM events e WHERE e.id = $1
 	)
