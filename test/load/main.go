@@ -7,6 +7,7 @@
 //	go run ./test/load realtime       # 5k/10k/19.5k websockets, publications fanned out, vs a stock centrifuge node
 //	go run ./test/load analytics      # batches of interactions in, vs raw COPY; event stats and overviews over 10M seeded interactions
 //	go run ./test/load recommendations  # retrain on 100k users × 50k events × 1M interactions; serving, cold and cached
+//	go run ./test/load curation       # trending and featured over 1M events × 10M interactions vs the obvious SQL; a registration burst's rise
 //	go run ./test/load movielens -out u.data  # a MovieLens-100K-shaped ratings file (needs no dependencies)
 //
 // It needs the local dependencies (hack/deps.sh up) and builds nothing: pass -platform
@@ -58,7 +59,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	workers := fs.Uint64("workers", 32, "concurrent clients for GET /users/me")
 	loginWorkers := fs.Uint64("login-workers", 8, "concurrent clients for login (bcrypt bound)")
 	users := fs.Int("users", 50, "gateway: accounts to log in as")
-	cpuProfile := fs.String("cpuprofile", "", "gateway, search, realtime and analytics: write a CPU profile of the serving process during the (first) attack to this file (realtime and analytics: one per run, the file name suffixed with its size)")
+	cpuProfile := fs.String("cpuprofile", "", "gateway, search, realtime, analytics, recommendations and curation: write a CPU profile of the serving process during the (first) attack to this file (realtime and analytics: one per run, the file name suffixed with its size)")
 	var so searchOptions
 	fs.IntVar(&so.events, "events", 1_000_000, "search: events in the benchmark database (seeded once, then reused)")
 	fs.StringVar(&so.database, "db", "bench_search", "search: name of the benchmark database")
@@ -89,6 +90,14 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.IntVar(&rco.clients, "rec-clients", 50, "recommendations: concurrent clients of each serving loop")
 	fs.DurationVar(&rco.duration, "rec-duration", 10*time.Second, "recommendations: each serving loop (cold, warm, similar); -cpuprofile profiles the cold one")
 	fs.BoolVar(&rco.train, "rec-train", true, "recommendations: retrain before serving (false: serve the live model, to measure serving alone)")
+	var co curationOptions
+	fs.IntVar(&co.users, "cur-users", defaultCurationUsers, "curation: users seeded (once per sizes, then reused)")
+	fs.IntVar(&co.events, "cur-events", defaultCurationEvents, "curation: events seeded")
+	fs.IntVar(&co.interactions, "cur-interactions", defaultCurationInteractions, "curation: analytics interactions seeded")
+	fs.IntVar(&co.clients, "cur-clients", 50, "curation: concurrent clients of the trending and featured loops")
+	fs.DurationVar(&co.duration, "cur-duration", 10*time.Second, "curation: each read loop (the service's and the obvious SQL's); -cpuprofile profiles the trending one")
+	fs.IntVar(&co.baselineClients, "cur-baseline-clients", 4, "curation: concurrent clients of the obvious SQL's loops")
+	fs.DurationVar(&co.backfillWait, "cur-backfill-wait", 30*time.Minute, "curation: longest wait for the service to score the seeded events before the reads")
 	var mo movieLensOptions
 	fs.StringVar(&mo.out, "out", "u.data", "movielens: the ratings file to write")
 	fs.Uint64Var(&mo.seed, "seed", 1, "movielens: the generator's seed")
@@ -137,6 +146,13 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			return fmt.Errorf("-rec-users must be at least %d, -rec-events and -rec-clients positive, -rec-interactions at least 1000, -rec-duration at most 2m", 2*warmUsers)
 		}
 		return runRecommendations(ctx, rco, stdout)
+	case "curation":
+		co.platform, co.cpuProfile = *platform, *cpuProfile
+		if co.users < 1000 || co.events < 1000 || co.interactions < 1000 || co.clients < 1 || co.baselineClients < 1 ||
+			co.duration <= 0 || co.duration > 2*time.Minute || co.backfillWait < 0 {
+			return errors.New("-cur-users, -cur-events and -cur-interactions must be at least 1000, -cur-clients and -cur-baseline-clients positive, -cur-duration at most 2m")
+		}
+		return runCuration(ctx, co, stdout)
 	case "movielens":
 		// Its flags may also follow its name (movielens -out f), as none other's can.
 		if err := fs.Parse(fs.Args()[1:]); err != nil {
@@ -147,7 +163,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}
 		return runMovieLens(mo, stdout)
 	default:
-		return errors.New("usage: load [flags] gateway|search|search-dump|registrations|realtime|analytics|recommendations|movielens")
+		return errors.New("usage: load [flags] gateway|search|search-dump|registrations|realtime|analytics|recommendations|curation|movielens")
 	}
 	env, cleanup, err := setup(ctx)
 	if err != nil {
