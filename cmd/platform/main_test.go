@@ -123,7 +123,7 @@ func TestServeAllRegisterLoginMeThroughTheGateway(t *testing.T) {
 	if out, err := runCmd(t, env, "migrate", "up"); err != nil || !strings.Contains(out, "up to date") {
 		t.Fatalf("migrate up: %v\n%s", err, out)
 	}
-	if out, err := runCmd(t, env, "seed", "--users", "3", "--events", "5"); err != nil || !strings.Contains(out, "seeded 7 users and 5 events") {
+	if out, err := runCmd(t, env, "seed", "--users", "3", "--events", "5"); err != nil || !strings.Contains(out, "seeded 8 users and 5 events") {
 		t.Fatalf("seed: %v\n%s", err, out)
 	}
 	if out, err := runCmd(t, env, "seed", "--users", "3", "--events", "5"); err != nil || !strings.Contains(out, "seeded 0 users and 0 events") {

@@ -68,6 +68,10 @@ var named = []struct{ email, name, role string }{
 	{"bob@example.com", "Bob Attendee", auth.RoleAttendee},
 }
 
+// editor is the demo editor (collections, featured picks, the moderation queue), inserted
+// apart from the drawn accounts so that the data drawn for them stays the same.
+var editor = account{email: "editor@example.com", name: "Eda Editor", role: auth.RoleEditor}
+
 // usersPerOrganizer: generated data has one organizer account per this many users.
 const usersPerOrganizer = 100
 
@@ -83,7 +87,9 @@ func Run(ctx context.Context, db *pgxpool.Pool, opts Options, progress io.Writer
 	defer bar.Finish()
 
 	accounts := g.accounts(opts.Users)
-	n, err := insertUsers(ctx, db, accounts)
+	ed := editor
+	ed.created = g.now.AddDate(-1, 0, 0)
+	n, err := insertUsers(ctx, db, append(slices.Clip(accounts), ed))
 	if err != nil {
 		return res, err
 	}

@@ -19,7 +19,7 @@ func TestSeedIsRealisticConsistentAndIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Users != 304 || res.Events != 600 || res.Registrations+res.Favorites < 5000 || res.Registrations == 0 || res.Favorites == 0 ||
+	if res.Users != 305 || res.Events != 600 || res.Registrations+res.Favorites < 5000 || res.Registrations == 0 || res.Favorites == 0 ||
 		res.Interactions != opts.Interactions {
 		t.Fatalf("first run: got %+v", res)
 	}
@@ -34,8 +34,8 @@ func TestSeedIsRealisticConsistentAndIdempotent(t *testing.T) {
 		want func(n float64) bool
 		text string
 	}{
-		{"demo accounts", `SELECT count(*) FROM users WHERE email IN ('alice@example.com', 'organizer@example.com', 'admin@example.com', 'bob@example.com')`,
-			func(n float64) bool { return n == 4 }, "4"},
+		{"demo accounts", `SELECT count(*) FROM users WHERE email IN ('alice@example.com', 'organizer@example.com', 'editor@example.com', 'admin@example.com', 'bob@example.com')`,
+			func(n float64) bool { return n == 5 }, "5"},
 		{"generated organizers", `SELECT count(*) FROM users WHERE role = 'organizer'`, func(n float64) bool { return n == 4 }, "4 (demo + 1 per 100 users)"},
 		{"demo organizer has events", `SELECT count(*) FROM events e JOIN users u ON u.id = e.created_by WHERE u.email = 'organizer@example.com'`,
 			func(n float64) bool { return n >= 1 }, ">= 1"},
