@@ -22,7 +22,7 @@ Events Platform is running (Ctrl-C stops it).
   OpenAPI   %[1]s/api/v1/openapi.json
   Health    %[1]s/health   Ready %[1]s/readyz   Metrics %[1]s/metrics
 
-Demo accounts (password "password123"): alice@example.com, organizer@example.com, admin@example.com
+Demo accounts (password "password123"): alice@example.com, organizer@example.com, editor@example.com, admin@example.com
 
 Try:
   curl -s -X POST %[1]s/api/v1/auth/login -H 'Content-Type: application/json' \
@@ -35,6 +35,10 @@ Try:
   curl -s -X POST %[1]s/api/v1/events/1/registrations -H "Authorization: Bearer $TOKEN"
   curl -s %[1]s/api/v1/realtime/events/1/presence
   curl -s '%[1]s/api/v1/recommendations/events?limit=5' -H "Authorization: Bearer $TOKEN"
+  curl -s '%[1]s/api/v1/curation/trending?limit=5'
+  curl -s '%[1]s/api/v1/curation/featured?city=Berlin&limit=5'
+  curl -s '%[1]s/api/v1/collections'
+  (editor@example.com's token: GET %[1]s/api/v1/moderation/queue, POST /api/v1/collections)
   curl -s -X POST %[1]s/api/v1/analytics/interactions -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
     -d "{\"interactions\":[{\"type\":\"view\",\"event_id\":1,\"occurred_at\":\"$(date -u +%%FT%%TZ)\"}]}"
   curl -s -X POST %[1]s/api/v1/auth/register -H 'Content-Type: application/json' \
