@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/internal/changes"
 	"github.com/events-platform/events-platform/internal/eventview"
 	"github.com/events-platform/events-platform/internal/httpapi"
@@ -174,7 +175,7 @@ type slugInput struct {
 }
 
 func (s *Service) handleGetCollection(ctx context.Context, in *slugInput) (*httpapi.Output[CollectionPage], error) {
-	id, signedIn := caller(ctx)
+	id, signedIn := auth.FromContext(ctx)
 	curator := signedIn && id.IsCurator()
 	p, err := s.collectionPage(ctx, s.db, in.Slug, curator)
 	if err != nil {

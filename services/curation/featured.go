@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/internal/changes"
 	"github.com/events-platform/events-platform/internal/eventview"
 	"github.com/events-platform/events-platform/internal/httpapi"
@@ -216,6 +215,3 @@ func requireShowable(ctx context.Context, tx pgx.Tx, id int64) error {
 	}
 	return nil
 }
-
-// caller is the signed-in caller, if any.
-func caller(ctx context.Context) (auth.Identity, bool) { return auth.FromContext(ctx) }

@@ -64,7 +64,8 @@ func scanScored(row pgx.Row) (scored, error) {
 // Score computes and stores the scores of event id, and holds it or records its hold as
 // the rules above say. A deleted event is nothing to do.
 func (s *Service) Score(ctx context.Context, id int64) error {
-	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	held := false
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		x, err := scanScored(tx.QueryRow(ctx, scoreSQL+` FOR UPDATE`, id))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
@@ -90,8 +91,13 @@ func (s *Service) Score(ctx context.Context, id int64) error {
 		if err := storeScores(ctx, tx, x); err != nil {
 			return err
 		}
-		return s.actOn(ctx, tx, x)
+		held, err = s.actOn(ctx, tx, x)
+		return err
 	})
+	if err == nil && held {
+		s.metrics.decisions.WithLabelValues("held", "checks").Inc()
+	}
+	return err
 }
 
 // organizerStats is what the rules know of an organizer.
@@ -128,10 +134,11 @@ func storeScores(ctx context.Context, tx pgx.Tx, x scored) error {
 	return nil
 }
 
-// actOn holds a published event the scores or its organizer's newness hold, once.
-func (s *Service) actOn(ctx context.Context, tx pgx.Tx, x scored) error {
+// actOn holds a published event the scores or its organizer's newness hold, once, and
+// reports whether it decided.
+func (s *Service) actOn(ctx context.Context, tx pgx.Tx, x scored) (bool, error) {
 	if x.status != "published" {
-		return nil
+		return false, nil
 	}
 	switch x.moderation {
 	case "held":
@@ -140,31 +147,31 @@ func (s *Service) actOn(ctx context.Context, tx pgx.Tx, x scored) error {
 		err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT FROM moderation_decisions
 			WHERE event_id = $1 AND created_at >= coalesce($2, '-infinity'::timestamptz))`, x.id, x.moderatedAt).Scan(&recorded)
 		if err != nil || recorded {
-			return err
+			return false, err
 		}
 		reasons := x.reasons
 		if !x.trusted {
 			reasons = append([]string{fmt.Sprintf("a new organizer: %d of the %d approved events that earn trust", x.approved, x.trustAfter)}, reasons...)
 		}
-		return s.decide(ctx, tx, x, "held", nil, "", reasons)
+		return true, s.decide(ctx, tx, x, "held", nil, "", reasons)
 	case "approved":
 		if x.spam < SpamThreshold {
-			return nil
+			return false, nil
 		}
 		if x.moderatedBy != nil {
 			var approvedAt float64
 			err := tx.QueryRow(ctx, `SELECT coalesce((SELECT spam FROM moderation_decisions WHERE event_id = $1 AND decision = 'approved'
 				ORDER BY id DESC LIMIT 1), 0)`, x.id).Scan(&approvedAt)
 			if err != nil {
-				return fmt.Errorf("last approval of event %d: %w", x.id, err)
+				return false, fmt.Errorf("last approval of event %d: %w", x.id, err)
 			}
 			if x.spam <= approvedAt {
-				return nil
+				return false, nil
 			}
 		}
-		return s.decide(ctx, tx, x, "held", nil, "", x.reasons)
+		return true, s.decide(ctx, tx, x, "held", nil, "", x.reasons)
 	}
-	return nil
+	return false, nil
 }
 
 // decide records a moderation decision on x inside tx: the event's state, the decision
