@@ -201,10 +201,12 @@ func (s *Service) decide(ctx context.Context, tx pgx.Tx, x scored, decision stri
 // Near-duplicates and organizers' floods are not looked for: they are about what is
 // being published now.
 func (s *Service) backfill(ctx context.Context) error {
-	total := 0
+	total, after := 0, int64(0)
 	for ctx.Err() == nil {
-		rows, err := s.db.Query(ctx, `SELECT `+scoreColumns+` FROM events e WHERE e.starts_at > now() AND e.status <> 'cancelled'
-			AND NOT EXISTS (SELECT FROM event_scores s WHERE s.event_id = e.id) LIMIT 500`)
+		// In id order from where the last batch ended: each event is read once.
+		rows, err := s.db.Query(ctx, `SELECT `+scoreColumns+` FROM events e
+			WHERE e.id > $1 AND e.starts_at > now() AND e.status <> 'cancelled'
+			AND NOT EXISTS (SELECT FROM event_scores s WHERE s.event_id = e.id) ORDER BY e.id LIMIT 500`, after)
 		if err != nil {
 			return fmt.Errorf("backfill scores: %w", err)
 		}
@@ -231,6 +233,7 @@ func (s *Service) backfill(ctx context.Context) error {
 			return fmt.Errorf("backfill scores: %w", err)
 		}
 		total += len(list)
+		after = list[len(list)-1].id
 	}
 	if total > 0 {
 		s.log.Info("curation: scored the events that had no scores", "events", total)
