@@ -192,6 +192,10 @@ bench-analytics: deps-up ## Load scenario: 16 clients posting batches of 100 and
 bench-recommendations: deps-up ## Load scenario: platform retrain on 100k users x 50k events x 1M interactions (seeded once and kept), time and peak RSS; the recommendations service, 50 clients for 10 s each: cold (a new user each request), warm (500 users, cached), similar events; p50/p99, goals PASS/FAIL (~4 min the first time, ~3 min after).
 	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load recommendations
 
+.PHONY: bench-curation
+bench-curation: deps-up ## Load scenario: trending and featured over 1M events x 10M interactions (seeded once and kept, copied each run), 50 clients for 10 s each over a mix of queries vs the obvious SQL; a registration burst through the gateway until the event is in the top 10; board load, scoring, RSS; goals PASS/FAIL (~25 min the first time, ~20 min after).
+	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load curation
+
 .PHONY: bench-registrations
 bench-registrations: deps-up ## Load scenario: one hot event, 2,000 concurrent clients registering; registrations/s, p99, oversell.
 	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load -duration 60s registrations

@@ -252,8 +252,8 @@ func printCurationData(ctx context.Context, pool *pgxpool.Pool, name string, cop
 		return fmt.Errorf("sizes of %s: %w", name, err)
 	}
 	fmt.Fprintf(stdout, "\nmachine: %d CPUs, load average %s\n", runtime.NumCPU(), loadAverage())
-	fmt.Fprintf(stdout, "%s (copied for this run in %s): %d users, %d events (%d upcoming, published, public and approved; %d upcoming without scores), %d analytics interactions, %d event hours (%d in the last %s, the heat's window; the newest %s ago)\n",
-		name, copyTook.Round(100*time.Millisecond), users, events, showable, unscored, interactions, hours, recentHours, heatWindow,
+	fmt.Fprintf(stdout, "%s (copied for this run in %s): %d users, %d events (%d upcoming, published, public and approved; %d upcoming without scores), %d analytics interactions, %d event hours (%d in the last %.0f days, the heat's window; the newest %s ago)\n",
+		name, copyTook.Round(100*time.Millisecond), users, events, showable, unscored, interactions, hours, recentHours, heatWindow.Hours()/24,
 		time.Since(newest).Round(time.Minute))
 	if time.Since(newest) > 24*time.Hour {
 		fmt.Fprintf(stdout, "  (the seeded interactions are more than a day old: their heat has decayed, and trending leans on how soon events start)\n")
@@ -281,43 +281,45 @@ func firstFollow(ms metricSamples) string {
 
 // waitBackfill waits until the curation service has scored every upcoming event that had
 // no scores (its backfill, in the background after the board is loaded), at most limit,
-// and describes how long that took from since (the service's start).
+// and describes how long that took from since (the service's start). It looks every 10 s
+// with the backfill's own cheap query (an anti-join in id order, stopping at the first
+// event without scores): counting those left would take a core from the backfill.
 func waitBackfill(ctx context.Context, pool *pgxpool.Pool, limit time.Duration, since time.Time, stdout io.Writer) (string, error) {
-	remaining := func() (int64, error) {
-		var n int64
-		err := pool.QueryRow(ctx, `SELECT count(*) FROM events e WHERE e.starts_at > now() AND e.status <> 'cancelled'
-			AND NOT EXISTS (SELECT FROM event_scores s WHERE s.event_id = e.id)`).Scan(&n)
-		return n, err
-	}
-	n, err := remaining()
-	if err != nil {
+	var before, left int64
+	if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM event_scores), (SELECT count(*) FROM events e
+		WHERE e.starts_at > now() AND e.status <> 'cancelled' AND NOT EXISTS (SELECT FROM event_scores s WHERE s.event_id = e.id))`).
+		Scan(&before, &left); err != nil {
 		return "", fmt.Errorf("events without scores: %w", err)
 	}
-	if n == 0 {
+	if left == 0 {
 		return "every event had its scores already", nil
 	}
-	fmt.Fprintf(stdout, "waiting for the service to score the %d events without scores (at most %s)...\n", n, limit)
+	fmt.Fprintf(stdout, "waiting for the service to score the %d upcoming events without scores (at most %s)...\n", left, limit)
 	deadline := time.Now().Add(limit)
 	last := time.Now()
 	for {
-		time.Sleep(5 * time.Second)
-		left, err := remaining()
-		if err != nil {
+		time.Sleep(10 * time.Second)
+		var scored int64
+		var unscored bool
+		if err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM event_scores), EXISTS (SELECT FROM events e
+			WHERE e.starts_at > now() AND e.status <> 'cancelled' AND NOT EXISTS (SELECT FROM event_scores s WHERE s.event_id = e.id))`).
+			Scan(&scored, &unscored); err != nil {
 			return "", fmt.Errorf("events without scores: %w", err)
 		}
+		scored -= before
 		took := time.Since(since).Round(time.Second)
-		if left == 0 {
-			msg := fmt.Sprintf("the service scored the %d events without scores in %s from its start", n, took)
+		if !unscored {
+			msg := fmt.Sprintf("the service scored %d events without scores in %s from its start (%.0f/s)", scored, took, float64(scored)/took.Seconds())
 			fmt.Fprintf(stdout, "%s\n", msg)
 			return msg, nil
 		}
 		if time.Now().After(deadline) {
-			msg := fmt.Sprintf("NOT DONE: %d of the %d events without scores still had none %s after the service started; featured was measured meanwhile", left, n, took)
+			msg := fmt.Sprintf("NOT DONE: the service had scored %d of the %d events without scores %s after its start; featured was measured meanwhile", scored, left, took)
 			fmt.Fprintf(stdout, "%s\n", msg)
 			return msg, nil
 		}
 		if time.Since(last) >= time.Minute {
-			fmt.Fprintf(stdout, "  %s: %d scored, %d to go\n", took, n-left, left)
+			fmt.Fprintf(stdout, "  %s: %d scored\n", took, scored)
 			last = time.Now()
 		}
 	}
@@ -342,6 +344,7 @@ func curationReads(ctx context.Context, o curationOptions, addr, debugAddr, dbUR
 	// Warms the connections, the pool and the runtime, unmeasured.
 	recLoop("warm-up", trendingURL, o.clients, 2*time.Second)
 	recLoop("warm-up", featuredURL, o.clients, 2*time.Second)
+	follows, _ := scrapeMetrics(addr)
 	cpuBefore, _ := cpuTime(pid)
 	trending := routeMeasured(addr, "/api/v1/curation/trending", func() readResult {
 		return profiled(debugAddr, o.cpuProfile, o.duration, func() readResult {
@@ -359,6 +362,15 @@ func curationReads(ctx context.Context, o curationOptions, addr, debugAddr, dbUR
 	featured1 := routeMeasured(addr, "/api/v1/curation/featured", func() readResult {
 		return recLoop("featured, 1 client", featuredURL, 1, soloDuration)
 	})
+	// One query alone: its page made once per ranking, a cache hit otherwise (report only:
+	// what the mix's misses cost).
+	one := routeMeasured(addr, "/api/v1/curation/trending", func() readResult {
+		return recLoop("trending: one query", func() (string, http.Header) { return base + "/trending?limit=20", nil }, o.clients, o.duration)
+	})
+	var follow histogram // the board's updates during the service's loops
+	if after, err := scrapeMetrics(addr); err == nil && follows != nil {
+		follow = after.histogram("curation_follow_seconds", "").minus(follows.histogram("curation_follow_seconds", ""))
+	}
 	floor := recLoopResult{readResult: recLoop("floor: GET /health, no work", func() (string, http.Header) {
 		return "http://" + addr + "/health", nil
 	}, o.clients, o.duration)}
@@ -379,7 +391,7 @@ func curationReads(ctx context.Context, o curationOptions, addr, debugAddr, dbUR
 	for _, r := range []struct {
 		recLoopResult
 		clients int
-	}{{trending, o.clients}, {featured, o.clients}, {trending1, 1}, {featured1, 1}, {floor, o.clients}} {
+	}{{trending, o.clients}, {featured, o.clients}, {trending1, 1}, {featured1, 1}, {one, o.clients}, {floor, o.clients}} {
 		m := r.m
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0f\t%d\t%s\t%s\t%s\t%s\t\t%s\t%s\t%s\t\n", r.name, r.clients, m.Requests, m.Throughput, r.errors,
 			round(m.Latencies.P50), round(m.Latencies.P90), round(m.Latencies.P99), round(m.Latencies.Max),
@@ -399,7 +411,11 @@ func curationReads(ctx context.Context, o curationOptions, addr, debugAddr, dbUR
 		fmt.Fprintf(stdout, "  the service's CPU: %.2f cores during the trending loop, %.2f during the featured loop (of %d)\n",
 			d.Seconds()/o.duration.Seconds(), (cpuFeatured-cpuTrending).Seconds()/o.duration.Seconds(), runtime.NumCPU())
 	}
-	for _, r := range []recLoopResult{trending, featured, trending1, featured1, floor} {
+	if follow.n > 0 {
+		fmt.Fprintf(stdout, "  meanwhile the board was brought up to date and ranked again %.0f times, %s each on average (curation_follow_seconds): every page cached is made again after each\n",
+			follow.n, round(follow.mean()))
+	}
+	for _, r := range []recLoopResult{trending, featured, trending1, featured1, one, floor} {
 		if r.firstBad != "" {
 			fmt.Fprintf(stdout, "  %s: %d not 200; first: %s\n", r.name, r.errors, r.firstBad)
 		}
@@ -494,13 +510,15 @@ func (m *curationMix) limit(v url.Values) {
 // The obvious implementation: one query a request, each event's heat the decayed sum of
 // its hourly counts over the same window and weights as the service's, the same score
 // (log10 of 1 + heat, plus the bonus for starting soon), the page's events read whole.
+// The decay is computed in float8: extract returns numeric, and power() in numeric over
+// the window's 1.8M hours of the default sizes takes five times as long.
 var obviousHeatSQL = fmt.Sprintf(`SELECT event_id, sum((views * %d + favorites * %d + registrations * %d)
-		* power(2.0, -extract(epoch FROM now() - hour - interval '30 minutes') / %g)) AS heat
+		* power(2.0::float8, -extract(epoch FROM now() - hour - interval '30 minutes')::float8 / %g)) AS heat
 	FROM analytics_event_hours WHERE hour >= now() - interval '%g hours' GROUP BY event_id`,
 	curation.WeightView, curation.WeightFavorite, curation.WeightRegister, curation.HalfLife.Seconds(), heatWindow.Hours())
 
 // obviousSoonSQL is the bonus for starting soon (alias e), as curation.HotScore adds it.
-const obviousSoonSQL = `0.5 * power(2.0, -extract(epoch FROM e.starts_at - now()) / (72 * 3600))`
+const obviousSoonSQL = `0.5 * power(2.0::float8, -extract(epoch FROM e.starts_at - now())::float8 / (72 * 3600))`
 
 func obviousTrending(v url.Values) (string, []any) {
 	sql := `SELECT ` + eventview.Columns("e.") + `, log10(1 + h.heat) + ` + obviousSoonSQL + ` AS score
@@ -635,109 +653,38 @@ func curationRise(ctx context.Context, pool *pgxpool.Pool, env []string, addr, g
 	tenth := top.Data[9].TrendingScore
 	// Outrank the tenth without the bonus for starting soon: twice the heat its score says.
 	r.burst = max(50, int(math.Ceil(2*(math.Pow(10, tenth)-1)/curation.WeightRegister)))
-	top20 := make([]int64, 20)
-	for i := range top20 {
-		top20[i] = top.Data[i].ID
-	}
-	var (
-		event              int64
-		title, city        string
-		startsAt           time.Time
-		capacity           *int
-		registered, before int
-	)
-	// Not starting within a day, so that it stays while measured.
-	err = pool.QueryRow(ctx, `SELECT e.id, e.title, e.city, e.starts_at, e.capacity, e.registered_count FROM events e
-		WHERE `+showableSQL+` AND e.starts_at > now() + interval '1 day' AND e.id <> ALL($1)
-		  AND (e.capacity IS NULL OR e.capacity - e.registered_count >= $2)
-		ORDER BY random() LIMIT 1`, top20, r.burst).Scan(&event, &title, &city, &startsAt, &capacity, &registered)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return r, fmt.Errorf("no upcoming event outside the top 20 has %d seats left", r.burst)
-	} else if err != nil {
-		return r, fmt.Errorf("pick the event: %w", err)
-	}
-	users, err := ids(ctx, pool, `SELECT u.id FROM users u WHERE u.role = 'attendee'
-		AND NOT EXISTS (SELECT FROM event_registrations g WHERE g.event_id = $1 AND g.user_id = u.id) ORDER BY random() LIMIT $2`, event, r.burst)
-	if err != nil {
-		return r, fmt.Errorf("pick the users: %w", err)
-	}
-	if len(users) < r.burst {
-		return r, fmt.Errorf("only %d attendees are not registered for event %d, the burst needs %d", len(users), event, r.burst)
-	}
-	key, err := auth.LoadPrivateKey(lookup(env, "JWT_PRIVATE_KEY_FILE"))
+	e, err := pickRising(ctx, pool, top, r.burst)
 	if err != nil {
 		return r, err
 	}
-	signer := auth.NewSigner(key, "events-platform", time.Hour)
-	headers := make([]http.Header, len(users))
-	for i, id := range users {
-		tok, err := signer.Sign(auth.Identity{UserID: id, Role: auth.RoleAttendee})
-		if err != nil {
-			return r, err
-		}
-		headers[i] = http.Header{"Authorization": {"Bearer " + tok}}
+	headers, err := attendeeHeaders(ctx, pool, env, e.id, r.burst)
+	if err != nil {
+		return r, err
 	}
-	hoursNow := func() (int, error) {
+	// The burst's registrations in analytics' hourly counts of the event.
+	counted := func() (int, error) {
 		var n int
 		err := pool.QueryRow(ctx, `SELECT coalesce(sum(registrations), 0) FROM analytics_event_hours
-			WHERE event_id = $1 AND hour >= date_trunc('hour', now()) - interval '1 hour'`, event).Scan(&n)
+			WHERE event_id = $1 AND hour >= date_trunc('hour', now()) - interval '1 hour'`, e.id).Scan(&n)
 		return n, err
 	}
-	if before, err = hoursNow(); err != nil {
+	before, err := counted()
+	if err != nil {
 		return r, err
 	}
-	seats := "unlimited"
-	if capacity != nil {
-		seats = fmt.Sprintf("%d of %d seats left", *capacity-registered, *capacity)
-	}
 	place := "not in the top 100"
-	if n := top.rank(event); n > 0 {
+	if n := top.rank(e.id); n > 0 {
 		place = fmt.Sprintf("#%d", n)
 	}
 	fmt.Fprintf(stdout, "\nrise: event %d %q (%s, starts in %s, %s; %s of trending), the tenth's score %.3f: %d registrations through the gateway by as many attendees, %d at a time; then trending?limit=10 every %s; load average %s\n",
-		event, title, city, time.Until(startsAt).Round(time.Hour), seats, place, tenth, r.burst, burstClients, riseEvery, loadAverage())
+		e.id, e.title, e.city, days(time.Until(e.startsAt)), e.seats, place, tenth, r.burst, burstClients, riseEvery, loadAverage())
 
-	register := fmt.Sprintf("http://%s/api/v1/events/%d/registrations", gwAddr, event)
-	var next atomic.Int64
-	targeter := func(t *vegeta.Target) error {
-		i := next.Add(1) - 1
-		if i >= int64(len(headers)) {
-			return vegeta.ErrNoTargets
-		}
-		*t = vegeta.Target{Method: "POST", URL: register, Header: headers[i]}
-		return nil
-	}
-	type burstDone struct {
-		m     vegeta.Metrics
-		codes map[uint16]int
-		first string
-		end   time.Time
-	}
-	done := make(chan burstDone, 1)
 	t0 := time.Now()
-	go func() {
-		a := vegeta.NewAttacker(vegeta.Workers(burstClients), vegeta.MaxWorkers(burstClients), vegeta.KeepAlive(true),
-			vegeta.Connections(burstClients), vegeta.Timeout(30*time.Second))
-		b := burstDone{codes: map[uint16]int{}}
-		for res := range a.Attack(targeter, vegeta.Rate{}, riseWait, "burst") {
-			if res.Error == vegeta.ErrNoTargets.Error() {
-				continue
-			}
-			b.m.Add(res)
-			b.codes[res.Code]++
-			if res.Code != http.StatusCreated && b.first == "" {
-				b.first = fmt.Sprintf("%d %s %.300s", res.Code, res.Error, res.Body)
-			}
-		}
-		b.m.Close()
-		b.end = time.Now()
-		done <- b
-	}()
-
+	done := registerBurst(fmt.Sprintf("http://%s/api/v1/events/%d/registrations", gwAddr, e.id), headers)
 	var (
-		burst                 *burstDone
-		firstCounted, counted time.Duration // analytics' hours: the first and the last registration of the burst
-		bestRank              int
+		burst                    *burstResult
+		firstCounted, allCounted time.Duration // since t0
+		rank                     int
 	)
 	for deadline := t0.Add(riseWait); ; time.Sleep(riseEvery) {
 		select {
@@ -745,13 +692,13 @@ func curationRise(ctx context.Context, pool *pgxpool.Pool, env []string, addr, g
 			burst = &b
 		default:
 		}
-		if counted == 0 {
-			if n, err := hoursNow(); err == nil {
+		if allCounted == 0 {
+			if n, err := counted(); err == nil {
 				if n > before && firstCounted == 0 {
 					firstCounted = time.Since(t0)
 				}
 				if n-before >= r.burst {
-					counted = time.Since(t0)
+					allCounted = time.Since(t0)
 				}
 			}
 		}
@@ -760,8 +707,8 @@ func curationRise(ctx context.Context, pool *pgxpool.Pool, env []string, addr, g
 			r.err = err
 			break
 		}
-		if n := p.rank(event); n > 0 {
-			r.took, bestRank = time.Since(t0), n
+		if rank = p.rank(e.id); rank > 0 {
+			r.took = time.Since(t0)
 			break
 		}
 		if time.Now().After(deadline) {
@@ -779,8 +726,8 @@ func curationRise(ctx context.Context, pool *pgxpool.Pool, env []string, addr, g
 	}
 	fmt.Fprintf(stdout, "  the burst: %d requests (%s) in %s, p50 %s, p99 %s\n", burst.m.Requests, strings.Join(codes, " "),
 		burst.end.Sub(t0).Round(10*time.Millisecond), round(burst.m.Latencies.P50), round(burst.m.Latencies.P99))
-	if burst.first != "" {
-		fmt.Fprintf(stdout, "  first answer other than 201: %s\n", burst.first)
+	if burst.firstBad != "" {
+		fmt.Fprintf(stdout, "  first answer other than 201: %s\n", burst.firstBad)
 	}
 	at := func(d time.Duration) string {
 		if d == 0 {
@@ -788,14 +735,120 @@ func curationRise(ctx context.Context, pool *pgxpool.Pool, env []string, addr, g
 		}
 		return d.Round(10 * time.Millisecond).String()
 	}
-	fmt.Fprintf(stdout, "  from the first registration sent: analytics' hourly counts had the first at %s, all %d at %s; ", at(firstCounted), r.burst, at(counted))
+	fmt.Fprintf(stdout, "  from the first registration sent: analytics' hourly counts had the first at %s, all %d at %s; ", at(firstCounted), r.burst, at(allCounted))
 	if r.err != nil {
 		fmt.Fprintf(stdout, "trending: %v\n", r.err)
 	} else {
-		fmt.Fprintf(stdout, "in trending's top 10 (#%d) at %s\n", bestRank, r.took.Round(10*time.Millisecond))
+		fmt.Fprintf(stdout, "in trending's top 10 (#%d) at %s\n", rank, r.took.Round(10*time.Millisecond))
 	}
 	return r, nil
 }
+
+// risingEvent is the event the burst is for.
+type risingEvent struct {
+	id          int64
+	title, city string
+	startsAt    time.Time
+	seats       string
+}
+
+// pickRising picks an upcoming event that may be shown, not on top's first 20, not
+// starting within a day (so that it stays while measured), with seats for burst.
+func pickRising(ctx context.Context, pool *pgxpool.Pool, top trendingPage, burst int) (risingEvent, error) {
+	var (
+		e                    risingEvent
+		capacity, registered *int
+	)
+	top20 := make([]int64, 20)
+	for i := range top20 {
+		top20[i] = top.Data[i].ID
+	}
+	err := pool.QueryRow(ctx, `SELECT e.id, e.title, e.city, e.starts_at, e.capacity, e.registered_count FROM events e
+		WHERE `+showableSQL+` AND e.starts_at > now() + interval '1 day' AND e.id <> ALL($1)
+		  AND (e.capacity IS NULL OR e.capacity - e.registered_count >= $2)
+		ORDER BY random() LIMIT 1`, top20, burst).Scan(&e.id, &e.title, &e.city, &e.startsAt, &capacity, &registered)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, fmt.Errorf("no upcoming event outside the top 20 has %d seats left", burst)
+	} else if err != nil {
+		return e, fmt.Errorf("pick the event: %w", err)
+	}
+	e.seats = "unlimited seats"
+	if capacity != nil {
+		e.seats = fmt.Sprintf("%d of %d seats left", *capacity-*registered, *capacity)
+	}
+	return e, nil
+}
+
+// attendeeHeaders signs in n attendees not registered for event, each request's headers.
+func attendeeHeaders(ctx context.Context, pool *pgxpool.Pool, env []string, event int64, n int) ([]http.Header, error) {
+	users, err := ids(ctx, pool, `SELECT u.id FROM users u WHERE u.role = 'attendee'
+		AND NOT EXISTS (SELECT FROM event_registrations g WHERE g.event_id = $1 AND g.user_id = u.id) ORDER BY random() LIMIT $2`, event, n)
+	if err != nil {
+		return nil, fmt.Errorf("pick the attendees: %w", err)
+	}
+	if len(users) < n {
+		return nil, fmt.Errorf("only %d attendees are not registered for event %d, the burst needs %d", len(users), event, n)
+	}
+	key, err := auth.LoadPrivateKey(lookup(env, "JWT_PRIVATE_KEY_FILE"))
+	if err != nil {
+		return nil, err
+	}
+	signer := auth.NewSigner(key, "events-platform", time.Hour)
+	headers := make([]http.Header, len(users))
+	for i, id := range users {
+		tok, err := signer.Sign(auth.Identity{UserID: id, Role: auth.RoleAttendee})
+		if err != nil {
+			return nil, err
+		}
+		headers[i] = http.Header{"Authorization": {"Bearer " + tok}}
+	}
+	return headers, nil
+}
+
+// burstResult is what the burst's requests got.
+type burstResult struct {
+	m        vegeta.Metrics
+	codes    map[uint16]int
+	firstBad string
+	end      time.Time
+}
+
+// registerBurst POSTs to register once with each of headers, burstClients at a time, in
+// the background, and sends what they got on the channel returned.
+func registerBurst(register string, headers []http.Header) <-chan burstResult {
+	done := make(chan burstResult, 1)
+	var next atomic.Int64
+	targeter := func(t *vegeta.Target) error {
+		i := next.Add(1) - 1
+		if i >= int64(len(headers)) {
+			return vegeta.ErrNoTargets
+		}
+		*t = vegeta.Target{Method: "POST", URL: register, Header: headers[i]}
+		return nil
+	}
+	go func() {
+		a := vegeta.NewAttacker(vegeta.Workers(burstClients), vegeta.MaxWorkers(burstClients), vegeta.KeepAlive(true),
+			vegeta.Connections(burstClients), vegeta.Timeout(30*time.Second))
+		b := burstResult{codes: map[uint16]int{}}
+		for res := range a.Attack(targeter, vegeta.Rate{}, riseWait, "burst") {
+			if res.Error == vegeta.ErrNoTargets.Error() {
+				continue // every attendee has registered: the attack ends, nothing was sent
+			}
+			b.m.Add(res)
+			b.codes[res.Code]++
+			if res.Code != http.StatusCreated && b.firstBad == "" {
+				b.firstBad = fmt.Sprintf("%d %s %.300s", res.Code, res.Error, res.Body)
+			}
+		}
+		b.m.Close()
+		b.end = time.Now()
+		done <- b
+	}()
+	return done
+}
+
+// days formats d in days.
+func days(d time.Duration) string { return fmt.Sprintf("%.1f days", d.Hours()/24) }
 
 // rssSamples are a process's resident memory at moments of the run.
 type rssSamples struct {

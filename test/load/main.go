@@ -377,8 +377,9 @@ func start(bin string, env []string, addr, target, debugAddr string) (*exec.Cmd,
 }
 
 // startTimed starts the platform serving target and returns once it is ready, with how
-// long that took. The search service loads every published public upcoming event before
-// it is ready (tens of seconds for a million): it is given 3 minutes, the others 30 s.
+// long that took. The search and curation services load every published public upcoming
+// event before they are ready (tens of seconds for a million): they are given 3 minutes,
+// the others 30 s.
 func startTimed(bin string, env []string, addr, target, debugAddr string) (*exec.Cmd, time.Duration, error) {
 	args := []string{"serve", "--target=" + target}
 	if debugAddr != "" {
@@ -394,7 +395,7 @@ func startTimed(bin string, env []string, addr, target, debugAddr string) (*exec
 	}
 	exited := waitFor(cmd)
 	wait := 30 * time.Second
-	if target == "search" {
+	if target == "search" || target == "curation" {
 		wait = 3 * time.Minute
 	}
 	for deadline := began.Add(wait); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
