@@ -2,6 +2,7 @@ package curation
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -32,20 +33,20 @@ type trendingInput struct {
 	Limit    int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
 }
 
-func (s *Service) handleTrending(ctx context.Context, in *trendingInput) (*httpapi.ListOutput[TrendingEvent], error) {
+func (s *Service) handleTrending(ctx context.Context, in *trendingInput) (*httpapi.RawJSON, error) {
 	board := s.board.Load()
 	if board == nil {
 		return nil, httpapi.Unavailable()
 	}
 	top, ranked := board.Trending(in.City, in.Category, in.Limit)
 	key := fmt.Sprintf("t\x00%s\x00%s\x00%d", fold(in.City), fold(in.Category), in.Limit)
-	items, err := cachedPageOf(ctx, s, key, ranked, top, func(e eventview.Event, x Scored) TrendingEvent {
+	body, err := cachedPage(ctx, s, key, ranked, in.Limit, top, func(e eventview.Event, x Scored) TrendingEvent {
 		return TrendingEvent{Event: e, TrendingScore: x.Score}
 	})
 	if err != nil {
 		return nil, s.fail(ctx, "trending", err)
 	}
-	return httpapi.List(items, httpapi.Page{Limit: in.Limit}), nil
+	return httpapi.JSON(body), nil
 }
 
 type featuredInput struct {
@@ -53,46 +54,58 @@ type featuredInput struct {
 	Limit int    `query:"limit" minimum:"1" maximum:"100" default:"20"`
 }
 
-func (s *Service) handleFeatured(ctx context.Context, in *featuredInput) (*httpapi.ListOutput[FeaturedEvent], error) {
+func (s *Service) handleFeatured(ctx context.Context, in *featuredInput) (*httpapi.RawJSON, error) {
 	board := s.board.Load()
 	if board == nil {
 		return nil, httpapi.Unavailable()
 	}
 	top, ranked := board.Featured(in.City, in.Limit)
 	key := fmt.Sprintf("f\x00%s\x00%d", fold(in.City), in.Limit)
-	items, err := cachedPageOf(ctx, s, key, ranked, top, func(e eventview.Event, x Scored) FeaturedEvent {
+	body, err := cachedPage(ctx, s, key, ranked, in.Limit, top, func(e eventview.Event, x Scored) FeaturedEvent {
 		return FeaturedEvent{Event: e, EditorPick: x.Pick, QualityScore: x.Score}
 	})
 	if err != nil {
 		return nil, s.fail(ctx, "featured", err)
 	}
-	return httpapi.List(items, httpapi.Page{Limit: in.Limit}), nil
+	return httpapi.JSON(body), nil
 }
 
-// cachedPageOf returns the page of the ranked events top, made by item from the events
-// that may be shown, from the cache when this ranking's page was made already.
-func cachedPageOf[T any](ctx context.Context, s *Service, key string, ranked time.Time, top []Scored, item func(eventview.Event, Scored) T) ([]T, error) {
-	if p, ok := s.pages.get(key, ranked); ok {
-		return p.([]T), nil
+// cachedPage returns the JSON of the page of the ranked events top (a list of limit),
+// made by item from the events that may be shown: from the cache when this ranking's
+// page was made already, else made once however many ask at the same time.
+func cachedPage[T any](ctx context.Context, s *Service, key string, ranked time.Time, limit int, top []Scored, item func(eventview.Event, Scored) T) ([]byte, error) {
+	if body, ok := s.pages.get(key, ranked); ok {
+		return body, nil
 	}
-	ids := make([]int64, len(top))
-	for i, x := range top {
-		ids[i] = x.ID
-	}
-	events, err := s.show(ctx, ids)
+	body, err, _ := s.making.Do(key+"\x00"+ranked.String(), func() (any, error) {
+		ids := make([]int64, len(top))
+		for i, x := range top {
+			ids[i] = x.ID
+		}
+		// Not the request's context: the page is made for every request waiting for it.
+		events, err := s.show(context.WithoutCancel(ctx), ids)
+		if err != nil {
+			return nil, err
+		}
+		byID := make(map[int64]Scored, len(top))
+		for _, x := range top {
+			byID[x.ID] = x
+		}
+		items := make([]T, len(events))
+		for i, e := range events {
+			items[i] = item(e, byID[e.ID])
+		}
+		body, err := json.Marshal(httpapi.List(items, httpapi.Page{Limit: limit}).Body)
+		if err != nil {
+			return nil, err
+		}
+		s.pages.put(key, ranked, body)
+		return body, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[int64]Scored, len(top))
-	for _, x := range top {
-		byID[x.ID] = x
-	}
-	items := make([]T, len(events))
-	for i, e := range events {
-		items[i] = item(e, byID[e.ID])
-	}
-	s.pages.put(key, ranked, items)
-	return items, nil
+	return body.([]byte), nil
 }
 
 // Pick is an editor's pick for featured.

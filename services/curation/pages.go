@@ -46,35 +46,35 @@ func (s *Service) show(ctx context.Context, ids []int64) ([]eventview.Event, err
 // a page is read from PostgreSQL once per ranking (every few seconds), however many ask.
 type pageCache struct {
 	mu    sync.Mutex
-	pages map[string]cachedPage
+	pages map[string]storedPage
 }
 
-type cachedPage struct {
+type storedPage struct {
 	ranked time.Time // the ranking it was made from
-	items  any
+	body   []byte    // the response, encoded
 }
 
 // maxCachedPages bounds the cache: past it, it starts again empty.
 const maxCachedPages = 10_000
 
-func newPageCache() *pageCache { return &pageCache{pages: map[string]cachedPage{}} }
+func newPageCache() *pageCache { return &pageCache{pages: map[string]storedPage{}} }
 
 // get returns the page cached for key made from the ranking of ranked.
-func (c *pageCache) get(key string, ranked time.Time) (any, bool) {
+func (c *pageCache) get(key string, ranked time.Time) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, ok := c.pages[key]
 	if !ok || !p.ranked.Equal(ranked) {
 		return nil, false
 	}
-	return p.items, true
+	return p.body, true
 }
 
-func (c *pageCache) put(key string, ranked time.Time, items any) {
+func (c *pageCache) put(key string, ranked time.Time, body []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.pages) >= maxCachedPages {
 		clear(c.pages)
 	}
-	c.pages[key] = cachedPage{ranked: ranked, items: items}
+	c.pages[key] = storedPage{ranked: ranked, body: body}
 }

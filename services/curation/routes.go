@@ -4,17 +4,19 @@ import (
 	"net/http"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/events-platform/events-platform/internal/httpapi"
 )
 
 // routes registers the service's API.
 func (s *Service) routes() {
 	curation := []string{"curation"}
 	huma.Register(s.api, huma.Operation{OperationID: "trending-events", Method: http.MethodGet,
-		Path: "/api/v1/curation/trending", Summary: "Upcoming events people are viewing, saving and registering for now", Tags: curation},
-		s.handleTrending)
+		Path: "/api/v1/curation/trending", Summary: "Upcoming events people are viewing, saving and registering for now", Tags: curation,
+		Responses: httpapi.Documented(s.api, httpapi.ListEnvelope[TrendingEvent]{}, "TrendingBody")}, s.handleTrending)
 	huma.Register(s.api, huma.Operation{OperationID: "featured-events", Method: http.MethodGet,
-		Path: "/api/v1/curation/featured", Summary: "Editors' picks, then the best upcoming events by quality", Tags: curation},
-		s.handleFeatured)
+		Path: "/api/v1/curation/featured", Summary: "Editors' picks, then the best upcoming events by quality", Tags: curation,
+		Responses: httpapi.Documented(s.api, httpapi.ListEnvelope[FeaturedEvent]{}, "FeaturedBody")}, s.handleFeatured)
 	huma.Register(s.api, huma.Operation{OperationID: "list-picks", Method: http.MethodGet,
 		Path: "/api/v1/curation/picks", Summary: "Editors' picks in their order, shown or not (editors)", Tags: curation, Security: bearer},
 		s.handleListPicks)

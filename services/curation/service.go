@@ -30,6 +30,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/events-platform/events-platform/internal/auth"
 	"github.com/events-platform/events-platform/internal/httpapi"
@@ -79,6 +80,8 @@ type Service struct {
 	follow *follower
 	board  atomic.Pointer[Board]
 	pages  *pageCache
+	// making makes a missing page once for the requests that want it at the same time.
+	making singleflight.Group
 	// rank asks Run to bring the board up to date soon.
 	rank chan struct{}
 	lag  natsbus.Lag

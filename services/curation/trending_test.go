@@ -1,6 +1,7 @@
 package curation
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -88,5 +89,23 @@ func TestFeaturedPutsPicksFirstThenQuality(t *testing.T) {
 	b.Rank(now)
 	if got, _ := b.Featured("", 10); !got[0].Pick || got[0].ID != 1 || got[1].Pick {
 		t.Errorf("after 5 left: %+v, want the pick 1 first and the rest not picks", got)
+	}
+}
+
+// BenchmarkRank ranks a board the size of the benchmark's (800k upcoming events in 40
+// cities and 12 categories, 200k of them with heat).
+func BenchmarkRank(b *testing.B) {
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	board := NewBoard()
+	for i := range int64(800_000) {
+		board.Track(i, fmt.Sprintf("city%d", i%40), fmt.Sprintf("cat%d", i%12), now.Add(time.Duration(1+i%5000)*time.Hour))
+		board.SetQuality(i, float64(i%11)/10)
+		if i%4 == 0 {
+			board.Add(i, float64(i%97), now.Add(-time.Duration(i%48)*time.Hour))
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		board.Rank(now)
 	}
 }

@@ -115,7 +115,7 @@ func (in *searchInput) query() (q engine.Query, limit int, err error) {
 	return q, limit, nil
 }
 
-func (s *Service) handleSearch(ctx context.Context, in *searchInput) (*jsonOutput, error) {
+func (s *Service) handleSearch(ctx context.Context, in *searchInput) (*httpapi.RawJSON, error) {
 	q, limit, err := in.query()
 	if err != nil {
 		return nil, err
@@ -128,7 +128,7 @@ func (s *Service) handleSearch(ctx context.Context, in *searchInput) (*jsonOutpu
 	if err != nil {
 		return nil, httpapi.Fail(ctx, s.log, "search", err)
 	}
-	return jsonBody(b), nil
+	return httpapi.JSON(b), nil
 }
 
 // maxTier is the lowest relevance tier (engine.Hit.Tier); a result's score is maxTier+1

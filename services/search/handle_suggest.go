@@ -20,7 +20,7 @@ type Suggestion struct {
 	Events int    `json:"events"`
 }
 
-func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*jsonOutput, error) {
+func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*httpapi.RawJSON, error) {
 	q := strings.TrimSpace(in.Q)
 	if q == "" {
 		return nil, bad("q", "q must not be blank")
@@ -44,5 +44,5 @@ func (s *Service) handleSuggest(ctx context.Context, in *suggestInput) (*jsonOut
 	if err != nil {
 		return nil, httpapi.Fail(ctx, s.log, "suggest", err)
 	}
-	return jsonBody(b), nil
+	return httpapi.JSON(b), nil
 }
