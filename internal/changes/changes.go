@@ -6,8 +6,9 @@
 //
 // A transaction stamps its rows with its start time but they appear when it commits, so
 // a row can show up with a time older than one already seen. Each look therefore reads
-// the rows stamped at most Overlap before the newest seen, and reports only those whose
-// stamp it had not seen.
+// the rows stamped at most Overlap before the previous look began (the database's clock),
+// and reports only those whose stamp it had not seen. Rows stamped long before are read
+// no more, however many were written at once.
 package changes
 
 import (
@@ -18,7 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Overlap is how far before the newest stamp seen each look reads again: longer than a
+// Overlap is how far before the previous look began each look reads again: longer than a
 // writing transaction lasts.
 const Overlap = time.Minute
 
@@ -30,9 +31,9 @@ type Querier interface {
 
 // Follower is where a reader stands in a table.
 type Follower struct {
-	sql   string
-	since time.Time           // the newest stamp seen (the database's clock)
-	seen  map[int64]time.Time // the stamps of the rows read within Overlap of since
+	sql    string
+	looked time.Time           // when the last look marked seen began (the database's clock)
+	seen   map[int64]time.Time // the stamps of the rows it read within Overlap of looked
 }
 
 // Start returns a follower of table's rows by the id column and the stamp column, from
@@ -43,7 +44,7 @@ func Start(ctx context.Context, db Querier, table, id, stamp string) (*Follower,
 		sql:  `SELECT ` + id + `, ` + stamp + ` FROM ` + table + ` WHERE ` + stamp + ` >= $1 ORDER BY ` + stamp,
 		seen: map[int64]time.Time{},
 	}
-	if err := db.QueryRow(ctx, `SELECT now()`).Scan(&f.since); err != nil {
+	if err := db.QueryRow(ctx, `SELECT now()`).Scan(&f.looked); err != nil {
 		return nil, fmt.Errorf("follow %s: %w", table, err)
 	}
 	return f, nil
@@ -53,7 +54,11 @@ func Start(ctx context.Context, db Querier, table, id, stamp string) (*Follower,
 // mark, which marks this look seen: call it once the rows are read (a look not marked
 // is made again by the next call).
 func (f *Follower) Next(ctx context.Context, db Querier) (ids []int64, mark func(), err error) {
-	rows, err := db.Query(ctx, f.sql, f.since.Add(-Overlap))
+	var look time.Time
+	if err := db.QueryRow(ctx, `SELECT now()`).Scan(&look); err != nil {
+		return nil, nil, fmt.Errorf("follow changes: %w", err)
+	}
+	rows, err := db.Query(ctx, f.sql, f.looked.Add(-Overlap))
 	if err != nil {
 		return nil, nil, fmt.Errorf("follow changes: %w", err)
 	}
@@ -61,7 +66,7 @@ func (f *Follower) Next(ctx context.Context, db Querier) (ids []int64, mark func
 		id int64
 		at time.Time
 	)
-	newest := f.since
+	// What the next look reads again, it must know it has seen.
 	seen := map[int64]time.Time{}
 	for rows.Next() {
 		if err := rows.Scan(&id, &at); err != nil {
@@ -71,13 +76,12 @@ func (f *Follower) Next(ctx context.Context, db Querier) (ids []int64, mark func
 		if prev, ok := f.seen[id]; !ok || !prev.Equal(at) {
 			ids = append(ids, id)
 		}
-		seen[id] = at
-		if at.After(newest) {
-			newest = at
+		if !at.Before(look.Add(-Overlap)) {
+			seen[id] = at
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("follow changes: %w", err)
 	}
-	return ids, func() { f.since, f.seen = newest, seen }, nil
+	return ids, func() { f.looked, f.seen = look, seen }, nil
 }
