@@ -193,7 +193,7 @@ bench-recommendations: deps-up ## Load scenario: platform retrain on 100k users 
 	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load recommendations
 
 .PHONY: bench-curation
-bench-curation: deps-up ## Load scenario: trending and featured over 1M events x 10M interactions (seeded once and kept, copied each run), 50 clients for 10 s each over a mix of queries vs the obvious SQL; a registration burst through the gateway until the event is in the top 10; board load, scoring, RSS; goals PASS/FAIL (~25 min the first time, ~20 min after).
+bench-curation: deps-up ## Load scenario: trending and featured over 1M events x 10M interactions (seeded once and kept, copied each run), 50 clients for 10 s each over a mix of queries vs the obvious SQL; a registration burst through the gateway until the event is in the top 10; board load, scoring, RSS; goals PASS/FAIL (~12 min the first time, ~5 min after).
 	@$(DEPS_ENV); $(MAKE) build-platform >/dev/null; go run ./test/load curation
 
 .PHONY: bench-registrations
