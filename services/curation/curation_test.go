@@ -254,7 +254,7 @@ func TestTrendingFollowsTheCurrentHour(t *testing.T) {
 	}
 	e.sync() // read again, not added again
 	sc := e.svc.board.Load()
-	top, _ := sc.Trending("", "", 2)
+	top := sc.Trending("", "", 2)
 	if want := HotScore(40*WeightRegister, 72*time.Hour); top[0].Score > want+0.05 {
 		t.Errorf("score %.3f after a second look, want at most %.3f: counted twice", top[0].Score, want)
 	}

@@ -38,9 +38,9 @@ func (s *Service) handleTrending(ctx context.Context, in *trendingInput) (*httpa
 	if board == nil {
 		return nil, httpapi.Unavailable()
 	}
-	top, ranked := board.Trending(in.City, in.Category, in.Limit)
+	top := board.Trending(in.City, in.Category, in.Limit)
 	key := fmt.Sprintf("t\x00%s\x00%s\x00%d", fold(in.City), fold(in.Category), in.Limit)
-	body, err := cachedPage(ctx, s, key, ranked, in.Limit, top, func(e eventview.Event, x Scored) TrendingEvent {
+	body, err := cachedPage(ctx, s, key, in.Limit, top, func(e eventview.Event, x Scored) TrendingEvent {
 		return TrendingEvent{Event: e, TrendingScore: x.Score}
 	})
 	if err != nil {
@@ -59,9 +59,9 @@ func (s *Service) handleFeatured(ctx context.Context, in *featuredInput) (*httpa
 	if board == nil {
 		return nil, httpapi.Unavailable()
 	}
-	top, ranked := board.Featured(in.City, in.Limit)
+	top := board.Featured(in.City, in.Limit)
 	key := fmt.Sprintf("f\x00%s\x00%d", fold(in.City), in.Limit)
-	body, err := cachedPage(ctx, s, key, ranked, in.Limit, top, func(e eventview.Event, x Scored) FeaturedEvent {
+	body, err := cachedPage(ctx, s, key, in.Limit, top, func(e eventview.Event, x Scored) FeaturedEvent {
 		return FeaturedEvent{Event: e, EditorPick: x.Pick, QualityScore: x.Score}
 	})
 	if err != nil {
@@ -71,17 +71,18 @@ func (s *Service) handleFeatured(ctx context.Context, in *featuredInput) (*httpa
 }
 
 // cachedPage returns the JSON of the page of the ranked events top (a list of limit),
-// made by item from the events that may be shown: from the cache when this ranking's
-// page was made already, else made once however many ask at the same time.
-func cachedPage[T any](ctx context.Context, s *Service, key string, ranked time.Time, limit int, top []Scored, item func(eventview.Event, Scored) T) ([]byte, error) {
-	if body, ok := s.pages.get(key, ranked); ok {
+// made by item from the events that may be shown: from the cache when a page of these
+// events was made recently, else made once however many ask at the same time.
+func cachedPage[T any](ctx context.Context, s *Service, key string, limit int, top []Scored, item func(eventview.Event, Scored) T) ([]byte, error) {
+	ids := make([]int64, len(top))
+	for i, x := range top {
+		ids[i] = x.ID
+	}
+	if body, ok := s.pages.get(key, ids); ok {
 		return body, nil
 	}
-	body, err, _ := s.making.Do(key+"\x00"+ranked.String(), func() (any, error) {
-		ids := make([]int64, len(top))
-		for i, x := range top {
-			ids[i] = x.ID
-		}
+	body, err, _ := s.making.Do(fmt.Sprint(key, ids), func() (any, error) {
+		made := time.Now()
 		// Not the request's context: the page is made for every request waiting for it.
 		events, err := s.show(context.WithoutCancel(ctx), ids)
 		if err != nil {
@@ -99,7 +100,7 @@ func cachedPage[T any](ctx context.Context, s *Service, key string, ranked time.
 		if err != nil {
 			return nil, err
 		}
-		s.pages.put(key, ranked, body)
+		s.pages.put(key, ids, made, body)
 		return body, nil
 	})
 	if err != nil {

@@ -75,7 +75,7 @@ func load(ctx context.Context, db changes.Querier) (*follower, error) {
 	if err := db.QueryRow(ctx, `SELECT date_trunc('hour', now()) - interval '1 hour'`).Scan(&f.settled); err != nil {
 		return nil, fmt.Errorf("load the board: %w", err)
 	}
-	rows, err = db.Query(ctx, `SELECT event_id, sum((`+heatSQL+`) * power(2.0, -extract(epoch FROM $1 - hour - interval '30 minutes') / $2))
+	rows, err = db.Query(ctx, `SELECT event_id, sum((`+heatSQL+`) * power(2.0::float8, -extract(epoch FROM $1 - hour - interval '30 minutes')::float8 / $2::float8))
 		FROM analytics_event_hours WHERE hour >= $3 AND hour < $1 GROUP BY event_id`,
 		f.settled, HalfLife.Seconds(), f.settled.Add(-heatWindow))
 	if err != nil {

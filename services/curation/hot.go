@@ -1,9 +1,3 @@
-// Package curation is the curation service: trending and featured events, editors'
-// collections, and the moderation of what organizers publish.
-//
-// Not provided yet (#17): this package holds, so far, the rules the service will apply
-// the hot score (hot.go), the trending index that keeps it up to date (trending.go), and
-// the quality and spam scores of an event (spam.go).
 package curation
 
 import (

@@ -3,6 +3,7 @@ package curation
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,39 +43,44 @@ func (s *Service) show(ctx context.Context, ids []int64) ([]eventview.Event, err
 	return out, nil
 }
 
-// pageCache keeps the pages of trending and featured made from the board's last ranking:
-// a page is read from PostgreSQL once per ranking (every few seconds), however many ask.
+// pageCache keeps the pages of trending and featured, encoded: a page is made again from
+// PostgreSQL only when the events it lists changed (a ranking moved them) or it is older
+// than pageMaxAge (seat counts and scores move too), however many ask meanwhile.
 type pageCache struct {
 	mu    sync.Mutex
 	pages map[string]storedPage
 }
 
 type storedPage struct {
-	ranked time.Time // the ranking it was made from
-	body   []byte    // the response, encoded
+	ids  []int64   // the events it lists, in order
+	made time.Time //
+	body []byte    // the response, encoded
 }
+
+// pageMaxAge bounds how old a page's events (seats left, scores) may be.
+const pageMaxAge = 10 * time.Second
 
 // maxCachedPages bounds the cache: past it, it starts again empty.
 const maxCachedPages = 10_000
 
 func newPageCache() *pageCache { return &pageCache{pages: map[string]storedPage{}} }
 
-// get returns the page cached for key made from the ranking of ranked.
-func (c *pageCache) get(key string, ranked time.Time) ([]byte, bool) {
+// get returns the page cached for key when it lists ids and is recent enough.
+func (c *pageCache) get(key string, ids []int64) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p, ok := c.pages[key]
-	if !ok || !p.ranked.Equal(ranked) {
+	if !ok || time.Since(p.made) > pageMaxAge || !slices.Equal(p.ids, ids) {
 		return nil, false
 	}
 	return p.body, true
 }
 
-func (c *pageCache) put(key string, ranked time.Time, body []byte) {
+func (c *pageCache) put(key string, ids []int64, made time.Time, body []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.pages) >= maxCachedPages {
 		clear(c.pages)
 	}
-	c.pages[key] = storedPage{ranked: ranked, body: body}
+	c.pages[key] = storedPage{ids: ids, made: made, body: body}
 }

@@ -70,7 +70,6 @@ type Scored struct {
 // (picks, then the best by quality), overall and by city; each list cut at rankDepth (a
 // page is at most 100).
 type ranking struct {
-	at         time.Time
 	all        []Scored
 	byCity     map[string][]Scored
 	byCategory map[string][]Scored
@@ -220,7 +219,7 @@ func (b *Board) Rank(now time.Time) {
 		b.forget(id)
 	}
 
-	r := &ranking{at: now, all: all.sorted(), byCity: map[string][]Scored{}, byCategory: map[string][]Scored{},
+	r := &ranking{all: all.sorted(), byCity: map[string][]Scored{}, byCategory: map[string][]Scored{},
 		byBoth: map[[2]string][]Scored{}, featuredIn: map[string][]Scored{}}
 	for i, t := range byCity {
 		if t != nil {
@@ -342,8 +341,8 @@ func (t *top) sorted() []Scored {
 }
 
 // Trending returns the hottest events of the last ranking, of a city and a category when
-// given (any case), at most limit, and when the ranking was made.
-func (b *Board) Trending(city, category string, limit int) ([]Scored, time.Time) {
+// given (any case), at most limit.
+func (b *Board) Trending(city, category string, limit int) []Scored {
 	r := b.ranked.Load()
 	city, category = fold(city), fold(category)
 	var list []Scored
@@ -357,18 +356,18 @@ func (b *Board) Trending(city, category string, limit int) ([]Scored, time.Time)
 	default:
 		list = r.all
 	}
-	return slices.Clone(list[:min(limit, len(list))]), r.at
+	return slices.Clone(list[:min(limit, len(list))])
 }
 
 // Featured returns the editors' picks and then the best events by quality, of a city when
-// given, at most limit, and when the ranking was made.
-func (b *Board) Featured(city string, limit int) ([]Scored, time.Time) {
+// given, at most limit.
+func (b *Board) Featured(city string, limit int) []Scored {
 	r := b.ranked.Load()
 	list := r.featured
 	if city = fold(city); city != "" {
 		list = r.featuredIn[city]
 	}
-	return slices.Clone(list[:min(limit, len(list))]), r.at
+	return slices.Clone(list[:min(limit, len(list))])
 }
 
 // Len is how many events may be shown.

@@ -7,8 +7,6 @@ import (
 	"time"
 )
 
-func ids1(s []Scored, _ time.Time) []int64 { return scoredIDs(s) }
-
 func scoredIDs(s []Scored) []int64 {
 	out := make([]int64, len(s))
 	for i, x := range s {
@@ -36,28 +34,28 @@ func TestTrendingRanksBurstsDecaysAndFilters(t *testing.T) {
 	tr.Add(3, WeightView, now)
 	tr.Add(99, WeightRegister, now) // not tracked: not ranked
 	tr.Rank(now)
-	if got := ids1(tr.Trending("", "", 10)); !slices.Equal(got[:2], []int64{2, 1}) || len(got) != 4 {
+	if got := scoredIDs(tr.Trending("", "", 10)); !slices.Equal(got[:2], []int64{2, 1}) || len(got) != 4 {
 		t.Errorf("overall: %v, want the burst (2) before the old crowd (1), 4 events", got)
 	}
-	if got := ids1(tr.Trending("BERLIN", "", 10)); !slices.Equal(got, []int64{2, 1}) {
+	if got := scoredIDs(tr.Trending("BERLIN", "", 10)); !slices.Equal(got, []int64{2, 1}) {
 		t.Errorf("Berlin: %v, want [2 1]", got)
 	}
-	if got := ids1(tr.Trending("munich", "Music", 1)); !slices.Equal(got, []int64{4}) {
+	if got := scoredIDs(tr.Trending("munich", "Music", 1)); !slices.Equal(got, []int64{4}) {
 		t.Errorf("Munich music, 1: %v, want the one starting within the hour (4)", got)
 	}
-	if got, _ := tr.Trending("Paris", "", 10); len(got) != 0 {
+	if got := tr.Trending("Paris", "", 10); len(got) != 0 {
 		t.Errorf("Paris: %v, want none", got)
 	}
 	// Two days on, without new interactions: the burst has cooled, event 4 has started.
 	later := now.Add(48 * time.Hour)
 	tr.Add(1, WeightRegister*40, later)
 	tr.Rank(later)
-	if got := ids1(tr.Trending("", "", 10)); !slices.Equal(got, []int64{1, 2, 3}) {
+	if got := scoredIDs(tr.Trending("", "", 10)); !slices.Equal(got, []int64{1, 2, 3}) {
 		t.Errorf("two days later: %v, want [1 2 3] (4 started)", got)
 	}
 	tr.Forget(1)
 	tr.Rank(later)
-	if got := ids1(tr.Trending("", "music", 10)); !slices.Equal(got, []int64{3}) {
+	if got := scoredIDs(tr.Trending("", "music", 10)); !slices.Equal(got, []int64{3}) {
 		t.Errorf("after forgetting 1: music %v, want [3]", got)
 	}
 }
@@ -79,15 +77,15 @@ func TestFeaturedPutsPicksFirstThenQuality(t *testing.T) {
 	b.Add(3, WeightRegister, now) // 3 is hotter than 2, of equal quality
 	b.SetPicks([]int64{5, 1, 42}) // 42 is not shown (not tracked)
 	b.Rank(now)
-	if got := ids1(b.Featured("", 10)); !slices.Equal(got, []int64{5, 1, 4, 3, 2}) {
+	if got := scoredIDs(b.Featured("", 10)); !slices.Equal(got, []int64{5, 1, 4, 3, 2}) {
 		t.Errorf("featured: %v, want the picks 5 and 1, then by quality 4, 3, 2", got)
 	}
-	if got := ids1(b.Featured("berlin", 3)); !slices.Equal(got, []int64{5, 1, 3}) {
+	if got := scoredIDs(b.Featured("berlin", 3)); !slices.Equal(got, []int64{5, 1, 3}) {
 		t.Errorf("featured in Berlin, 3: %v, want [5 1 3]", got)
 	}
 	b.Forget(5)
 	b.Rank(now)
-	if got, _ := b.Featured("", 10); !got[0].Pick || got[0].ID != 1 || got[1].Pick {
+	if got := b.Featured("", 10); !got[0].Pick || got[0].ID != 1 || got[1].Pick {
 		t.Errorf("after 5 left: %+v, want the pick 1 first and the rest not picks", got)
 	}
 }
