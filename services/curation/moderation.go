@@ -45,13 +45,18 @@ func (s *Service) handleQueue(ctx context.Context, in *queueInput) (*httpapi.Lis
 	if _, err := requireCurator(ctx); err != nil {
 		return nil, err
 	}
-	after := queueCursor{HeldAt: time.Time{}, ID: 0}
+	var after *queueCursor // nil: from the oldest
 	if in.Cursor != "" {
 		c, err := httpapi.DecodeCursor[queueCursor](in.Cursor)
 		if err != nil {
 			return nil, httpapi.BadCursor()
 		}
-		after = c
+		after = &c
+	}
+	var afterAt *time.Time
+	var afterID int64
+	if after != nil {
+		afterAt, afterID = &after.HeldAt, after.ID
 	}
 	rows, err := s.db.Query(ctx, `SELECT `+eventview.Columns("e.")+`, e.moderated_at,
 		coalesce(d.reasons, '{}'), coalesce(sc.spam, 0), coalesce(sc.quality, 0), coalesce(sc.lacks, '{}'), coalesce(u.name, ''),
@@ -62,8 +67,8 @@ func (s *Service) handleQueue(ctx context.Context, in *queueInput) (*httpapi.Lis
 		LEFT JOIN LATERAL (SELECT reasons FROM moderation_decisions m WHERE m.event_id = e.id AND m.decision = 'held'
 			ORDER BY m.id DESC LIMIT 1) d ON true
 		WHERE e.moderation = 'held' AND e.status = 'published' AND coalesce(e.ends_at, e.starts_at) >= now()
-			AND (coalesce(e.moderated_at, '-infinity'::timestamptz), e.id) > ($1, $2)
-		ORDER BY coalesce(e.moderated_at, '-infinity'::timestamptz), e.id LIMIT $3`, after.HeldAt, after.ID, in.Limit+1)
+			AND ($1::timestamptz IS NULL OR (coalesce(e.moderated_at, '-infinity'::timestamptz), e.id) > ($1, $2))
+		ORDER BY coalesce(e.moderated_at, '-infinity'::timestamptz), e.id LIMIT $3`, afterAt, afterID, in.Limit+1)
 	if err != nil {
 		return nil, s.fail(ctx, "moderation queue", err)
 	}
