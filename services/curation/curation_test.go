@@ -1,6 +1,7 @@
 package curation
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -78,10 +79,10 @@ type ev struct {
 
 func (e *env) event(x ev) int64 {
 	e.t.Helper()
-	x.status = cmpOr(x.status, "published")
-	x.vis = cmpOr(x.vis, "public")
-	x.moderation = cmpOr(x.moderation, "approved")
-	x.category = cmpOr(x.category, "music")
+	x.status = cmp.Or(x.status, "published")
+	x.vis = cmp.Or(x.vis, "public")
+	x.moderation = cmp.Or(x.moderation, "approved")
+	x.category = cmp.Or(x.category, "music")
 	if x.title == "" {
 		x.title = "Event " + fmt.Sprint(time.Now().UnixNano())
 	}
@@ -101,13 +102,6 @@ func (e *env) event(x ev) int64 {
 		e.t.Fatal(err)
 	}
 	return id
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func (e *env) exec(sql string, args ...any) {
