@@ -7,7 +7,6 @@ set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.37.2}"
 ETCD_VERSION="${ETCD_VERSION:-3.6.16}"
-STAGING_VERSION="v0.${K8S_VERSION#1.}"
 PLATFORM="linux-amd64"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,40 +15,14 @@ local_dir="${root}/bin/k8s/${K8S_VERSION}-${PLATFORM}"
 
 log() { echo "setup-envtest: $*" >&2; }
 
+# shellcheck source=hack/lib/kube-build.sh
+source "${root}/hack/lib/kube-build.sh"
+
 complete() { [[ -x "$1/kube-apiserver" && -x "$1/etcd" && -x "$1/kubectl" ]]; }
 
 build_apiserver() {
-	local work; work="$(mktemp -d)"
 	log "building kube-apiserver v${K8S_VERSION} from source (about 4 minutes on 2 cores)"
-	(
-		cd "$work"
-		go mod init envtest/kube-apiserver >/dev/null 2>&1
-		local gomod
-		gomod="$(go mod download -json "k8s.io/kubernetes@v${K8S_VERSION}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
-		go mod edit -require="k8s.io/kubernetes@v${K8S_VERSION}"
-		# k8s.io/kubernetes replaces its staging modules with local folders; pin each
-		# to the published module of the same release instead.
-		grep -oE '^[[:space:]]*k8s\.io/[A-Za-z0-9._/-]+ => \./staging' "$gomod" | awk '{print $1}' |
-			while read -r mod; do go mod edit -replace="${mod}=${mod}@${STAGING_VERSION}"; done
-		cat >main.go <<'GO'
-package main
-
-import (
-	"os"
-
-	"k8s.io/component-base/cli"
-	"k8s.io/kubernetes/cmd/kube-apiserver/app"
-)
-
-func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }
-GO
-		go mod tidy >/dev/null
-		CGO_ENABLED=0 go build -trimpath -o "$store/kube-apiserver" -ldflags "\
-			-X k8s.io/component-base/version.gitVersion=v${K8S_VERSION} \
-			-X k8s.io/component-base/version.gitMajor=${K8S_VERSION%%.*} \
-			-X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)" .
-	)
-	rm -rf "$work"
+	kube_build "$store/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver/app "app.NewAPIServerCommand()"
 }
 
 build_etcd() {
