@@ -359,19 +359,12 @@ func (s *Service) handlePutCollectionEvent(ctx context.Context, in *collectionEv
 		if err := requireShowable(ctx, tx, in.EventID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM collection_items WHERE collection_id = $1 AND event_id = $2`, cid, in.EventID); err != nil {
+		at, err := collectionOrder(cid).makeRoom(ctx, tx, in.EventID, position)
+		if err != nil {
 			return err
 		}
-		if position == 0 {
-			err = tx.QueryRow(ctx, `SELECT coalesce(max(position), 0) + 1 FROM collection_items WHERE collection_id = $1`, cid).Scan(&position)
-		} else {
-			_, err = tx.Exec(ctx, `UPDATE collection_items SET position = position + 1 WHERE collection_id = $1 AND position >= $2`, cid, position)
-		}
-		if err != nil {
-			return fmt.Errorf("place event %d in collection %d: %w", in.EventID, cid, err)
-		}
 		if _, err := tx.Exec(ctx, `INSERT INTO collection_items (collection_id, event_id, position, added_by) VALUES ($1, $2, $3, $4)`,
-			cid, in.EventID, position, id.UserID); err != nil {
+			cid, in.EventID, at, id.UserID); err != nil {
 			return fmt.Errorf("add event %d to collection %d: %w", in.EventID, cid, err)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE collections SET updated_at = now() WHERE id = $1`, cid); err != nil {

@@ -168,18 +168,12 @@ func (s *Service) handlePutPick(ctx context.Context, in *pickInput) (*httpapi.Li
 		if err := requireShowable(ctx, tx, in.EventID); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM featured_picks WHERE event_id = $1`, in.EventID); err != nil {
-			return err
-		}
-		if position == 0 {
-			if err := tx.QueryRow(ctx, `SELECT coalesce(max(position), 0) + 1 FROM featured_picks`).Scan(&position); err != nil {
-				return err
-			}
-		} else if _, err := tx.Exec(ctx, `UPDATE featured_picks SET position = position + 1 WHERE position >= $1`, position); err != nil {
+		at, err := picksOrder.makeRoom(ctx, tx, in.EventID, position)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO featured_picks (event_id, position, picked_by) VALUES ($1, $2, $3)`,
-			in.EventID, position, id.UserID); err != nil {
+			in.EventID, at, id.UserID); err != nil {
 			return err
 		}
 		picks, err = s.picks(ctx, tx)

@@ -28,7 +28,7 @@ type scored struct {
 	id, organizer        int64
 	status, moderation   string
 	visibility           string
-	title, category      string
+	category             string
 	city                 string
 	startsAt             time.Time
 	moderatedBy          *int64
@@ -42,22 +42,18 @@ type scored struct {
 }
 
 // scoreColumns are what scoring reads of an event (alias e).
-const scoreColumns = `e.id, e.created_by, ` + publicStatus + `, e.moderation, e.visibility, e.title, e.description, e.tags,
+var scoreColumns = `e.id, e.created_by, ` + eventview.Status("e.") + `, e.moderation, e.visibility, e.title, e.description, e.tags,
 	e.category, e.city, e.starts_at, e.moderated_by, e.moderated_at,
 	(e.address <> '' OR e.venue_name <> '' OR e.lat IS NOT NULL OR e.online_url <> ''), e.capacity, e.price::float8`
 
 // scoreSQL reads an event for scoring.
-const scoreSQL = `SELECT ` + scoreColumns + ` FROM events e WHERE e.id = $1`
-
-// publicStatus is the status clients see (a published event that ended is completed).
-const publicStatus = `CASE WHEN e.status = 'published' AND coalesce(e.ends_at, e.starts_at) < now() THEN 'completed' ELSE e.status END`
+var scoreSQL = `SELECT ` + scoreColumns + ` FROM events e WHERE e.id = $1`
 
 func scanScored(row pgx.Row) (scored, error) {
 	var x scored
 	err := row.Scan(&x.id, &x.organizer, &x.status, &x.moderation, &x.visibility, &x.event.Title, &x.event.Description,
 		&x.event.Tags, &x.category, &x.city, &x.startsAt, &x.moderatedBy, &x.moderatedAt, &x.event.HasLocation,
 		&x.event.Capacity, &x.event.Price)
-	x.title = x.event.Title
 	return x, err
 }
 
@@ -187,7 +183,7 @@ func (s *Service) decide(ctx context.Context, tx pgx.Tx, x scored, decision stri
 	if err != nil {
 		return fmt.Errorf("record the decision on event %d: %w", x.id, err)
 	}
-	m := ModerationMessage{Version: MessageVersion, EventID: x.id, Organizer: x.organizer, Title: x.title, Category: x.category,
+	m := ModerationMessage{Version: MessageVersion, EventID: x.id, Organizer: x.organizer, Title: x.event.Title, Category: x.category,
 		City: strings.ToLower(x.city), Visibility: x.visibility, StartsAt: x.startsAt, Decision: decision, Reason: reason,
 		Reasons: reasons, Spam: x.spam, OccurredAt: at}
 	if actor != nil {

@@ -76,16 +76,11 @@ func runAnalytics(ctx context.Context, o analyticsOptions, stdout io.Writer) err
 		return err
 	}
 	defer cleanup()
-	dir, err := os.MkdirTemp("", "analytics-nats")
+	natsURL, stopNATS, err := startNATS("analytics")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	nats, natsURL, err := startNATS(dir)
-	if err != nil {
-		return err
-	}
-	defer stop(nats)
+	defer stopNATS()
 	env = append(env, "NATS_URL="+natsURL)
 	// The reads' database first: a seed's writes and their vacuum are over before
 	// anything is measured.
@@ -582,11 +577,24 @@ func ids(ctx context.Context, pool *pgxpool.Pool, sql string, args ...any) ([]in
 	return pgx.CollectRows(rows, pgx.RowTo[int64])
 }
 
-// startNATS starts a NATS server with JetStream of the scenario's own, on a free loopback
-// port with its store in dir: the analytics service's durable consumer then reads no
-// domain events of other processes using the shared server, and leaves none unread
-// there.
-func startNATS(dir string) (*exec.Cmd, string, error) {
+// startNATS starts a NATS server with JetStream of the scenario's own (named by name), on
+// a free loopback port with its store in a folder of its own: the services' durable
+// consumers then read no domain events of other processes using the shared server, and
+// leave none unread there. done stops it and removes its folder.
+func startNATS(name string) (url string, done func(), err error) {
+	dir, err := os.MkdirTemp("", name+"-nats")
+	if err != nil {
+		return "", nil, err
+	}
+	cmd, url, err := startNATSIn(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return url, func() { stop(cmd); os.RemoveAll(dir) }, nil
+}
+
+func startNATSIn(dir string) (*exec.Cmd, string, error) {
 	addr := freeAddr()
 	host, port, _ := net.SplitHostPort(addr)
 	cmd := exec.Command("nats-server", "-a", host, "-p", port, "-js", "-sd", dir, "-l", filepath.Join(dir, "server.log"))

@@ -10,7 +10,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -84,13 +83,10 @@ const (
 // burstClients is how many registrations of the burst are in flight at once.
 const burstClients = 50
 
-// curationDatabase is the benchmark database's name: bench_curation at the default sizes,
-// suffixed with the sizes otherwise.
+// curationDatabase is the benchmark database's name (see sizedName).
 func curationDatabase(o curationOptions) string {
-	if o.users == defaultCurationUsers && o.events == defaultCurationEvents && o.interactions == defaultCurationInteractions {
-		return "bench_curation"
-	}
-	return fmt.Sprintf("bench_curation_%d_%d_%d", o.users, o.events, o.interactions)
+	return sizedName("bench_curation", [3]int{o.users, o.events, o.interactions},
+		[3]int{defaultCurationUsers, defaultCurationEvents, defaultCurationInteractions})
 }
 
 func runCuration(ctx context.Context, o curationOptions, stdout io.Writer) error {
@@ -104,16 +100,11 @@ func runCuration(ctx context.Context, o curationOptions, stdout io.Writer) error
 	defer cleanup()
 	// A NATS server of the scenario's own: analytics' and curation's durable consumers
 	// then read the burst's domain events and no other process's.
-	dir, err := os.MkdirTemp("", "curation-nats")
+	natsURL, stopNATS, err := startNATS("curation")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	nats, natsURL, err := startNATS(dir)
-	if err != nil {
-		return err
-	}
-	defer stop(nats)
+	defer stopNATS()
 
 	name := curationDatabase(o)
 	if _, err := seededDatabase(ctx, o.platform, name, o.users, o.events, o.interactions, stdout); err != nil {

@@ -80,13 +80,19 @@ const (
 	goalWarmP99  = 2 * time.Millisecond
 )
 
-// recommendationsDatabase is the benchmark database's name: bench_recommendations at the
-// default sizes, suffixed with the sizes otherwise.
+// recommendationsDatabase is the benchmark database's name (see sizedName).
 func recommendationsDatabase(o recommendationsOptions) string {
-	if o.users == defaultRecUsers && o.events == defaultRecEvents && o.interactions == defaultRecInteractions {
-		return "bench_recommendations"
+	return sizedName("bench_recommendations", [3]int{o.users, o.events, o.interactions},
+		[3]int{defaultRecUsers, defaultRecEvents, defaultRecInteractions})
+}
+
+// sizedName names a seeded benchmark database: base at the default sizes (users,
+// events, interactions), suffixed with the sizes otherwise.
+func sizedName(base string, sizes, defaults [3]int) string {
+	if sizes == defaults {
+		return base
 	}
-	return fmt.Sprintf("bench_recommendations_%d_%d_%d", o.users, o.events, o.interactions)
+	return fmt.Sprintf("%s_%d_%d_%d", base, sizes[0], sizes[1], sizes[2])
 }
 
 func runRecommendations(ctx context.Context, o recommendationsOptions, stdout io.Writer) error {
@@ -105,16 +111,11 @@ func runRecommendations(ctx context.Context, o recommendationsOptions, stdout io
 	defer rdb.Close()
 	// A NATS server of the scenario's own: the service reloads its catalogue after every
 	// domain event of the stream, and other processes' would land in the measurements.
-	dir, err := os.MkdirTemp("", "recommendations-nats")
+	natsURL, stopNATS, err := startNATS("recommendations")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	nats, natsURL, err := startNATS(dir)
-	if err != nil {
-		return err
-	}
-	defer stop(nats)
+	defer stopNATS()
 
 	name := recommendationsDatabase(o)
 	dbURL, err := seededDatabase(ctx, o.platform, name, o.users, o.events, o.interactions, stdout)
