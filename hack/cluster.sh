@@ -1,10 +1,28 @@
 #!/usr/bin/env bash
-# A single-node Kubernetes cluster on this machine, without a container engine (issue
-# #18). So far: `hack/cluster.sh build` builds, once, what the node runs besides
-# kube-apiserver and etcd (which hack/setup-envtest.sh builds): kubelet,
-# kube-controller-manager, kube-scheduler, kube-proxy, CoreDNS and the pause image's
-# binary. They live in the user's data folder, as the envtest binaries do, so that a fresh
-# clone on the same machine finds them. Prints the folder.
+# A single-node Kubernetes cluster on this machine, without a container engine or a
+# registry, for `make e2e` where kind cannot run. Usage:
+#
+#   hack/cluster.sh build          build the node's binaries once (cached, see below)
+#   hack/cluster.sh up             start the cluster and wait for the node to be Ready
+#   hack/cluster.sh load TAR...    import image archives (docker save format) into the node
+#   hack/cluster.sh kubeconfig     print the path of the admin kubeconfig
+#   hack/cluster.sh status         what runs, and the node's condition
+#   hack/cluster.sh down           stop what `up` started and undo every change to the host
+#   hack/cluster.sh hoststate      print the host settings `up` touches, to compare before/after
+#
+# The binaries (kubelet, kube-controller-manager, kube-scheduler, kube-proxy, CoreDNS, the
+# pause binary) are built from the Go module proxy into the user's data folder, as the
+# envtest binaries are, so that a fresh clone on the same machine finds them; etcd and
+# kube-apiserver are the envtest ones (hack/setup-envtest.sh). containerd, runc, the CNI
+# plugins and iptables come from Debian's packages, installed when missing.
+#
+# The running cluster lives in one state folder (CLUSTER_STATE, /var/lib/events-platform-cluster),
+# each component in its own sub-folder with its pid file and log. Everything listens on the
+# address NODE_IP, added to the loopback interface (nothing is reachable from outside the
+# machine), on ports away from the defaults. `up` records the sysctls it may change and the
+# host's state; `down` stops only the processes it started (by pid, and the container shims
+# of its own containerd socket), removes its iptables chains, network devices, mounts,
+# cgroups and address, restores the sysctls, and deletes the state folder.
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-1.37.2}"
@@ -13,11 +31,44 @@ PLATFORM="linux-amd64"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 store="${CLUSTER_STORE:-${XDG_DATA_HOME:-$HOME/.local/share}/events-platform-cluster}/${K8S_VERSION}-${PLATFORM}"
+state="${CLUSTER_STATE:-/var/lib/events-platform-cluster}"
+
+NODE_NAME=evp-node
+NODE_IP=10.200.0.1            # on lo, /32
+SERVICE_CIDR=10.96.0.0/16
+SERVICE_IP=10.96.0.1          # the kubernetes Service
+POD_CIDR=10.244.0.0/24
+BRIDGE=evpcni0
+CGROUP_ROOT=events-platform-cluster
+ETCD_PORT=12379
+ETCD_PEER_PORT=12380
+API_PORT=16443
+KUBELET_PORT=11250
+KUBELET_HEALTHZ_PORT=11248
+CM_PORT=11257
+SCHEDULER_PORT=11259
+PROXY_HEALTHZ_PORT=11256
+PROXY_METRICS_PORT=11249
+PAUSE_IMAGE=registry.k8s.io/pause:3.10
+# The chains kube-proxy, the kubelet and the CNI plugins add to iptables.
+CHAIN_PREFIXES='KUBE-|CNI-'
+# The sysctls the kubelet, kube-proxy and the CNI bridge may set; `down` restores them.
+SYSCTLS=(
+	vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops
+	kernel.keys.root_maxkeys kernel.keys.root_maxbytes
+	net.ipv4.ip_forward net.ipv6.conf.all.forwarding net.ipv4.conf.all.route_localnet
+	net.bridge.bridge-nf-call-iptables net.bridge.bridge-nf-call-ip6tables
+	net.netfilter.nf_conntrack_max net.netfilter.nf_conntrack_tcp_timeout_established
+	net.netfilter.nf_conntrack_tcp_timeout_close_wait
+)
 
 log() { echo "cluster: $*" >&2; }
+die() { log "$*"; exit 1; }
 
 # shellcheck source=hack/lib/kube-build.sh
 source "${root}/hack/lib/kube-build.sh"
+
+# --- build -----------------------------------------------------------------------------
 
 build_coredns() {
 	local work; work="$(mktemp -d)"
@@ -73,10 +124,502 @@ LIST
 	echo "$store"
 }
 
+# --- host state ------------------------------------------------------------------------
+
+require_root() {
+	[[ $(id -u) -eq 0 ]] || die "the cluster needs root (it runs containerd and the kubelet, and changes iptables, mounts and cgroups); run it as root"
+	[[ "$(uname -s)" == Linux ]] || die "the cluster needs Linux"
+}
+
+apt_install() {
+	command -v apt-get >/dev/null || die "missing $*; install it with your package manager"
+	log "installing $* from Debian packages"
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+install_host_packages() {
+	local missing=()
+	command -v containerd >/dev/null || missing+=(containerd)
+	command -v runc >/dev/null || missing+=(runc)
+	[[ -x /usr/lib/cni/bridge ]] || missing+=(containernetworking-plugins)
+	command -v iptables >/dev/null || missing+=(iptables)
+	command -v conntrack >/dev/null || missing+=(conntrack)
+	command -v openssl >/dev/null || missing+=(openssl)
+	if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
+}
+
+sysctl_get() { sysctl -n "$1" 2>/dev/null || true; }
+
+# hoststate prints what `up` may change and `down` must restore, in a form to diff.
+hoststate() {
+	echo "## sysctls"
+	local k
+	for k in "${SYSCTLS[@]}"; do echo "$k = $(sysctl_get "$k")"; done
+	echo "## iptables"
+	local t
+	for t in iptables ip6tables; do
+		command -v "$t-save" >/dev/null || continue
+		"$t-save" 2>/dev/null | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]//' | sed "s/^/$t /"
+	done
+	echo "## addresses and links"
+	ip -o addr show | awk '{print $2, $3, $4}'
+	ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//'
+	echo "## mounts"
+	awk '{print $5, $9}' /proc/self/mountinfo | sort
+	echo "## cgroups"
+	ls -d /sys/fs/cgroup/*/* 2>/dev/null | grep -v '/cgroup\.\|/notify_on_release\|/release_agent\|/tasks$' | while read -r d; do [[ -d "$d" ]] && echo "$d"; done
+	echo "## processes"
+	ps -eo comm= | grep -vxE 'ps|sort|uniq|bash|sh|awk|sed|grep|hoststate|cluster.sh|sleep|go|make' | sort | uniq -c
+}
+
+record_host() {
+	[[ -s "$state/host/sysctls" ]] && return
+	mkdir -p "$state/host"
+	local k
+	for k in "${SYSCTLS[@]}"; do
+		local v; v="$(sysctl_get "$k")"
+		[[ -n "$v" ]] && echo "$k=$v"
+	done >"$state/host/sysctls.tmp"
+	mv "$state/host/sysctls.tmp" "$state/host/sysctls"
+	[[ -d /run/netns ]] && touch "$state/host/had-run-netns"
+	[[ -d /run/containerd ]] && touch "$state/host/had-run-containerd"
+	[[ -d /var/lib/cni ]] && touch "$state/host/had-var-lib-cni"
+	return 0
+}
+
+# --- certificates and kubeconfigs ------------------------------------------------------
+
+pki() {
+	local p="$state/pki"
+	[[ -s "$p/admin.token" ]] && return
+	mkdir -p "$p"
+	log "making the cluster's certificates and tokens"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=events-platform-cluster-ca" \
+		-keyout "$p/ca.key" -out "$p/ca.crt" 2>/dev/null
+	sign() { # sign NAME SUBJECT [SAN]
+		openssl req -new -newkey rsa:2048 -nodes -subj "$2" -keyout "$p/$1.key" -out "$p/$1.csr" 2>/dev/null
+		local ext="$p/$1.ext"
+		if [[ -n "${3:-}" ]]; then
+			printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" >"$ext"
+		else
+			printf 'extendedKeyUsage=clientAuth\n' >"$ext"
+		fi
+		openssl x509 -req -in "$p/$1.csr" -CA "$p/ca.crt" -CAkey "$p/ca.key" -CAcreateserial -days 3650 \
+			-extfile "$ext" -out "$p/$1.crt" 2>/dev/null
+		rm -f "$p/$1.csr" "$ext"
+	}
+	sign apiserver "/CN=kube-apiserver" \
+		"IP:${NODE_IP},IP:${SERVICE_IP},IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+	sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
+	openssl genrsa -out "$p/sa.key" 2048 2>/dev/null
+	openssl rsa -in "$p/sa.key" -pubout -out "$p/sa.pub" 2>/dev/null
+	# Static tokens: user, uid, groups. The kubelet is a node (Node authorizer,
+	# NodeRestriction); the others are the users the default RBAC roles are bound to.
+	local user token
+	: >"$p/tokens.csv"
+	while read -r user groups; do
+		token="$(openssl rand -hex 24)"
+		echo "${token},${user},${user},\"${groups}\"" >>"$p/tokens.csv"
+		echo "$token" >"$p/$(echo "${user##*:}" | tr -c 'a-z0-9\n' '-').token"
+	done <<LIST
+admin system:masters
+system:node:${NODE_NAME} system:nodes
+system:kube-controller-manager system:authenticated
+system:kube-scheduler system:authenticated
+system:kube-proxy system:authenticated
+system:coredns system:authenticated
+LIST
+	mv "$p/${NODE_NAME}.token" "$p/kubelet.token"
+	mv "$p/kube-controller-manager.token" "$p/controller-manager.token"
+	mv "$p/kube-scheduler.token" "$p/scheduler.token"
+	chmod 600 "$p"/*.key "$p"/*.token "$p/tokens.csv"
+}
+
+kubeconfig_for() { # kubeconfig_for NAME: a kubeconfig with NAME's token
+	local f="$state/$1.kubeconfig"
+	cat >"$f" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+- name: events-platform
+  cluster:
+    server: https://${NODE_IP}:${API_PORT}
+    certificate-authority: $state/pki/ca.crt
+users:
+- name: $1
+  user:
+    tokenFile: $state/pki/$1.token
+contexts:
+- name: events-platform
+  context: {cluster: events-platform, user: $1}
+current-context: events-platform
+YAML
+	chmod 600 "$f"
+}
+
+# --- processes -------------------------------------------------------------------------
+
+running() { [[ -s "$state/$1.pid" ]] && kill -0 "$(cat "$state/$1.pid")" 2>/dev/null; }
+
+start() { # start NAME COMMAND...: in the background, logging to $state/NAME.log
+	local name="$1"; shift
+	if running "$name"; then return; fi
+	setsid "$@" >>"$state/$name.log" 2>&1 </dev/null &
+	echo $! >"$state/$name.pid"
+}
+
+stop() { # stop NAME: SIGTERM, then SIGKILL after 15 s
+	running "$1" || { rm -f "$state/$1.pid"; return 0; }
+	local pid; pid="$(cat "$state/$1.pid")"
+	kill "$pid" 2>/dev/null || true
+	local i
+	for i in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null || true
+	rm -f "$state/$1.pid"
+}
+
+wait_for() { # wait_for WHAT SECONDS COMMAND...
+	local what="$1" secs="$2"; shift 2
+	local i
+	for i in $(seq "$((secs * 2))"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	die "$what did not come up in ${secs}s; see the logs in $state"
+}
+
+kubectl_admin() { kubectl --kubeconfig "$state/admin.kubeconfig" "$@"; }
+
+# --- up --------------------------------------------------------------------------------
+
+envtest_dir() { "$root/hack/setup-envtest.sh"; }
+
+cgroup_dirs() { local c; for c in /sys/fs/cgroup/*/; do [[ -w "$c" && "$c" != */unified/ ]] && echo "${c}${CGROUP_ROOT}"; done; }
+
+network() {
+	ip addr show dev lo | grep -q " ${NODE_IP}/32" || ip addr add "${NODE_IP}/32" dev lo
+	mkdir -p "$state/cni/net.d" "$state/cni/ipam"
+	cat >"$state/cni/net.d/10-events-platform.conflist" <<JSON
+{
+  "cniVersion": "1.0.0",
+  "name": "events-platform",
+  "plugins": [
+    {
+      "type": "bridge", "bridge": "${BRIDGE}", "isGateway": true, "ipMasq": true, "hairpinMode": true,
+      "ipam": {"type": "host-local", "ranges": [[{"subnet": "${POD_CIDR}"}]],
+               "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "$state/cni/ipam"}
+    },
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+JSON
+}
+
+containerd_up() {
+	local d="$state/containerd"
+	mkdir -p "$d"
+	cat >"$d/config.toml" <<TOML
+version = 2
+root = "$d/root"
+state = "$d/state"
+[grpc]
+  address = "$d/containerd.sock"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "$d/opt"
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "${PAUSE_IMAGE}"
+  # root here lacks CAP_SYS_RESOURCE: without this every sandbox fails with
+  # "can't get final child's PID from pipe: EOF".
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$state/cni/net.d"
+TOML
+	start containerd containerd --config "$d/config.toml"
+	wait_for containerd 30 ctr --address "$d/containerd.sock" version
+	if ! ctr_k8s images ls -q | grep -qx "$PAUSE_IMAGE"; then
+		log "importing the pause image"
+		local rootfs; rootfs="$(mktemp -d)"
+		install -D -m 755 "$store/pause" "$rootfs/pause"
+		imagetar -tag "$PAUSE_IMAGE" -entrypoint '["/pause"]' -user 65535 \
+			-o "$state/pause.tar" "$rootfs"
+		rm -rf "$rootfs"
+		ctr_k8s images import "$state/pause.tar" >/dev/null
+		rm -f "$state/pause.tar"
+	fi
+}
+
+ctr_k8s() { ctr --address "$state/containerd/containerd.sock" -n k8s.io "$@"; }
+
+control_plane_up() {
+	local envtest; envtest="$(envtest_dir)"
+	local p="$state/pki"
+	mkdir -p "$state/etcd"
+	start etcd "$envtest/etcd" --name default --data-dir "$state/etcd/data" \
+		--listen-client-urls "http://127.0.0.1:${ETCD_PORT}" --advertise-client-urls "http://127.0.0.1:${ETCD_PORT}" \
+		--listen-peer-urls "http://127.0.0.1:${ETCD_PEER_PORT}" --initial-advertise-peer-urls "http://127.0.0.1:${ETCD_PEER_PORT}" \
+		--initial-cluster "default=http://127.0.0.1:${ETCD_PEER_PORT}"
+	start kube-apiserver "$envtest/kube-apiserver" \
+		--etcd-servers "http://127.0.0.1:${ETCD_PORT}" \
+		--advertise-address "$NODE_IP" --bind-address "$NODE_IP" --secure-port "$API_PORT" \
+		--service-cluster-ip-range "$SERVICE_CIDR" \
+		--tls-cert-file "$p/apiserver.crt" --tls-private-key-file "$p/apiserver.key" \
+		--client-ca-file "$p/ca.crt" --token-auth-file "$p/tokens.csv" \
+		--kubelet-client-certificate "$p/apiserver-kubelet-client.crt" --kubelet-client-key "$p/apiserver-kubelet-client.key" \
+		--service-account-key-file "$p/sa.pub" --service-account-signing-key-file "$p/sa.key" \
+		--service-account-issuer https://kubernetes.default.svc.cluster.local \
+		--authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+		--allow-privileged=true --cert-dir "$state/kube-apiserver"
+	wait_for kube-apiserver 90 kubectl_admin get --raw /readyz
+	start kube-controller-manager "$store/kube-controller-manager" \
+		--kubeconfig "$state/controller-manager.kubeconfig" \
+		--authentication-kubeconfig "$state/controller-manager.kubeconfig" \
+		--authorization-kubeconfig "$state/controller-manager.kubeconfig" \
+		--service-account-private-key-file "$p/sa.key" --root-ca-file "$p/ca.crt" \
+		--use-service-account-credentials=true --service-cluster-ip-range "$SERVICE_CIDR" \
+		--allocate-node-cidrs=false --leader-elect=false \
+		--bind-address 127.0.0.1 --secure-port "$CM_PORT" --cert-dir "$state/kube-controller-manager"
+	start kube-scheduler "$store/kube-scheduler" \
+		--kubeconfig "$state/scheduler.kubeconfig" \
+		--authentication-kubeconfig "$state/scheduler.kubeconfig" \
+		--authorization-kubeconfig "$state/scheduler.kubeconfig" \
+		--leader-elect=false --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" \
+		--cert-dir "$state/kube-scheduler"
+}
+
+# cluster_objects: what a node's cluster needs besides the defaults: CoreDNS's reading rights,
+# a default StorageClass and local PersistentVolumes (no provisioner runs here).
+cluster_objects() {
+	mkdir -p "$state/volumes"
+	local i pvs=""
+	for i in $(seq -w 1 24); do
+		mkdir -p "$state/volumes/pv$i"
+		pvs+="---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: local-pv$i, labels: {events-platform.io/cluster: local}}
+spec:
+  capacity: {storage: 100Gi}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: local
+  local: {path: $state/volumes/pv$i}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [${NODE_NAME}]}]
+"
+	done
+	kubectl_admin apply -f - >/dev/null <<YAML
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "system:coredns"}
+rules:
+- apiGroups: [""]
+  resources: [endpoints, services, pods, namespaces]
+  verbs: [list, watch]
+- apiGroups: [discovery.k8s.io]
+  resources: [endpointslices]
+  verbs: [list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "system:coredns"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:coredns"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:coredns"}]
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: local
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: kubernetes.io/no-provisioner
+volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Retain
+$pvs
+YAML
+}
+
+node_up() {
+	local k="$state/kubelet"
+	mkdir -p "$k"
+	local c; for c in $(cgroup_dirs); do mkdir -p "$c"; done
+	grep -v '^nameserver 127\.' /etc/resolv.conf >"$k/resolv.conf" || true
+	cat >"$k/config.yaml" <<YAML
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+# cgroups are v1 on this machine.
+failCgroupV1: false
+cgroupDriver: cgroupfs
+cgroupRoot: /${CGROUP_ROOT}
+containerRuntimeEndpoint: unix://$state/containerd/containerd.sock
+address: ${NODE_IP}
+port: ${KUBELET_PORT}
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: ${KUBELET_HEALTHZ_PORT}
+clusterDNS: [${NODE_IP}]
+clusterDomain: cluster.local
+resolvConf: $k/resolv.conf
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: true}
+  x509: {clientCAFile: $state/pki/ca.crt}
+authorization: {mode: Webhook}
+failSwapOn: false
+staticPodPath: ""
+# The imported images cannot be pulled again: never collect them.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: {memory.available: 100Mi, nodefs.available: 2%, imagefs.available: 2%, nodefs.inodesFree: 2%}
+serializeImagePulls: false
+YAML
+	start kubelet "$store/kubelet" --config "$k/config.yaml" --kubeconfig "$state/kubelet.kubeconfig" \
+		--root-dir "$k/root" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" --v=1
+	cat >"$state/kube-proxy.yaml" <<YAML
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+clientConnection: {kubeconfig: $state/kube-proxy.kubeconfig}
+hostnameOverride: ${NODE_NAME}
+mode: iptables
+clusterCIDR: ${POD_CIDR}
+healthzBindAddress: 127.0.0.1:${PROXY_HEALTHZ_PORT}
+metricsBindAddress: 127.0.0.1:${PROXY_METRICS_PORT}
+# Leave the host's conntrack settings and route_localnet alone.
+conntrack: {maxPerCore: 0, min: 0, tcpEstablishedTimeout: 0s, tcpCloseWaitTimeout: 0s}
+iptables: {localhostNodePorts: false}
+YAML
+	start kube-proxy "$store/kube-proxy" --config "$state/kube-proxy.yaml"
+	cat >"$state/Corefile" <<COREFILE
+.:53 {
+    bind ${NODE_IP}
+    errors
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+        kubeconfig $state/coredns.kubeconfig events-platform
+        pods insecure
+        fallthrough in-addr.arpa ip6.arpa
+    }
+    forward . /etc/resolv.conf
+    cache 30
+}
+COREFILE
+	start coredns "$store/coredns" -conf "$state/Corefile"
+}
+
+up() {
+	require_root
+	install_host_packages
+	build >/dev/null
+	command -v kubectl >/dev/null || die "kubectl is needed"
+	mkdir -p "$state"
+	record_host
+	pki
+	local n; for n in admin kubelet controller-manager scheduler kube-proxy coredns; do kubeconfig_for "$n"; done
+	network
+	control_plane_up
+	cluster_objects
+	containerd_up
+	node_up
+	log "waiting for node ${NODE_NAME} to be Ready"
+	wait_for "node ${NODE_NAME}" 120 kubectl_admin wait --for=condition=Ready "node/${NODE_NAME}" --timeout=2s
+	wait_for "the default ServiceAccount" 60 kubectl_admin get serviceaccount default
+	log "up: KUBECONFIG=$state/admin.kubeconfig (state and logs in $state)"
+}
+
+# --- down ------------------------------------------------------------------------------
+
+# remove_chains deletes, from every table of iptables and ip6tables, the chains whose names
+# start with CHAIN_PREFIXES and the rules that jump to them.
+remove_chains() {
+	local t
+	for t in iptables ip6tables; do
+		command -v "$t-save" >/dev/null || continue
+		local saved; saved="$("$t-save" 2>/dev/null)" || continue
+		grep -qE "^:(${CHAIN_PREFIXES})|-j (${CHAIN_PREFIXES})" <<<"$saved" || continue
+		grep -vE "^:(${CHAIN_PREFIXES})|^-A (${CHAIN_PREFIXES})|-[jg] (${CHAIN_PREFIXES})" <<<"$saved" | "$t-restore"
+	done
+}
+
+down() {
+	require_root
+	[[ -d "$state" ]] || { log "no cluster in $state"; return 0; }
+	local n
+	for n in coredns kube-proxy kube-scheduler kube-controller-manager kubelet; do stop "$n"; done
+	# The containers: every process in the cluster's cgroups, then the shims of our containerd.
+	local c pids
+	for c in $(cgroup_dirs); do
+		[[ -d "$c" ]] || continue
+		pids="$(find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)"
+		[[ -n "$pids" ]] && kill -9 $pids 2>/dev/null || true
+	done
+	pids="$(pgrep -f "containerd-shim.* -address $state/containerd/containerd.sock" || true)"
+	[[ -n "$pids" ]] && kill -9 $pids 2>/dev/null || true
+	stop containerd
+	stop kube-apiserver
+	stop etcd
+	# Mounts under the state folder and the pods' network namespaces, deepest first.
+	awk '{print $5}' /proc/self/mountinfo | grep -E "^$state/|^/run/netns/cni-" | sort -r | while read -r m; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
+	done
+	rm -f /run/netns/cni-* 2>/dev/null || true
+	# Network: the bridge (its veths went with the namespaces), chains, the node address.
+	ip link show "$BRIDGE" >/dev/null 2>&1 && ip link del "$BRIDGE"
+	local v; for v in $(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//'); do
+		[[ "$(cat "/sys/class/net/$v/master/uevent" 2>/dev/null)" == *"INTERFACE=$BRIDGE"* ]] && ip link del "$v"
+	done
+	remove_chains
+	ip addr show dev lo | grep -q " ${NODE_IP}/32" && ip addr del "${NODE_IP}/32" dev lo
+	# cgroups, deepest first.
+	for c in $(cgroup_dirs); do
+		[[ -d "$c" ]] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true
+		[[ -d "$c" ]] && log "could not remove cgroup $c"
+	done
+	# sysctls and the folders the runtime made outside the state folder.
+	if [[ -s "$state/host/sysctls" ]]; then
+		local kv
+		while read -r kv; do
+			[[ "$(sysctl_get "${kv%%=*}")" == "${kv#*=}" ]] || sysctl -q -w "$kv" >/dev/null || log "could not restore $kv"
+		done <"$state/host/sysctls"
+	fi
+	[[ -e "$state/host/had-run-netns" ]] || rmdir /run/netns 2>/dev/null || true
+	[[ -e "$state/host/had-run-containerd" ]] || rm -rf /run/containerd
+	[[ -e "$state/host/had-var-lib-cni" ]] || rm -rf /var/lib/cni
+	rm -rf "$state"
+	log "down: stopped and removed $state"
+}
+
+status() {
+	[[ -d "$state" ]] || { echo "no cluster (state folder $state absent)"; return 0; }
+	local n
+	for n in etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet kube-proxy coredns; do
+		if running "$n"; then echo "$n: running (pid $(cat "$state/$n.pid"))"; else echo "$n: stopped"; fi
+	done
+	kubectl_admin get nodes -o wide 2>/dev/null || true
+}
+
 case "${1:-}" in
 build) build ;;
+up) up ;;
+down) down ;;
+status) status ;;
+kubeconfig) echo "$state/admin.kubeconfig" ;;
+load)
+	shift
+	require_root
+	running containerd || die "the cluster is not up (hack/cluster.sh up)"
+	for tar in "$@"; do ctr_k8s images import "$tar" >/dev/null && log "imported $tar"; done
+	;;
+hoststate) hoststate ;;
 *)
-	echo "usage: hack/cluster.sh build" >&2
+	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

@@ -16,12 +16,24 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package e2e installs the operator with Helm on a kind cluster, creates the sample platform and
-// calls its API. It needs a running container engine (docker or podman), kind, kubectl and
-// bin/helm; without them every spec is skipped with the reason. Run it with `make e2e`.
+// Package e2e installs the operator with Helm on a real cluster, creates a platform and
+// follows it through its life: Ready through its conditions, the API through the gateway
+// (including a websocket and recommendations), an upgrade, a scale change, a lost pod, and
+// an uninstall that keeps the data. Run it with `make e2e` (hack/e2e.sh), which picks the
+// cluster:
+//
+//   - E2E_CLUSTER=local: the single-node cluster of hack/cluster.sh, already up, with the
+//     images of hack/images.sh imported; KUBECONFIG names it and E2E_IMAGES lists the images
+//     (images.txt) the platform's dependencies and `helm test` use.
+//   - otherwise kind, with a running docker or podman: the images are built with docker and
+//     loaded into a kind cluster this suite creates (and deletes).
+//
+// On a failure the suite writes the cluster's state (pod logs, events, the platform's status)
+// under E2E_ARTIFACTS (bin/e2e-artifacts by default).
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"os"
@@ -38,8 +50,13 @@ var (
 	root        string
 	clusterName = envOr("KIND_CLUSTER", "events-platform-e2e")
 	version     = envOr("VERSION", "e2e")
+	// nextVersion is the version the upgrade goes to: the same code, another image tag.
+	nextVersion = envOr("NEXT_VERSION", "e2e-next")
 	platformImg = "ghcr.io/events-platform/events-platform:" + version
 	operatorImg = "ghcr.io/events-platform/events-platform-operator:" + version
+	// images are the images of the platform's dependencies and of `helm test`, by component
+	// (postgres, redis, nats, busybox); empty: the operator's and the chart's defaults.
+	images = map[string]string{}
 	// createdCluster records whether this run made the kind cluster, so that it removes it.
 	createdCluster bool
 )
@@ -54,16 +71,26 @@ var _ = BeforeSuite(func() {
 	root, err = filepath.Abs(filepath.Join("..", ".."))
 	Expect(err).NotTo(HaveOccurred())
 
+	if os.Getenv("E2E_CLUSTER") == "local" {
+		Expect(os.Getenv("KUBECONFIG")).NotTo(BeEmpty(), "E2E_CLUSTER=local needs KUBECONFIG (hack/cluster.sh kubeconfig)")
+		images = readImages(os.Getenv("E2E_IMAGES"))
+		mustRun("kubectl", "get", "nodes")
+		mustRun("make", "-C", root, "helm")
+		return
+	}
 	if reason := missingPrerequisite(); reason != "" {
-		Skip("e2e skipped: " + reason + " (the e2e tests need a running docker or podman, kind and kubectl)")
+		Skip("e2e skipped: " + reason + " (the e2e tests need a running docker or podman, kind and kubectl, or E2E_CLUSTER=local: see hack/e2e.sh)")
 	}
 	if !strings.Contains(mustRun("kind", "get", "clusters"), clusterName) {
 		mustRun("kind", "create", "cluster", "--name", clusterName, "--wait", "120s")
 		createdCluster = true
 	}
-	mustRun("make", "-C", root, "docker-build", "VERSION="+version, "IMG="+platformImg, "OPERATOR_IMG="+operatorImg)
-	for _, img := range []string{platformImg, operatorImg} {
-		mustRun("kind", "load", "docker-image", img, "--name", clusterName)
+	for _, v := range []string{version, nextVersion} {
+		platform, operator := "ghcr.io/events-platform/events-platform:"+v, "ghcr.io/events-platform/events-platform-operator:"+v
+		mustRun("make", "-C", root, "docker-build", "VERSION="+v, "IMG="+platform, "OPERATOR_IMG="+operator)
+		for _, img := range []string{platform, operator} {
+			mustRun("kind", "load", "docker-image", img, "--name", clusterName)
+		}
 	}
 	mustRun("make", "-C", root, "helm")
 })
@@ -74,7 +101,25 @@ var _ = AfterSuite(func() {
 	}
 })
 
-// missingPrerequisite names what is missing to run the e2e tests, or returns "".
+// readImages reads hack/images.sh's list: "component image archive" per line.
+func readImages(path string) map[string]string {
+	GinkgoHelper()
+	Expect(path).NotTo(BeEmpty(), "E2E_IMAGES names hack/images.sh's images.txt")
+	f, err := os.Open(path)
+	Expect(err).NotTo(HaveOccurred())
+	defer f.Close()
+	m := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if fields := strings.Fields(sc.Text()); len(fields) >= 2 {
+			m[fields[0]] = fields[1]
+		}
+	}
+	Expect(sc.Err()).NotTo(HaveOccurred())
+	return m
+}
+
+// missingPrerequisite names what is missing to run the e2e tests on kind, or returns "".
 func missingPrerequisite() string {
 	engine := ""
 	for _, e := range []string{"docker", "podman"} {
@@ -119,4 +164,33 @@ func mustRun(name string, args ...string) string {
 	out, err := run(name, args...)
 	Expect(err).NotTo(HaveOccurred(), out)
 	return out
+}
+
+// collectArtefacts writes what explains a failure in namespace ns: the platform's status,
+// every object's state, the events, and each container's log (and its previous one).
+func collectArtefacts(ns string) {
+	dir := os.Getenv("E2E_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(root, "bin", "e2e-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		fmt.Fprintf(GinkgoWriter, "artefacts: %v\n", err)
+		return
+	}
+	save := func(name string, args ...string) {
+		out, _ := run("kubectl", args...)
+		_ = os.WriteFile(filepath.Join(dir, name), []byte(out), 0o644)
+	}
+	save("platform.yaml", "-n", ns, "get", "eventsplatform", "-o", "yaml")
+	save("objects.txt", "-n", ns, "get", "all,pvc,jobs,cronjobs,secrets,configmaps", "-o", "wide")
+	save("events.txt", "-n", ns, "get", "events", "--sort-by=.lastTimestamp")
+	save("pods.txt", "-n", ns, "describe", "pods")
+	save("nodes.txt", "describe", "nodes")
+	save("pvs.txt", "get", "pv,storageclass", "-o", "wide")
+	pods, _ := run("kubectl", "-n", ns, "get", "pods", "-o", "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}")
+	for _, pod := range strings.Fields(pods) {
+		save(pod+".log", "-n", ns, "logs", pod, "--all-containers", "--timestamps")
+		save(pod+".previous.log", "-n", ns, "logs", pod, "--all-containers", "--timestamps", "--previous")
+	}
+	fmt.Fprintf(GinkgoWriter, "artefacts of the failure in %s\n", dir)
 }
