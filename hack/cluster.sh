@@ -62,6 +62,9 @@ SYSCTLS=(
 	net.netfilter.nf_conntrack_tcp_timeout_close_wait
 )
 
+# Folders outside the state folder that the node's programs create or write to.
+HOST_PATHS=(/run/netns /run/containerd /var/lib/cni /var/log/pods /var/log/containers /var/lib/kubelet /etc/cni /opt/cni)
+
 log() { echo "cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
 
@@ -165,12 +168,17 @@ hoststate() {
 	echo "## addresses and links"
 	ip -o addr show | awk '{print $2, $3, $4}'
 	ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//'
-	echo "## mounts"
-	awk '{print $5, $9}' /proc/self/mountinfo | sort
+	echo "## mounts (mount point, type)"
+	awk '{for (i = 7; i <= NF; i++) if ($i == "-") {print $5, $(i + 1); break}}' /proc/self/mountinfo | sort
+	echo "## paths the kubelet, containerd and CNI use by default"
+	local path
+	for path in "${HOST_PATHS[@]}"; do
+		[[ -e "$path" ]] && echo "$path: $(find "$path" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) entries"
+	done
 	echo "## cgroups"
 	ls -d /sys/fs/cgroup/*/* 2>/dev/null | grep -v '/cgroup\.\|/notify_on_release\|/release_agent\|/tasks$' | while read -r d; do [[ -d "$d" ]] && echo "$d"; done
 	echo "## processes"
-	ps -eo comm= | grep -vxE 'ps|sort|uniq|bash|sh|awk|sed|grep|hoststate|cluster.sh|sleep|go|make' | sort | uniq -c
+	ps -N -p 2 --ppid 2 -o comm= | grep -vxE 'ps|sort|uniq|bash|sh|awk|sed|grep|hoststate|cluster.sh|sleep|go|make' | sort | uniq -c
 }
 
 record_host() {
@@ -182,9 +190,8 @@ record_host() {
 		[[ -n "$v" ]] && echo "$k=$v"
 	done >"$state/host/sysctls.tmp"
 	mv "$state/host/sysctls.tmp" "$state/host/sysctls"
-	[[ -d /run/netns ]] && touch "$state/host/had-run-netns"
-	[[ -d /run/containerd ]] && touch "$state/host/had-run-containerd"
-	[[ -d /var/lib/cni ]] && touch "$state/host/had-var-lib-cni"
+	local path
+	for path in "${HOST_PATHS[@]}"; do [[ -e "$path" ]] && echo "$path"; done >"$state/host/paths"
 	return 0
 }
 
@@ -357,6 +364,8 @@ TOML
 	fi
 }
 
+imagetar() { (cd "$root" && go build -o bin/imagetar ./test/e2e/imagetar) && "$root/bin/imagetar" "$@"; }
+
 ctr_k8s() { ctr --address "$state/containerd/containerd.sock" -n k8s.io "$@"; }
 
 control_plane_up() {
@@ -452,6 +461,11 @@ node_up() {
 	local k="$state/kubelet"
 	mkdir -p "$k"
 	local c; for c in $(cgroup_dirs); do mkdir -p "$c"; done
+	# A new cpuset cgroup starts with no CPUs and no memory nodes: give it the machine's.
+	local f; for f in cpus mems; do
+		[[ -f "/sys/fs/cgroup/cpuset/${CGROUP_ROOT}/cpuset.$f" ]] &&
+			cat "/sys/fs/cgroup/cpuset/cpuset.$f" >"/sys/fs/cgroup/cpuset/${CGROUP_ROOT}/cpuset.$f"
+	done
 	grep -v '^nameserver 127\.' /etc/resolv.conf >"$k/resolv.conf" || true
 	cat >"$k/config.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -481,6 +495,7 @@ imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: 100Mi, nodefs.available: 2%, imagefs.available: 2%, nodefs.inodesFree: 2%}
 serializeImagePulls: false
+podLogsDir: $k/logs
 YAML
 	start kubelet "$store/kubelet" --config "$k/config.yaml" --kubeconfig "$state/kubelet.kubeconfig" \
 		--root-dir "$k/root" --hostname-override "$NODE_NAME" --node-ip "$NODE_IP" --v=1
@@ -589,9 +604,12 @@ down() {
 			[[ "$(sysctl_get "${kv%%=*}")" == "${kv#*=}" ]] || sysctl -q -w "$kv" >/dev/null || log "could not restore $kv"
 		done <"$state/host/sysctls"
 	fi
-	[[ -e "$state/host/had-run-netns" ]] || rmdir /run/netns 2>/dev/null || true
-	[[ -e "$state/host/had-run-containerd" ]] || rm -rf /run/containerd
-	[[ -e "$state/host/had-var-lib-cni" ]] || rm -rf /var/lib/cni
+	# The kubelet links every container's log into /var/log/containers.
+	find /var/log/containers -maxdepth 1 -lname "$state/*" -delete 2>/dev/null || true
+	local path
+	for path in "${HOST_PATHS[@]}"; do
+		[[ -e "$path" ]] && ! grep -qxF "$path" "$state/host/paths" 2>/dev/null && rm -rf "$path"
+	done
 	rm -rf "$state"
 	log "down: stopped and removed $state"
 }

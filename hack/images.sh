@@ -29,6 +29,10 @@ DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 RECIPE=1
 
 log() { echo "images: $*" >&2; }
+
+# Every function builds under a folder of its own in work, removed however the script ends.
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 die() { log "$*"; exit 1; }
 
 imagetar() { "$root/bin/imagetar" "$@"; }
@@ -54,7 +58,7 @@ base_rootfs() {
 # ours NAME IMAGE BINARY PACKAGE ARGS...: an image of one of our static binaries.
 ours() {
 	local name="$1" image="$2" bin="$3" pkg="$4"; shift 4
-	local rootfs; rootfs="$(mktemp -d)"
+	local rootfs="$work/$name"
 	base_rootfs "$rootfs"
 	(cd "$root" && CGO_ENABLED=0 go build -trimpath \
 		-ldflags "-s -w -X github.com/events-platform/events-platform/internal/buildinfo.Version=${version}" \
@@ -74,11 +78,11 @@ debian_deps() {
 			log "installing debootstrap from Debian packages"
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
 		}
-		local rootfs; rootfs="$(mktemp -d)"
+		local rootfs="$work/debian"
 		log "debootstrap $DEBIAN_SUITE with postgresql-15 and redis-server (a few minutes, once)"
 		debootstrap --variant=minbase --include=postgresql-15,redis-server \
-			"$DEBIAN_SUITE" "$rootfs" "$DEBIAN_MIRROR" >"$cache.debootstrap.log" 2>&1 ||
-			die "debootstrap failed; see $cache.debootstrap.log"
+			"$DEBIAN_SUITE" "$rootfs" "$DEBIAN_MIRROR" >"$cache/debootstrap.log" 2>&1 ||
+			die "debootstrap failed; see $cache/debootstrap.log"
 		# The operator runs PostgreSQL and Redis as uid 999, as the official images do.
 		chroot "$rootfs" usermod -u 999 postgres
 		chroot "$rootfs" groupmod -g 999 postgres
@@ -86,7 +90,6 @@ debian_deps() {
 		rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* \
 			"$rootfs"/usr/share/locale/* "$rootfs"/var/log/*
 		install -D -m 755 "$root/hack/images/postgres-entrypoint.sh" "$rootfs/usr/local/bin/docker-entrypoint.sh"
-		mkdir -p "$cache"
 		imagetar -tag "$POSTGRES_IMAGE" -tag "$REDIS_IMAGE" \
 			-env "PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
 			-env "PGDATA=/var/lib/postgresql/data" -env "LANG=C.UTF-8" \
@@ -102,10 +105,9 @@ nats() {
 	local v; v="$(nats_version)"
 	local image="localhost/events-platform/nats:${v}" tar="$cache/nats-${v}.tar"
 	if [[ ! -s "$tar" ]]; then
-		local rootfs; rootfs="$(mktemp -d)"
+		local rootfs="$work/nats"
 		base_rootfs "$rootfs"
 		(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$rootfs/nats-server" github.com/nats-io/nats-server/v2)
-		mkdir -p "$cache"
 		imagetar -tag "$image" -user 65532:65532 -entrypoint '["/nats-server"]' -o "$tar.tmp" "$rootfs"
 		mv "$tar.tmp" "$tar"
 		rm -rf "$rootfs"
@@ -116,22 +118,23 @@ nats() {
 busybox() {
 	local tar="$cache/busybox-r${RECIPE}.tar"
 	if [[ ! -s "$tar" ]]; then
-		local work; work="$(mktemp -d)"
-		(cd "$work" && apt-get download busybox-static >/dev/null 2>&1) ||
+		local dir="$work/busybox"
+		mkdir -p "$dir"
+		(cd "$dir" && apt-get download busybox-static >/dev/null 2>&1) ||
 			die "apt-get download busybox-static failed (apt-get update first?)"
-		dpkg-deb -x "$work"/busybox-static_*.deb "$work/pkg"
-		local rootfs="$work/rootfs"
+		dpkg-deb -x "$dir"/busybox-static_*.deb "$dir/pkg"
+		local rootfs="$dir/rootfs"
 		base_rootfs "$rootfs"
-		install -D -m 755 "$work/pkg/bin/busybox" "$rootfs/bin/busybox"
+		install -D -m 755 "$dir/pkg/bin/busybox" "$rootfs/bin/busybox"
 		local applet; for applet in sh wget cat ls sleep nslookup; do ln -s busybox "$rootfs/bin/$applet"; done
-		mkdir -p "$cache"
 		imagetar -tag "$BUSYBOX_IMAGE" -env PATH=/bin -cmd '["sh"]' -o "$tar.tmp" "$rootfs"
 		mv "$tar.tmp" "$tar"
-		rm -rf "$work"
+		rm -rf "$dir"
 	fi
 	echo "busybox $BUSYBOX_IMAGE $tar" >>"$out/images.txt"
 }
 
+mkdir -p "$cache"
 (cd "$root" && go build -o bin/imagetar ./test/e2e/imagetar)
 : >"$out/images.txt"
 ours platform "$PLATFORM_IMAGE" platform ./cmd/platform -cmd '["serve","--target=all"]'
