@@ -29,6 +29,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/events-platform/events-platform/api/v1alpha1"
@@ -170,6 +171,46 @@ var _ = Describe("Reconciling the sample EventsPlatform", func() {
 		Expect(err).NotTo(HaveOccurred(), out)
 		Expect(out).To(MatchRegexp(`NAME\s+READY\s+PHASE\s+VERSION\s+COMPONENTS\s+ENDPOINT\s+AGE`))
 		Expect(out).To(MatchRegexp(`demo\s+True\s+Ready\s+1\.0\.0\s+` + allComponents + `\s+http://demo-gateway\.` + ns + `\.svc:8080`))
+	})
+
+	It("keeps the generated Secrets with the data: unowned while the data is retained, so that the platform made again opens it", func() {
+		Expect(k8sClient.Create(ctx, p)).To(Succeed())
+		secret := func(name string) func() *corev1.Secret {
+			return func() *corev1.Secret {
+				s := &corev1.Secret{}
+				Expect(k8sClient.Get(ctx, key(p, name), s)).To(Succeed())
+				return s
+			}
+		}
+		for _, name := range []string{"demo-jwt", "demo-postgres-credentials"} {
+			Eventually(func() error { return k8sClient.Get(ctx, key(p, name), &corev1.Secret{}) }, eventually, poll).Should(Succeed())
+			Expect(secret(name)().OwnerReferences).To(BeEmpty(), name)
+		}
+		password := string(secret("demo-postgres-credentials")().Data["password"])
+
+		By("owning them once the data goes with the platform, and letting go again")
+		updatePlatform(p, func(p *platformv1alpha1.EventsPlatform) { p.Spec.RetainDataOnDelete = ptr.To(false) })
+		uid := getPlatform(p).UID
+		for _, name := range []string{"demo-jwt", "demo-postgres-credentials"} {
+			Eventually(func() []metav1.OwnerReference { return secret(name)().OwnerReferences }, eventually, poll).
+				Should(ConsistOf(HaveField("UID", uid)), name)
+		}
+		updatePlatform(p, func(p *platformv1alpha1.EventsPlatform) { p.Spec.RetainDataOnDelete = nil })
+		for _, name := range []string{"demo-jwt", "demo-postgres-credentials"} {
+			Eventually(func() []metav1.OwnerReference { return secret(name)().OwnerReferences }, eventually, poll).Should(BeEmpty(), name)
+		}
+
+		By("carrying on with them when the platform is made again")
+		Expect(k8sClient.Delete(ctx, getPlatform(p))).To(Succeed())
+		Eventually(func() bool { return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(p), &platformv1alpha1.EventsPlatform{})) },
+			eventually, poll).Should(BeTrue())
+		again := newPlatform(p.Namespace, p.Name, "1.0.0")
+		Expect(k8sClient.Create(ctx, again)).To(Succeed())
+		Eventually(func() error {
+			sts := &appsv1.StatefulSet{}
+			return k8sClient.Get(ctx, key(again, "demo-postgres"), sts)
+		}, eventually, poll).Should(Succeed())
+		Expect(string(secret("demo-postgres-credentials")().Data["password"])).To(Equal(password))
 	})
 
 	It("goes Provisioning → Migrating → Ready as its dependencies, migration and Deployments become ready", func() {

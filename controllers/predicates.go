@@ -80,8 +80,9 @@ func indexSecretRefs(obj client.Object) []string {
 	return names
 }
 
-// platformsForSecret maps a Secret to the platform that owns it and to the platforms that
-// reference it, so that a changed Secret reconciles them.
+// platformsForSecret maps a Secret to the platform that owns it or generated it (a generated
+// Secret kept with the data has no owner: its labels name the platform) and to the platforms
+// that reference it, so that a changed Secret reconciles them.
 func (r *EventsPlatformReconciler) platformsForSecret(ctx context.Context, obj client.Object) []reconcile.Request {
 	var requests []reconcile.Request
 	seen := map[types.NamespacedName]bool{}
@@ -97,6 +98,9 @@ func (r *EventsPlatformReconciler) platformsForSecret(ctx context.Context, obj c
 			ref.APIVersion == platformv1alpha1.GroupVersion.String() {
 			add(ref.Name)
 		}
+	}
+	if l := obj.GetLabels(); l[labelManagedBy] == managedBy && l[labelName] == appName && l[labelInstance] != "" {
+		add(l[labelInstance])
 	}
 	var platforms platformv1alpha1.EventsPlatformList
 	if err := r.Client.List(ctx, &platforms, client.InNamespace(obj.GetNamespace()),

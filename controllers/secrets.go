@@ -30,6 +30,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -120,6 +121,11 @@ func (r *EventsPlatformReconciler) reconcileSecrets(ctx context.Context, s *scop
 }
 
 // ensureSecret returns the named Secret, creating it with generate when it does not exist.
+// The generated Secrets open the data (the database password, the key that signed the
+// sessions stored there), so they go with it: while the platform retains its data on delete
+// (the default), they have no owner and outlive the platform, as the volumes do, and a
+// platform made again with the same name opens the kept data; otherwise the platform owns
+// them. A change of spec.retainDataOnDelete moves the owner on existing Secrets too.
 func (r *EventsPlatformReconciler) ensureSecret(ctx context.Context, s *scope, name string,
 	generate func(*platformv1alpha1.EventsPlatform) (*corev1.Secret, error)) (*corev1.Secret, error) {
 	p := s.platform
@@ -127,7 +133,7 @@ func (r *EventsPlatformReconciler) ensureSecret(ctx context.Context, s *scope, n
 	existing := &corev1.Secret{}
 	err := r.Client.Get(ctx, key, existing)
 	if err == nil {
-		return existing, nil
+		return existing, r.ownWithData(ctx, p, existing)
 	}
 	if !apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("get secret %s: %w", name, err)
@@ -136,6 +142,7 @@ func (r *EventsPlatformReconciler) ensureSecret(ctx context.Context, s *scope, n
 	if err != nil {
 		return nil, err
 	}
+	secret.OwnerReferences = dataOwners(p)
 	err = r.Client.Create(ctx, secret, client.FieldOwner(fieldOwner))
 	if apierrors.IsAlreadyExists(err) {
 		// The cache had not seen it yet: never replace it, read it.
@@ -149,6 +156,31 @@ func (r *EventsPlatformReconciler) ensureSecret(ctx context.Context, s *scope, n
 	}
 	r.event(p, corev1.EventTypeNormal, "SecretCreated", "Create", "Generated Secret %s", name)
 	return secret, nil
+}
+
+// dataOwners are the owners of what goes with the platform's data: none while the data is
+// retained on delete, else the platform.
+func dataOwners(p *platformv1alpha1.EventsPlatform) []metav1.OwnerReference {
+	if p.RetainsData() {
+		return nil
+	}
+	return []metav1.OwnerReference{ownerReference(p)}
+}
+
+// ownWithData makes the platform's ownership of a generated Secret follow dataOwners, keeping
+// owners that are not the platform.
+func (r *EventsPlatformReconciler) ownWithData(ctx context.Context, p *platformv1alpha1.EventsPlatform, secret *corev1.Secret) error {
+	owners := slices.DeleteFunc(slices.Clone(secret.OwnerReferences), func(o metav1.OwnerReference) bool { return o.UID == p.UID })
+	owners = append(owners, dataOwners(p)...)
+	if slices.EqualFunc(owners, secret.OwnerReferences, func(a, b metav1.OwnerReference) bool { return a.UID == b.UID }) {
+		return nil
+	}
+	patch := client.MergeFrom(secret.DeepCopy())
+	secret.OwnerReferences = owners
+	if err := r.Client.Patch(ctx, secret, patch, client.FieldOwner(fieldOwner)); err != nil {
+		return fmt.Errorf("set the owner of secret %s: %w", secret.Name, err)
+	}
+	return nil
 }
 
 // secretDigest is a digest of the named keys of a Secret (all of them when none are named).

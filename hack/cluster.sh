@@ -383,6 +383,7 @@ control_plane_up() {
 		--tls-cert-file "$p/apiserver.crt" --tls-private-key-file "$p/apiserver.key" \
 		--client-ca-file "$p/ca.crt" --token-auth-file "$p/tokens.csv" \
 		--kubelet-client-certificate "$p/apiserver-kubelet-client.crt" --kubelet-client-key "$p/apiserver-kubelet-client.key" \
+		--kubelet-preferred-address-types InternalIP \
 		--service-account-key-file "$p/sa.pub" --service-account-signing-key-file "$p/sa.key" \
 		--service-account-issuer https://kubernetes.default.svc.cluster.local \
 		--authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \

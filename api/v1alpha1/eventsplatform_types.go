@@ -120,8 +120,10 @@ type EventsPlatformSpec struct {
 	// +optional
 	Paused bool `json:"paused,omitempty"`
 
-	// RetainDataOnDelete keeps the PersistentVolumeClaims of the managed dependencies when the
-	// EventsPlatform is deleted. Defaults to true.
+	// RetainDataOnDelete keeps the PersistentVolumeClaims of the managed dependencies, and the
+	// generated Secrets that open their data (the database password, the JWT signing key), when
+	// the EventsPlatform is deleted, so that a platform created again with the same name in the
+	// same namespace carries on with them. Defaults to true.
 	// +kubebuilder:default=true
 	// +optional
 	RetainDataOnDelete *bool `json:"retainDataOnDelete,omitempty"`

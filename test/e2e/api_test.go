@@ -277,8 +277,8 @@ func (c *client) checkSeats() {
 	}
 }
 
-// checkStillThere: after a rollout or a lost pod, what the flow made is still served, and
-// the API still takes writes.
+// checkStillThere: after a rollout, a lost pod or a new install on the kept data, what the
+// flow made is still served to the same signed-in users, and the API still takes writes.
 func (c *client) checkStillThere() {
 	GinkgoHelper()
 	c.reconnect()

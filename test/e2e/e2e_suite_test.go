@@ -178,8 +178,10 @@ func collectArtefacts(ns string) {
 		return
 	}
 	save := func(name string, args ...string) {
-		out, _ := run("kubectl", args...)
-		_ = os.WriteFile(filepath.Join(dir, name), []byte(out), 0o644)
+		out, err := run("kubectl", args...)
+		if err == nil || !strings.HasSuffix(name, ".previous.log") { // most containers have no previous log
+			_ = os.WriteFile(filepath.Join(dir, name), []byte(out), 0o644)
+		}
 	}
 	save("platform.yaml", "-n", ns, "get", "eventsplatform", "-o", "yaml")
 	save("objects.txt", "-n", ns, "get", "all,pvc,jobs,cronjobs,secrets,configmaps", "-o", "wide")

@@ -44,14 +44,7 @@ var _ = Describe("The platform on a cluster", Ordered, func() {
 	var api *client
 
 	BeforeAll(func() {
-		// The chart installs the CRD, so the platform comes with a second step
-		// (templates/platform.yaml says why).
-		mustRun("bin/helm", "upgrade", "--install", release, "charts/events-platform",
-			"--namespace", ns, "--create-namespace", "--wait", "--timeout", "5m",
-			"--set", "image.tag="+version, "--set", "image.pullPolicy=IfNotPresent")
-		values := writeValues(platformValues(version))
-		mustRun("bin/helm", "upgrade", release, "charts/events-platform", "--namespace", ns,
-			"--reuse-values", "-f", values, "--wait", "--timeout", "5m")
+		install()
 		DeferCleanup(func() {
 			_, _ = run("bin/helm", "uninstall", release, "--namespace", ns, "--wait", "--timeout", "3m")
 		})
@@ -130,7 +123,6 @@ var _ = Describe("The platform on a cluster", Ordered, func() {
 	})
 
 	It("uninstalls with Helm and keeps the data", func() {
-		api.close()
 		claims := strings.Fields(mustRun("kubectl", "-n", ns, "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}"))
 		Expect(claims).To(ContainElements("data-"+platform+"-postgres-0", "data-"+platform+"-redis-0", "data-"+platform+"-nats-0"))
 		mustRun("bin/helm", "uninstall", release, "--namespace", ns, "--wait", "--timeout", "3m")
@@ -141,7 +133,24 @@ var _ = Describe("The platform on a cluster", Ordered, func() {
 		kept := strings.Fields(mustRun("kubectl", "-n", ns, "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}"))
 		Expect(kept).To(ConsistOf(claims))
 	})
+
+	It("installs again on the kept data", func() {
+		install()
+		waitReady(10 * time.Minute)
+		api.checkStillThere()
+	})
 })
+
+// install installs the chart and then creates the platform: the chart installs the CRD, so
+// the platform comes with a second step (templates/platform.yaml says why).
+func install() {
+	GinkgoHelper()
+	mustRun("bin/helm", "upgrade", "--install", release, "charts/events-platform",
+		"--namespace", ns, "--create-namespace", "--wait", "--timeout", "5m",
+		"--set", "image.tag="+version, "--set", "image.pullPolicy=IfNotPresent")
+	mustRun("bin/helm", "upgrade", release, "charts/events-platform", "--namespace", ns,
+		"--reuse-values", "-f", writeValues(platformValues(version)), "--wait", "--timeout", "5m")
+}
 
 // platformValues are the chart values that create the platform at version v, on the images
 // of E2E_IMAGES when the cluster has no registry, with every organizer trusted (the flow
