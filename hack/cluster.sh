@@ -149,6 +149,8 @@ install_host_packages() {
 	command -v iptables >/dev/null || missing+=(iptables)
 	command -v conntrack >/dev/null || missing+=(conntrack)
 	command -v openssl >/dev/null || missing+=(openssl)
+	# With iptables on nf_tables, nft removes the tables the node made (iptables cannot).
+	if iptables --version 2>/dev/null | grep -q nf_tables; then command -v nft >/dev/null || missing+=(nftables); fi
 	if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 }
 
@@ -159,12 +161,16 @@ hoststate() {
 	echo "## sysctls"
 	local k
 	for k in "${SYSCTLS[@]}"; do echo "$k = $(sysctl_get "$k")"; done
-	echo "## iptables"
-	local t
-	for t in iptables ip6tables; do
-		command -v "$t-save" >/dev/null || continue
-		"$t-save" 2>/dev/null | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]//' | sed "s/^/$t /"
-	done
+	echo "## netfilter"
+	if command -v nft >/dev/null; then
+		nft list ruleset 2>/dev/null
+	else
+		local t
+		for t in iptables ip6tables; do
+			command -v "$t-save" >/dev/null || continue
+			"$t-save" 2>/dev/null | sed -e '/^#/d' -e 's/\[[0-9]*:[0-9]*\]//' | sed "s/^/$t /"
+		done
+	fi
 	echo "## addresses and links"
 	ip -o addr show | awk '{print $2, $3, $4}'
 	ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//'
@@ -192,6 +198,7 @@ record_host() {
 	mv "$state/host/sysctls.tmp" "$state/host/sysctls"
 	local path
 	for path in "${HOST_PATHS[@]}"; do [[ -e "$path" ]] && echo "$path"; done >"$state/host/paths"
+	if command -v nft >/dev/null; then nft list tables >"$state/host/nft-tables"; fi
 	return 0
 }
 
@@ -302,7 +309,9 @@ kubectl_admin() { kubectl --kubeconfig "$state/admin.kubeconfig" "$@"; }
 
 envtest_dir() { "$root/hack/setup-envtest.sh"; }
 
-cgroup_dirs() { local c; for c in /sys/fs/cgroup/*/; do [[ -w "$c" && "$c" != */unified/ ]] && echo "${c}${CGROUP_ROOT}"; done; }
+# cgroup_dirs are the cluster's cgroups, one per hierarchy (the v1 controllers; runc also
+# makes one in the unified hierarchy).
+cgroup_dirs() { local c; for c in /sys/fs/cgroup/*/; do [[ -w "$c" ]] && echo "${c}${CGROUP_ROOT}"; done; }
 
 network() {
 	ip addr show dev lo | grep -q " ${NODE_IP}/32" || ip addr add "${NODE_IP}/32" dev lo
@@ -461,7 +470,7 @@ YAML
 node_up() {
 	local k="$state/kubelet"
 	mkdir -p "$k"
-	local c; for c in $(cgroup_dirs); do mkdir -p "$c"; done
+	local c; for c in $(cgroup_dirs); do [[ "$c" == */unified/* ]] || mkdir -p "$c"; done
 	# A new cpuset cgroup starts with no CPUs and no memory nodes: give it the machine's.
 	local f; for f in cpus mems; do
 		[[ -f "/sys/fs/cgroup/cpuset/${CGROUP_ROOT}/cpuset.$f" ]] &&
@@ -561,6 +570,16 @@ remove_chains() {
 		local saved; saved="$("$t-save" 2>/dev/null)" || continue
 		grep -qE "^:(${CHAIN_PREFIXES})|-j (${CHAIN_PREFIXES})" <<<"$saved" || continue
 		grep -vE "^:(${CHAIN_PREFIXES})|^-A (${CHAIN_PREFIXES})|-[jg] (${CHAIN_PREFIXES})" <<<"$saved" | "$t-restore"
+	done
+	# The nf_tables tables that iptables made for the node and that hold no rule now.
+	[[ -e "$state/host/nft-tables" ]] && command -v nft >/dev/null || return 0
+	local family name
+	nft list tables | grep -vxFf "$state/host/nft-tables" | while read -r _ family name; do
+		if nft list table "$family" "$name" | grep -qvE '^[[:space:]]*(table .*\{|chain .*\{|type .*;|\}|)$'; then
+			log "table $family $name was made while the cluster ran and holds rules that are not the cluster's: left"
+		else
+			nft delete table "$family" "$name"
+		fi
 	done
 }
 
