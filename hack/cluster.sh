@@ -179,10 +179,11 @@ hoststate() {
 	echo "## paths the kubelet, containerd and CNI use by default"
 	local path
 	for path in "${HOST_PATHS[@]}"; do
-		[[ -e "$path" ]] && echo "$path: $(find "$path" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) entries"
+		if [[ -e "$path" ]]; then echo "$path: $(find "$path" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l) entries"; fi
 	done
 	echo "## cgroups"
-	ls -d /sys/fs/cgroup/*/* 2>/dev/null | grep -v '/cgroup\.\|/notify_on_release\|/release_agent\|/tasks$' | while read -r d; do [[ -d "$d" ]] && echo "$d"; done
+	local d
+	for d in /sys/fs/cgroup/*/*/; do echo "${d%/}"; done
 	echo "## processes"
 	ps -N -p 2 --ppid 2 -o comm= | grep -vxE 'ps|sort|uniq|bash|sh|awk|sed|grep|hoststate|cluster.sh|sleep|go|make' | sort | uniq -c
 }
@@ -197,7 +198,7 @@ record_host() {
 	done >"$state/host/sysctls.tmp"
 	mv "$state/host/sysctls.tmp" "$state/host/sysctls"
 	local path
-	for path in "${HOST_PATHS[@]}"; do [[ -e "$path" ]] && echo "$path"; done >"$state/host/paths"
+	for path in "${HOST_PATHS[@]}"; do if [[ -e "$path" ]]; then echo "$path"; fi; done >"$state/host/paths"
 	if command -v nft >/dev/null; then nft list tables >"$state/host/nft-tables"; fi
 	return 0
 }
