@@ -67,6 +67,7 @@ HOST_PATHS=(/run/netns /run/containerd /var/lib/cni /var/log/pods /var/log/conta
 
 log() { echo "cluster: $*" >&2; }
 die() { log "$*"; exit 1; }
+trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
 
 # shellcheck source=hack/lib/kube-build.sh
 source "${root}/hack/lib/kube-build.sh"
@@ -593,7 +594,8 @@ down() {
 	local c pids
 	for c in $(cgroup_dirs); do
 		[[ -d "$c" ]] || continue
-		pids="$(find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)"
+		# (find fails when a cgroup goes away during the walk)
+		pids="$(find "$c" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u || true)"
 		[[ -n "$pids" ]] && kill -9 $pids 2>/dev/null || true
 	done
 	pids="$(pgrep -f "containerd-shim.* -address $state/containerd/containerd.sock" || true)"

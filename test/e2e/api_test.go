@@ -218,14 +218,12 @@ func (c *client) checkFlow() {
 func (c *client) checkSearch() {
 	GinkgoHelper()
 	Eventually(func() []int64 {
-		var body struct {
-			Events []struct {
-				ID int64 `json:"id"`
-			} `json:"events"`
+		var found []struct {
+			ID int64 `json:"id"`
 		}
-		c.must(http.StatusOK, "GET", "/api/v1/search/events?q="+c.word, c.attendee, nil, &body)
+		c.must(http.StatusOK, "GET", "/api/v1/search/events?q="+c.word, c.attendee, nil, &found)
 		ids := []int64{}
-		for _, e := range body.Events {
+		for _, e := range found {
 			ids = append(ids, e.ID)
 		}
 		return ids
