@@ -608,11 +608,15 @@ down() {
 		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
 	done
 	rm -f /run/netns/cni-* 2>/dev/null || true
-	# Network: the bridge (its veths went with the namespaces), chains, the node address.
-	ip link show "$BRIDGE" >/dev/null 2>&1 && ip link del "$BRIDGE"
-	local v; for v in $(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//'); do
-		[[ "$(cat "/sys/class/net/$v/master/uevent" 2>/dev/null)" == *"INTERFACE=$BRIDGE"* ]] && ip link del "$v"
-	done
+	# Network: the pods' veths (a namespace's end goes only once the kernel has cleaned the
+	# namespace up, some time after its last process), the bridge, chains, the node address.
+	if ip link show "$BRIDGE" >/dev/null 2>&1; then
+		local v
+		for v in $(ip -o link show master "$BRIDGE" | awk -F': ' '{print $2}' | sed 's/@.*//'); do
+			ip link del "$v" 2>/dev/null || true
+		done
+		ip link del "$BRIDGE"
+	fi
 	remove_chains
 	ip addr show dev lo | grep -q " ${NODE_IP}/32" && ip addr del "${NODE_IP}/32" dev lo
 	# cgroups, deepest first.

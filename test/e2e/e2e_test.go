@@ -132,6 +132,9 @@ var _ = Describe("The platform on a cluster", Ordered, func() {
 		}, 3*time.Minute, 2*time.Second).Should(BeEmpty())
 		kept := strings.Fields(mustRun("kubectl", "-n", ns, "get", "pvc", "-o", "jsonpath={.items[*].metadata.name}"))
 		Expect(kept).To(ConsistOf(claims))
+		// What opens the data is kept with it.
+		secrets := strings.Fields(mustRun("kubectl", "-n", ns, "get", "secrets", "-o", "jsonpath={.items[*].metadata.name}"))
+		Expect(secrets).To(ContainElements(platform+"-postgres-credentials", platform+"-jwt"))
 	})
 
 	It("installs again on the kept data", func() {
