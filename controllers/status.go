@@ -53,6 +53,10 @@ type workloadState struct {
 	rollingOut bool // the workload has not caught up with its spec yet
 }
 
+// deploymentRolledOut is the reason of a Deployment's Progressing condition once its newest
+// ReplicaSet is available (the deployment controller's NewRSAvailableReason).
+const deploymentRolledOut = "NewReplicaSetAvailable"
+
 func deploymentState(d *appsv1.Deployment, component string) workloadState {
 	desired := ptr.Deref(d.Spec.Replicas, 1)
 	st := d.Status
@@ -60,7 +64,17 @@ func deploymentState(d *appsv1.Deployment, component string) workloadState {
 	if cs := d.Spec.Template.Spec.Containers; len(cs) > 0 {
 		image = cs[0].Image
 	}
-	rollingOut := st.ObservedGeneration < d.Generation || st.UpdatedReplicas < desired || st.Replicas > st.UpdatedReplicas
+	// Pods that are new (a first start, a new version, a scale-up) and not available yet are
+	// a rollout in progress, as the Deployment's Progressing condition says, not a failure;
+	// the same after the progress deadline, or for a pod lost once the rollout ended, is.
+	progressing := false
+	for _, c := range st.Conditions {
+		if c.Type == appsv1.DeploymentProgressing {
+			progressing = c.Status == corev1.ConditionTrue && c.Reason != deploymentRolledOut
+		}
+	}
+	rollingOut := st.ObservedGeneration < d.Generation || st.UpdatedReplicas < desired || st.Replicas > st.UpdatedReplicas ||
+		(progressing && st.AvailableReplicas < desired)
 	return workloadState{
 		status: platformv1alpha1.ComponentStatus{
 			Name: component, Kind: "Deployment", Desired: desired,

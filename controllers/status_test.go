@@ -38,6 +38,10 @@ func TestDeploymentState(t *testing.T) {
 				AvailableReplicas: available, Replicas: total},
 		}
 	}
+	progressing := func(d *appsv1.Deployment, status corev1.ConditionStatus, reason string) *appsv1.Deployment {
+		d.Status.Conditions = []appsv1.DeploymentCondition{{Type: appsv1.DeploymentProgressing, Status: status, Reason: reason}}
+		return d
+	}
 	tests := []struct {
 		name              string
 		d                 *appsv1.Deployment
@@ -47,6 +51,13 @@ func TestDeploymentState(t *testing.T) {
 		{"new generation not observed", dep(3, 2, 2, 2, 2, 2), false, true},
 		{"old pods left", dep(2, 2, 2, 2, 2, 3), false, true},
 		{"pods not available", dep(2, 2, 2, 2, 1, 2), false, false},
+		// What a real cluster reports: a first start or a scale-up is progressing until its
+		// pods are available; a pod lost after the rollout, or a rollout past its deadline, is not.
+		{"first pods starting", progressing(dep(1, 1, 1, 1, 0, 1), corev1.ConditionTrue, "NewReplicaSetCreated"), false, true},
+		{"scaling up", progressing(dep(3, 3, 2, 2, 1, 2), corev1.ConditionTrue, "ReplicaSetUpdated"), false, true},
+		{"a pod lost after the rollout", progressing(dep(2, 2, 2, 2, 1, 2), corev1.ConditionTrue, "NewReplicaSetAvailable"), false, false},
+		{"past the progress deadline", progressing(dep(2, 2, 2, 2, 1, 2), corev1.ConditionFalse, "ProgressDeadlineExceeded"), false, false},
+		{"rolled out", progressing(dep(2, 2, 2, 2, 2, 2), corev1.ConditionTrue, "NewReplicaSetAvailable"), true, false},
 	}
 	for _, tt := range tests {
 		got := deploymentState(tt.d, "events")

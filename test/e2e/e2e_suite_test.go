@@ -166,17 +166,22 @@ func mustRun(name string, args ...string) string {
 	return out
 }
 
-// collectArtefacts writes what explains a failure in namespace ns: the platform's status,
-// every object's state, the events, and each container's log (and its previous one).
-func collectArtefacts(ns string) {
+// artefacts is the folder the run's artefacts go to, made if need be.
+func artefacts() string {
 	dir := os.Getenv("E2E_ARTIFACTS")
 	if dir == "" {
 		dir = filepath.Join(root, "bin", "e2e-artifacts")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintf(GinkgoWriter, "artefacts: %v\n", err)
-		return
 	}
+	return dir
+}
+
+// collectArtefacts writes what explains a failure in namespace ns: the platform's status,
+// every object's state, the events, and each container's log (and its previous one).
+func collectArtefacts(ns string) {
+	dir := artefacts()
 	save := func(name string, args ...string) {
 		out, err := run("kubectl", args...)
 		if err == nil || !strings.HasSuffix(name, ".previous.log") { // most containers have no previous log

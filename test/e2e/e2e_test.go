@@ -46,6 +46,10 @@ var _ = Describe("The platform on a cluster", Ordered, func() {
 	BeforeAll(func() {
 		install()
 		DeferCleanup(func() {
+			// What the cluster said along the way, kept whatever the outcome.
+			if out, err := run("kubectl", "-n", ns, "get", "events", "--sort-by=.lastTimestamp"); err == nil {
+				_ = os.WriteFile(filepath.Join(artefacts(), "events-of-the-run.txt"), []byte(out), 0o644)
+			}
 			_, _ = run("bin/helm", "uninstall", release, "--namespace", ns, "--wait", "--timeout", "3m")
 		})
 	})
@@ -106,6 +110,10 @@ var _ = Describe("The platform on a cluster", Ordered, func() {
 		mustRun("kubectl", "-n", ns, "rollout", "status", "deployment/"+platform+"-search", "--timeout=3m")
 		waitReady(5 * time.Minute)
 		api.checkSearch()
+		// Starting, upgrading and scaling are progress, not faults: nothing so far may have
+		// made the platform Degraded (pods starting used to).
+		Expect(mustRun("kubectl", "-n", ns, "get", "events", "--field-selector", "involvedObject.kind=EventsPlatform,type=Warning",
+			"-o", "custom-columns=REASON:.reason,MESSAGE:.message", "--no-headers")).To(BeEmpty())
 	})
 
 	It("replaces a lost service pod and returns to Ready", func() {
