@@ -151,7 +151,7 @@ install_host_packages() {
 	command -v conntrack >/dev/null || missing+=(conntrack)
 	command -v openssl >/dev/null || missing+=(openssl)
 	# With iptables on nf_tables, nft removes the tables the node made (iptables cannot).
-	if iptables --version 2>/dev/null | grep -q nf_tables; then command -v nft >/dev/null || missing+=(nftables); fi
+	if [[ "$(iptables --version 2>/dev/null)" == *nf_tables* ]]; then command -v nft >/dev/null || missing+=(nftables); fi
 	if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 }
 
@@ -313,10 +313,14 @@ envtest_dir() { "$root/hack/setup-envtest.sh"; }
 
 # cgroup_dirs are the cluster's cgroups, one per hierarchy (the v1 controllers; runc also
 # makes one in the unified hierarchy).
+# has_node_ip: whether lo has NODE_IP. (Never `cmd | grep -q` under pipefail: grep's early
+# exit can fail cmd with SIGPIPE, and the test with it.)
+has_node_ip() { [[ -n "$(ip -o addr show dev lo to "${NODE_IP}/32")" ]]; }
+
 cgroup_dirs() { local c; for c in /sys/fs/cgroup/*/; do [[ -w "$c" ]] && echo "${c}${CGROUP_ROOT}"; done; }
 
 network() {
-	ip addr show dev lo | grep -q " ${NODE_IP}/32" || ip addr add "${NODE_IP}/32" dev lo
+	has_node_ip || ip addr add "${NODE_IP}/32" dev lo
 	mkdir -p "$state/cni/net.d" "$state/cni/ipam"
 	cat >"$state/cni/net.d/10-events-platform.conflist" <<JSON
 {
@@ -363,7 +367,7 @@ state = "$d/state"
 TOML
 	start containerd containerd --config "$d/config.toml"
 	wait_for containerd 30 ctr --address "$d/containerd.sock" version
-	if ! ctr_k8s images ls -q | grep -qx "$PAUSE_IMAGE"; then
+	if ! grep -qxF "$PAUSE_IMAGE" <<<"$(ctr_k8s images ls -q)"; then
 		log "importing the pause image"
 		local rootfs; rootfs="$(mktemp -d)"
 		install -D -m 755 "$store/pause" "$rootfs/pause"
@@ -577,7 +581,7 @@ remove_chains() {
 	[[ -e "$state/host/nft-tables" ]] && command -v nft >/dev/null || return 0
 	local family name
 	nft list tables | grep -vxFf "$state/host/nft-tables" | while read -r _ family name; do
-		if nft list table "$family" "$name" | grep -qvE '^[[:space:]]*(table .*\{|chain .*\{|type .*;|\}|)$'; then
+		if grep -qvE '^[[:space:]]*(table .*\{|chain .*\{|type .*;|\}|)$' <<<"$(nft list table "$family" "$name")"; then
 			log "table $family $name was made while the cluster ran and holds rules that are not the cluster's: left"
 		else
 			nft delete table "$family" "$name"
@@ -618,7 +622,7 @@ down() {
 		ip link del "$BRIDGE"
 	fi
 	remove_chains
-	ip addr show dev lo | grep -q " ${NODE_IP}/32" && ip addr del "${NODE_IP}/32" dev lo
+	if has_node_ip; then ip addr del "${NODE_IP}/32" dev lo; fi
 	# cgroups, deepest first.
 	for c in $(cgroup_dirs); do
 		[[ -d "$c" ]] && find "$c" -depth -type d -exec rmdir {} + 2>/dev/null || true
