@@ -83,6 +83,16 @@ type scope struct {
 	blockedBy, blockedMessage string
 	// touched records the conditions set during this reconcile.
 	touched map[string]bool
+	// recheck, when set, is when the status must be worked out again though nothing changes
+	// (a grace that ends).
+	recheck time.Duration
+}
+
+// recheckAfter asks for the reconcile to run again after d at the latest.
+func (s *scope) recheckAfter(d time.Duration) {
+	if s.recheck == 0 || d < s.recheck {
+		s.recheck = d
+	}
 }
 
 func newScope(p *platformv1alpha1.EventsPlatform, log logr.Logger) *scope {
@@ -157,6 +167,9 @@ func (r *EventsPlatformReconciler) reconcile(ctx context.Context, p *platformv1a
 	defer func() {
 		if statusErr := r.updateStatus(ctx, s, before, err); statusErr != nil && err == nil {
 			err = statusErr
+		}
+		if err == nil && s.recheck > 0 && (result.RequeueAfter == 0 || s.recheck < result.RequeueAfter) {
+			result.RequeueAfter = s.recheck
 		}
 	}()
 

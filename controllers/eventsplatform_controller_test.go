@@ -202,7 +202,9 @@ var _ = Describe("Reconciling the sample EventsPlatform", func() {
 
 		By("carrying on with them when the platform is made again")
 		Expect(k8sClient.Delete(ctx, getPlatform(p))).To(Succeed())
-		Eventually(func() bool { return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(p), &platformv1alpha1.EventsPlatform{})) },
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8sClient.Get(ctx, client.ObjectKeyFromObject(p), &platformv1alpha1.EventsPlatform{}))
+		},
 			eventually, poll).Should(BeTrue())
 		again := newPlatform(p.Namespace, p.Name, "1.0.0")
 		Expect(k8sClient.Create(ctx, again)).To(Succeed())

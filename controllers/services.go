@@ -77,9 +77,9 @@ func desiredDeployment(p *platformv1alpha1.EventsPlatform, component, version, c
 	c := platformContainer(p, component, version, []string{"serve", "--target=" + component}, env)
 	c.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: httpPort, Protocol: corev1.ProtocolTCP}}
 	c.Resources = resourcesOr(w.Resources, "100m", "128Mi")
-	c.StartupProbe = httpProbe("/health", 2, 60)
+	c.StartupProbe = httpProbe("/health", startupPeriod, startupFailures)
 	c.LivenessProbe = httpProbe("/health", 10, 3)
-	c.ReadinessProbe = httpProbe("/readyz", 5, 3)
+	c.ReadinessProbe = httpProbe("/readyz", readinessPeriod, readinessFailures)
 	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "jwt", MountPath: jwtMountPath, ReadOnly: true})
 
 	pod := platformPodSpec(p, c, corev1.RestartPolicyAlways)
@@ -118,6 +118,13 @@ func desiredDeployment(p *platformv1alpha1.EventsPlatform, component, version, c
 		},
 	}
 }
+
+// The services' startup and readiness probes: a pod has up to two minutes to start (the
+// search index of a large catalogue is built before /health answers).
+const (
+	startupPeriod, startupFailures     = 2, 60
+	readinessPeriod, readinessFailures = 5, 3
+)
 
 func httpProbe(path string, period, failures int32) *corev1.Probe {
 	return &corev1.Probe{

@@ -132,6 +132,11 @@ func (r *EventsPlatformReconciler) observeWorkloads(ctx context.Context, p *plat
 	return states, nil
 }
 
+// startingGrace is how long a service's pods may take to become available before the
+// platform calls them unavailable: their startup probe's budget and one readiness verdict
+// (services.go).
+const startingGrace = time.Duration(startupPeriod*startupFailures+readinessPeriod*readinessFailures) * time.Second
+
 // componentsCondition sets the readiness condition of a group of Deployment components, which
 // must run image.
 func (s *scope) componentsCondition(conditionType string, components []string, states map[string]workloadState, image, what string) {
@@ -151,6 +156,20 @@ func (s *scope) componentsCondition(conditionType string, components []string, s
 			rolling = rolling || st.rollingOut
 		}
 	}
+	// Pods that are not available outside a rollout (a scale-up, which the Deployment does
+	// not report as progress, a pod lost and replaced) get the time a pod may take to start
+	// before they count as unavailable; the condition's last transition says since when.
+	starting := time.Duration(-1)
+	if !rolling && len(notReady) > 0 {
+		since := time.Now()
+		if prev := findCondition(s.platform, conditionType); prev != nil && prev.Status == metav1.ConditionFalse {
+			since = prev.LastTransitionTime.Time
+		}
+		if left := startingGrace - time.Since(since); left > 0 {
+			starting = left
+			s.recheckAfter(left)
+		}
+	}
 	switch {
 	case len(notReady) == 0:
 		s.setCondition(conditionType, metav1.ConditionTrue, platformv1alpha1.ReasonAvailable,
@@ -158,6 +177,9 @@ func (s *scope) componentsCondition(conditionType string, components []string, s
 	case rolling:
 		s.setCondition(conditionType, metav1.ConditionFalse, platformv1alpha1.ReasonRollingOut,
 			"Rolling out: "+strings.Join(notReady, ", "))
+	case starting >= 0:
+		s.setCondition(conditionType, metav1.ConditionFalse, platformv1alpha1.ReasonRollingOut,
+			"Starting: "+strings.Join(notReady, ", "))
 	default:
 		s.setCondition(conditionType, metav1.ConditionFalse, platformv1alpha1.ReasonUnavailable,
 			"Unavailable: "+strings.Join(notReady, ", "))

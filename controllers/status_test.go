@@ -18,7 +18,9 @@ package controllers
 
 import (
 	"testing"
+	"time"
 
+	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -146,5 +148,41 @@ func TestReadyNeverTrueForAnUnreconciledGeneration(t *testing.T) {
 	(&EventsPlatformReconciler{}).summaryConditions(newScope(p, testLogger()), nil)
 	if c := findCondition(p, platformv1alpha1.ConditionReady); c.Status == metav1.ConditionTrue {
 		t.Errorf("Ready is True for generation 2 from conditions of generation 1")
+	}
+}
+
+// TestStartingGrace: a service whose pods are not available outside a rollout (a scale-up,
+// a replaced pod) is starting for startingGrace after its condition turned false, then
+// unavailable; the reconcile is asked to come back when the grace ends.
+func TestStartingGrace(t *testing.T) {
+	states := map[string]workloadState{"search": {status: platformv1alpha1.ComponentStatus{
+		Name: "search", Desired: 2, Ready: 1, Updated: 2, Image: "img:1"}}}
+	tests := []struct {
+		name        string
+		prev        *metav1.Condition
+		wantReason  string
+		wantRecheck bool
+	}{
+		{"was ready", &metav1.Condition{Status: metav1.ConditionTrue, LastTransitionTime: metav1.Now()},
+			platformv1alpha1.ReasonRollingOut, true},
+		{"no condition yet", nil, platformv1alpha1.ReasonRollingOut, true},
+		{"false for a moment", &metav1.Condition{Status: metav1.ConditionFalse, Reason: platformv1alpha1.ReasonRollingOut,
+			LastTransitionTime: metav1.NewTime(time.Now().Add(-10 * time.Second))}, platformv1alpha1.ReasonRollingOut, true},
+		{"false for longer than a pod may take to start", &metav1.Condition{Status: metav1.ConditionFalse,
+			Reason: platformv1alpha1.ReasonRollingOut, LastTransitionTime: metav1.NewTime(time.Now().Add(-startingGrace - time.Second))},
+			platformv1alpha1.ReasonUnavailable, false},
+	}
+	for _, tt := range tests {
+		p := &platformv1alpha1.EventsPlatform{}
+		if tt.prev != nil {
+			tt.prev.Type = platformv1alpha1.ConditionServicesReady
+			p.Status.Conditions = []metav1.Condition{*tt.prev}
+		}
+		s := newScope(p, logr.Discard())
+		s.componentsCondition(platformv1alpha1.ConditionServicesReady, []string{"search"}, states, "img:1", "Services")
+		got := findCondition(p, platformv1alpha1.ConditionServicesReady)
+		if got.Reason != tt.wantReason || (s.recheck > 0) != tt.wantRecheck || s.recheck > startingGrace {
+			t.Errorf("%s: reason %s, recheck %s; want %s, recheck %v", tt.name, got.Reason, s.recheck, tt.wantReason, tt.wantRecheck)
+		}
 	}
 }

@@ -110,10 +110,7 @@ var _ = Describe("The platform on a cluster", Ordered, func() {
 		mustRun("kubectl", "-n", ns, "rollout", "status", "deployment/"+platform+"-search", "--timeout=3m")
 		waitReady(5 * time.Minute)
 		api.checkSearch()
-		// Starting, upgrading and scaling are progress, not faults: nothing so far may have
-		// made the platform Degraded (pods starting used to).
-		Expect(mustRun("kubectl", "-n", ns, "get", "events", "--field-selector", "involvedObject.kind=EventsPlatform,type=Warning",
-			"-o", "custom-columns=REASON:.reason,MESSAGE:.message", "--no-headers")).To(BeEmpty())
+		expectNoWarnings()
 	})
 
 	It("replaces a lost service pod and returns to Ready", func() {
@@ -128,6 +125,7 @@ var _ = Describe("The platform on a cluster", Ordered, func() {
 		after := mustRun("kubectl", "-n", ns, "get", "pods", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}")
 		Expect(after).NotTo(ContainSubstring(before[0]))
 		api.checkStillThere()
+		expectNoWarnings()
 	})
 
 	It("uninstalls with Helm and keeps the data", func() {
@@ -223,6 +221,14 @@ func waitReady(timeout time.Duration) {
 		return jsonpath("{.status.observedGeneration}") == jsonpath("{.metadata.generation}") &&
 			jsonpath("{.status.conditions[?(@.type=='Ready')].status}") == "True"
 	}, time.Until(deadline)+time.Second, time.Second).Should(BeTrue())
+}
+
+// expectNoWarnings: starting, upgrading, scaling and replacing a lost pod are progress, not
+// faults: none may have made the platform Degraded (pods starting and a scale-up used to).
+func expectNoWarnings() {
+	GinkgoHelper()
+	Expect(mustRun("kubectl", "-n", ns, "get", "events", "--field-selector", "involvedObject.kind=EventsPlatform,type=Warning",
+		"-o", "custom-columns=REASON:.reason,MESSAGE:.message", "--no-headers")).To(BeEmpty())
 }
 
 func jsonpath(expr string) string {
