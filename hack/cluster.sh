@@ -164,7 +164,7 @@ hoststate() {
 	for k in "${SYSCTLS[@]}"; do echo "$k = $(sysctl_get "$k")"; done
 	echo "## netfilter"
 	if command -v nft >/dev/null; then
-		nft list ruleset 2>/dev/null
+		nft list ruleset 2>/dev/null | sed 's/counter packets [0-9]* bytes [0-9]*/counter/'
 	else
 		local t
 		for t in iptables ip6tables; do
