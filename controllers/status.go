@@ -159,14 +159,14 @@ func (s *scope) componentsCondition(conditionType string, components []string, s
 	// Pods that are not available outside a rollout (a scale-up, which the Deployment does
 	// not report as progress, a pod lost and replaced) get the time a pod may take to start
 	// before they count as unavailable; the condition's last transition says since when.
-	starting := time.Duration(-1)
+	starting := false
 	if !rolling && len(notReady) > 0 {
 		since := time.Now()
 		if prev := findCondition(s.platform, conditionType); prev != nil && prev.Status == metav1.ConditionFalse {
 			since = prev.LastTransitionTime.Time
 		}
 		if left := startingGrace - time.Since(since); left > 0 {
-			starting = left
+			starting = true
 			s.recheckAfter(left)
 		}
 	}
@@ -177,7 +177,7 @@ func (s *scope) componentsCondition(conditionType string, components []string, s
 	case rolling:
 		s.setCondition(conditionType, metav1.ConditionFalse, platformv1alpha1.ReasonRollingOut,
 			"Rolling out: "+strings.Join(notReady, ", "))
-	case starting >= 0:
+	case starting:
 		s.setCondition(conditionType, metav1.ConditionFalse, platformv1alpha1.ReasonRollingOut,
 			"Starting: "+strings.Join(notReady, ", "))
 	default:
