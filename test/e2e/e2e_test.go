@@ -118,12 +118,13 @@ var _ = Describe("The platform on a cluster", Ordered, func() {
 		before := strings.Fields(mustRun("kubectl", "-n", ns, "get", "pods", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}"))
 		Expect(before).NotTo(BeEmpty())
 		mustRun("kubectl", "-n", ns, "delete", "pod", before[0], "--wait=true")
+		// The replacement (the deleted pod is gone: --wait) becomes ready, then the platform.
 		Eventually(func() string {
-			return jsonpath("{.status.conditions[?(@.type=='Ready')].status}")
-		}, 3*time.Minute, time.Second).Should(Equal("True"))
+			out, _ := run("kubectl", "-n", ns, "get", "pods", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}")
+			return out
+		}, time.Minute, time.Second).ShouldNot(Or(BeEmpty(), ContainSubstring(before[0])))
 		mustRun("kubectl", "-n", ns, "wait", "pods", "-l", selector, "--for=condition=Ready", "--timeout=3m")
-		after := mustRun("kubectl", "-n", ns, "get", "pods", "-l", selector, "-o", "jsonpath={.items[*].metadata.name}")
-		Expect(after).NotTo(ContainSubstring(before[0]))
+		waitReady(3 * time.Minute)
 		api.checkStillThere()
 		expectNoWarnings()
 	})
