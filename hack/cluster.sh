@@ -608,9 +608,11 @@ down() {
 	stop kube-apiserver
 	stop etcd
 	# Mounts under the state folder and the pods' network namespaces, deepest first.
-	awk '{print $5}' /proc/self/mountinfo | grep -E "^$state/|^/run/netns/cni-" | sort -r | while read -r m; do
-		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
-	done
+	local mounts m
+	mounts="$(awk -v state="$state/" 'index($5, state) == 1 || index($5, "/run/netns/cni-") == 1 {print $5}' /proc/self/mountinfo | sort -r)"
+	while read -r m; do
+		[[ -z "$m" ]] || umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
+	done <<<"$mounts"
 	rm -f /run/netns/cni-* 2>/dev/null || true
 	# Network: the pods' veths (a namespace's end goes only once the kernel has cleaned the
 	# namespace up, some time after its last process), the bridge, chains, the node address.
