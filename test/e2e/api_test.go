@@ -19,10 +19,8 @@ limitations under the License.
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os/exec"
@@ -32,12 +30,14 @@ import (
 	gocent "github.com/centrifugal/centrifuge-go"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/events-platform/events-platform/test/integration"
 )
 
 // client calls the platform's API through a port-forward to the gateway's Service, and
 // remembers what the flow made, for the later steps to find again.
 type client struct {
-	base        string
+	api         *integration.Client
 	forward     *exec.Cmd
 	word        string // in the event's title, to search for
 	eventID     int64
@@ -46,16 +46,6 @@ type client struct {
 	attendeeID  int64
 	capacity    int
 	registrants int
-}
-
-// envelope is the API's answer: data on success, error otherwise.
-type envelope struct {
-	Success bool            `json:"success"`
-	Data    json.RawMessage `json:"data"`
-	Error   *struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
 }
 
 func freePort() int {
@@ -77,22 +67,16 @@ func openGateway() *client {
 func (c *client) connect() {
 	GinkgoHelper()
 	port := freePort()
-	c.base = fmt.Sprintf("http://127.0.0.1:%d", port)
+	c.api = integration.NewClient(fmt.Sprintf("http://127.0.0.1:%d", port))
 	c.forward = exec.Command("kubectl", "-n", ns, "port-forward", "svc/"+platform+"-gateway", fmt.Sprintf("%d:8080", port))
 	c.forward.Dir = root
 	c.forward.Stdout, c.forward.Stderr = GinkgoWriter, GinkgoWriter
 	Expect(c.forward.Start()).To(Succeed())
-	Eventually(func() error {
-		resp, err := http.Get(c.base + "/health")
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("health: %d", resp.StatusCode)
-		}
-		return nil
-	}, 2*time.Minute, time.Second).Should(Succeed())
+	Eventually(func() int {
+		// /health is not in the envelope: only its status counts (0 until the forward is up).
+		r, _ := c.api.Request("GET", "/health", "", nil)
+		return r.Status
+	}, 2*time.Minute, time.Second).Should(Equal(http.StatusOK))
 }
 
 func (c *client) close() {
@@ -109,41 +93,22 @@ func (c *client) reconnect() {
 	c.connect()
 }
 
-// do calls the API and returns the status and the envelope's data.
-func (c *client) do(method, path, token string, body any) (int, json.RawMessage) {
+// do calls the API and returns its answer, the envelope decoded.
+func (c *client) do(method, path, token string, body any) integration.Response {
 	GinkgoHelper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		Expect(err).NotTo(HaveOccurred())
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, c.base+path, rd)
+	r, err := c.api.Request(method, path, token, body)
 	Expect(err).NotTo(HaveOccurred())
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	Expect(err).NotTo(HaveOccurred())
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	Expect(err).NotTo(HaveOccurred())
-	var env envelope
-	Expect(json.Unmarshal(raw, &env)).To(Succeed(), "%s %s: %d %s", method, path, resp.StatusCode, raw)
-	fmt.Fprintf(GinkgoWriter, "%s %s: %d\n", method, path, resp.StatusCode)
-	return resp.StatusCode, env.Data
+	fmt.Fprintf(GinkgoWriter, "%s %s: %d\n", method, path, r.Status)
+	return r
 }
 
 // must calls the API and expects the status.
 func (c *client) must(status int, method, path, token string, body any, into any) {
 	GinkgoHelper()
-	got, data := c.do(method, path, token, body)
-	Expect(got).To(Equal(status), "%s %s: %s", method, path, data)
+	r := c.do(method, path, token, body)
+	Expect(r.Status).To(Equal(status), "%s %s: %s", method, path, r.Raw)
 	if into != nil {
-		Expect(json.Unmarshal(data, into)).To(Succeed(), "%s", data)
+		Expect(json.Unmarshal(r.Data, into)).To(Succeed(), "%s", r.Data)
 	}
 }
 
@@ -209,9 +174,11 @@ func (c *client) checkFlow() {
 	}, time.Minute, 2*time.Second).Should(ContainElement(c.eventID), "a popular event in the city is recommended to a new attendee")
 
 	// Bad input is a 4xx in the envelope, through every hop.
-	status, _ := c.do("POST", "/api/v1/events", c.organizer, map[string]any{"title": ""})
-	Expect(status).To(BeNumerically(">=", 400))
-	Expect(status).To(BeNumerically("<", 500))
+	bad := c.do("POST", "/api/v1/events", c.organizer, map[string]any{"title": ""})
+	Expect(bad.Status).To(BeNumerically(">=", 400))
+	Expect(bad.Status).To(BeNumerically("<", 500))
+	Expect(bad.Success).To(BeFalse())
+	Expect(bad.Error.Code).NotTo(BeEmpty(), "%s", bad.Raw)
 }
 
 // checkSearch finds the flow's event by a word of its title (search follows the events
@@ -235,7 +202,7 @@ func (c *client) checkSearch() {
 // new attendee and waits for the seat count to show it.
 func (c *client) checkSeats() {
 	GinkgoHelper()
-	ws := gocent.NewJsonClient("ws"+strings.TrimPrefix(c.base, "http")+"/ws",
+	ws := gocent.NewJsonClient("ws"+strings.TrimPrefix(c.api.Base, "http")+"/ws",
 		gocent.Config{Header: http.Header{"Authorization": {"Bearer " + c.attendee}}})
 	defer ws.Close()
 	Expect(ws.Connect()).To(Succeed())

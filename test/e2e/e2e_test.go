@@ -23,11 +23,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/events-platform/events-platform/internal/catalog"
 )
 
 const (
@@ -88,16 +91,17 @@ var _ = Describe("The platform on a cluster", Ordered, func() {
 
 		job := fmt.Sprintf("%s-migrate-%s", platform, nextVersion)
 		completed := mustParseTime(mustRun("kubectl", "-n", ns, "get", "job", job, "-o", "jsonpath={.status.completionTime}"))
-		rolled := 0
+		rolled := []string{}
 		for _, rs := range listReplicaSets() {
 			if !strings.HasSuffix(rs.image, ":"+nextVersion) {
 				continue
 			}
-			rolled++
+			rolled = append(rolled, rs.component)
 			Expect(rs.created.Before(completed)).To(BeFalse(),
 				"ReplicaSet %s (%s) was made at %s, before the migration Job completed at %s", rs.name, rs.image, rs.created, completed)
 		}
-		Expect(rolled).To(BeNumerically(">=", 8), "every service and the gateway roll to the new version")
+		slices.Sort(rolled)
+		Expect(slices.Compact(rolled)).To(ConsistOf(catalog.Targets()), "every service and the gateway roll to the new version")
 		api.checkStillThere()
 	})
 
@@ -238,22 +242,23 @@ func jsonpath(expr string) string {
 }
 
 type replicaSet struct {
-	name, image string
-	created     time.Time
+	name, component, image string
+	created                time.Time
 }
 
-// listReplicaSets are the platform's ReplicaSets with the image of their first container.
+// listReplicaSets are the platform's ReplicaSets with their component and the image of their
+// first container.
 func listReplicaSets() []replicaSet {
 	GinkgoHelper()
 	out := mustRun("kubectl", "-n", ns, "get", "replicasets", "-l", "app.kubernetes.io/instance="+platform, "-o",
-		`jsonpath={range .items[*]}{.metadata.name} {.spec.template.spec.containers[0].image} {.metadata.creationTimestamp}{"\n"}{end}`)
+		`jsonpath={range .items[*]}{.metadata.name} {.metadata.labels.app\.kubernetes\.io/component} {.spec.template.spec.containers[0].image} {.metadata.creationTimestamp}{"\n"}{end}`)
 	var list []replicaSet
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Fields(line)
-		if len(f) != 3 {
+		if len(f) != 4 {
 			continue
 		}
-		list = append(list, replicaSet{name: f[0], image: f[1], created: mustParseTime(f[2])})
+		list = append(list, replicaSet{name: f[0], component: f[1], image: f[2], created: mustParseTime(f[3])})
 	}
 	return list
 }
